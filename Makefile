@@ -1,0 +1,79 @@
+# dolab — build, set-up and tests.  A newcomer types `make run` or `make test`.
+# Everything else is here for developers: `make`, `make deps`, `make test-asan`, `make bench`.
+
+CC      ?= cc
+PKGS    := lua5.4 ncursesw libcjson openblas
+DEBS    := liblua5.4-dev libncurses-dev libcjson-dev libopenblas-dev pkg-config
+BUILD   ?= build
+WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+           -Wpointer-arith -Wformat=2 -Wvla
+OPT     ?= -O2
+SAN     ?=
+# Deferred (=) so pkg-config runs after `make deps` has installed what it looks for.
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
+CFLAGS_ALL = -std=c11 -D_POSIX_C_SOURCE=200809L -g $(OPT) $(SAN) $(WARN) -Isrc $(PKG_CFLAGS) $(CFLAGS)
+LDLIBS_ALL = $(SAN) $(PKG_LIBS) -lpthread -lm $(LDLIBS)
+
+LIB_SRC  := $(shell find src -name '*.c' ! -path src/main.c | sort)
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+TEST_SRC := $(wildcard tests/unit/test_*.c)
+TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+BIN      := $(if $(SAN),$(BUILD)/dolab,dolab)
+
+.PHONY: all build deps run test test-asan check-build clean bench bench-torch
+
+all: deps
+	@$(MAKE) --no-print-directory build
+
+build: $(BIN) $(TEST_BIN)
+
+# Installs the Debian packages that are missing, and nothing when all are there.
+deps:
+	@missing=""; \
+	for p in $(DEBS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if ! command -v apt-get >/dev/null; then \
+	    echo "make deps: missing$$missing and no apt-get here: install them by hand" >&2; exit 1; fi; \
+	  SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  echo "make deps: installing$$missing"; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+
+$(BUILD)/libdolab.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BIN): $(BUILD)/src/main.o $(BUILD)/libdolab.a
+	$(CC) -o $@ $^ $(LDLIBS_ALL)
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libdolab.a
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $^ $(LDLIBS_ALL)
+
+run: all
+	./dolab baselines
+
+test: all
+	@DOLAB=./dolab BUILD=$(BUILD) bash tests/run.sh
+
+# The same suite under AddressSanitizer + UndefinedBehaviorSanitizer, in its own build folder.
+test-asan: deps
+	@$(MAKE) --no-print-directory BUILD=build-asan OPT=-O1 \
+	  SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" build
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  DOLAB=build-asan/dolab BUILD=build-asan bash tests/run.sh
+
+bench: all
+	./dolab bench world
+
+clean:
+	rm -rf build build-asan dolab
+
+-include $(LIB_OBJ:.o=.d) $(BUILD)/src/main.d $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%.d)

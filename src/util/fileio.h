@@ -1,0 +1,24 @@
+/* fileio — whole-file reads and atomic writes.
+ *
+ * fio_write_atomic writes to "<path>.tmp.<pid>", fsyncs it, renames it over path and fsyncs
+ * the folder, so a crash or a full disk leaves either the old file or the new one, never a
+ * partial file.  fio_read returns a malloc'd, NUL-terminated buffer the caller frees. */
+#ifndef DOLAB_UTIL_FILEIO_H
+#define DOLAB_UTIL_FILEIO_H
+
+#include <stddef.h>
+
+#include "util/err.h"
+
+/* A writer callback: writes its content with fio_put and returns 0, or -1 with e set. */
+typedef struct FioSink FioSink;
+typedef int (*FioWriteFn)(FioSink *sink, void *ctx, Err *e);
+int fio_put(FioSink *sink, const void *data, size_t len, Err *e);
+
+int fio_write_atomic(const char *path, FioWriteFn fn, void *ctx, Err *e);
+/* Convenience: atomically writes one buffer. */
+int fio_write_all_atomic(const char *path, const void *data, size_t len, Err *e);
+/* Reads a whole file (at most max_bytes; 0 = no limit).  *len gets its length. */
+char *fio_read(const char *path, size_t *len, size_t max_bytes, Err *e);
+
+#endif
