@@ -1,5 +1,6 @@
 # dolab — build, set-up and tests.  A newcomer types `make run` or `make test`.
 # Everything else is here for developers: `make`, `make deps`, `make test-asan`, `make bench`.
+# `make V=1` shows the full compiler command lines.
 
 CC      ?= cc
 PKGS    := lua5.4 ncursesw libcjson openblas
@@ -42,20 +43,23 @@ deps:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
 
+Q := $(if $(V),,@)
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+	@$(if $(V),,echo "  CC    $<")
+	$(Q)$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
 
 $(BUILD)/libdolab.a: $(LIB_OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	$(Q)ar rcs $@ $^
 
 $(BIN): $(BUILD)/src/main.o $(BUILD)/libdolab.a
-	$(CC) -o $@ $^ $(LDLIBS_ALL)
+	@$(if $(V),,echo "  LINK  $@")
+	$(Q)$(CC) -o $@ $^ $(LDLIBS_ALL)
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libdolab.a
 	@mkdir -p $(dir $@)
-	$(CC) -o $@ $^ $(LDLIBS_ALL)
+	$(Q)$(CC) -o $@ $^ $(LDLIBS_ALL)
 
 run: all
 	./dolab baselines

@@ -1,0 +1,120 @@
+/* ops — the transformer's kernels, one forward/backward pair per layer (llm.c style).
+ *
+ * Every tensor is float32, row-major and owned by the caller; no function here allocates,
+ * keeps state between calls or fails.  Argument order is fixed:
+ *     op_forward(out, cached..., in..., weights..., dims)
+ *     op_backward(dinp, dweights..., dout, cached/in..., weights..., dims)
+ * Backward functions ACCUMULATE (+=) into every gradient they are given, so the caller zeroes
+ * gradient buffers once (gpt_zero_grad for the weights) and several paths can add into one.
+ * A NULL gradient pointer means "not needed" where the comment says so.
+ *
+ * Dimension names: N rows (tokens, B*T flattened), C channels in, OC channels out,
+ * B sequences, T positions, H heads (C % H == 0), V vocabulary.
+ *
+ * Matrix products go through OpenBLAS cblas_sgemm.  nn_set_reference(1) switches every
+ * product to the plain triple loop kept beside it (the tests compare the two). */
+#ifndef DOLAB_NN_OPS_H
+#define DOLAB_NN_OPS_H
+
+#include <stddef.h>
+
+/* 1: matrix products use the naive reference loops; 0 (default): cblas_sgemm.  A process-wide
+ * switch meant for tests; set it while no model is running. */
+void nn_set_reference(int on);
+int nn_reference(void);
+
+/* Fast float exp and tanh (polynomial, about 2 ulp for exp, 2e-7 absolute for tanh); written
+ * so loops that call them vectorise.  exp clamps its argument to [-87, 88]. */
+float nn_expf(float x);
+float nn_tanhf(float x);
+
+/* out = wte[token] + wpe[position]. */
+void nn_encoder_forward(float *out,          /* (B, T, C) */
+                        const int *tokens,   /* (B, T) in [0, V) */
+                        const float *wte,    /* (V, C) */
+                        const float *wpe,    /* (T, C) (at least T rows) */
+                        int B, int T, int C);
+void nn_encoder_backward(float *dwte,        /* (V, C) += */
+                         float *dwpe,        /* (T, C) += */
+                         const float *dout,  /* (B, T, C) */
+                         const int *tokens,  /* (B, T) */
+                         int B, int T, int C);
+
+/* Per-row normalisation: out = (inp - mean) * rstd * w + b, eps 1e-5. */
+void nn_layernorm_forward(float *out,        /* (N, C) */
+                          float *mean,       /* (N) cached for backward */
+                          float *rstd,       /* (N) cached for backward */
+                          const float *inp,  /* (N, C) */
+                          const float *w,    /* (C) */
+                          const float *b,    /* (C) */
+                          int N, int C);
+void nn_layernorm_backward(float *dinp,      /* (N, C) += */
+                           float *dw,        /* (C) += */
+                           float *db,        /* (C) += */
+                           const float *dout, /* (N, C) */
+                           const float *inp, /* (N, C) */
+                           const float *w,   /* (C) */
+                           const float *mean, /* (N) */
+                           const float *rstd, /* (N) */
+                           int N, int C);
+
+/* out = inp · wᵀ + bias (bias may be NULL). */
+void nn_matmul_forward(float *out,           /* (N, OC) */
+                       const float *inp,     /* (N, C) */
+                       const float *w,       /* (OC, C) */
+                       const float *bias,    /* (OC) or NULL */
+                       int N, int C, int OC);
+/* out += inp · wᵀ + bias: a linear layer added onto a residual stream already in out. */
+void nn_matmul_forward_add(float *out,       /* (N, OC) */
+                           const float *inp, /* (N, C) */
+                           const float *w,   /* (OC, C) */
+                           const float *bias, /* (OC) or NULL */
+                           int N, int C, int OC);
+void nn_matmul_backward(float *dinp,         /* (N, C) += , or NULL */
+                        float *dw,           /* (OC, C) += */
+                        float *dbias,        /* (OC) += , or NULL */
+                        const float *dout,   /* (N, OC) */
+                        const float *inp,    /* (N, C) */
+                        const float *w,      /* (OC, C) */
+                        int N, int C, int OC);
+
+/* Causal multi-head self-attention on a packed qkv = [q | k | v] (each C wide, head h in
+ * channels h*C/H .. (h+1)*C/H).  att keeps the softmax probabilities; entries above the
+ * diagonal are written as 0.  scratch: nn_attention_scratch(T, C, H) floats. */
+size_t nn_attention_scratch(int T, int C, int H);
+void nn_attention_forward(float *out,        /* (B, T, C) */
+                          float *att,        /* (B, H, T, T) */
+                          const float *qkv,  /* (B, T, 3C) */
+                          float *scratch,
+                          int B, int T, int C, int H);
+void nn_attention_backward(float *dqkv,      /* (B, T, 3C) += */
+                           const float *dout, /* (B, T, C) */
+                           const float *qkv, /* (B, T, 3C) */
+                           const float *att, /* (B, H, T, T) */
+                           float *scratch,
+                           int B, int T, int C, int H);
+
+/* GELU, tanh approximation (GPT-2). */
+void nn_gelu_forward(float *out, const float *inp, size_t n);
+void nn_gelu_backward(float *dinp,           /* (n) += */
+                      const float *dout, const float *inp, size_t n);
+
+/* Softmax + cross-entropy on N rows of logits, row r weighted by w[r] * scale.
+ * Forward turns logits into probabilities in place and returns sum_r w[r] * ce[r] (double).
+ * Backward adds (probs - onehot(target)) * w[r] * scale into dlogits; it may be the probs
+ * buffer itself (then it is overwritten, not accumulated: the documented exception). */
+double nn_xent_forward(float *probs,         /* (N, V) logits in, probabilities out */
+                       const int *targets,   /* (N) */
+                       const float *w,       /* (N) */
+                       int N, int V);
+void nn_xent_backward(float *dlogits,        /* (N, V) */
+                      const float *probs,    /* (N, V) */
+                      const int *targets,    /* (N) */
+                      const float *w,        /* (N) */
+                      float scale, int N, int V);
+
+/* Small vector helpers the model and the KV cache share. */
+float nn_dot(const float *a, const float *b, int n);   /* 8 partial sums, fixed order */
+void nn_axpy(float *y, float a, const float *x, int n); /* y += a x */
+
+#endif

@@ -1,0 +1,53 @@
+/* strategy — everything that can act in an episode, behind one interface.
+ *
+ * A strategy decides, for a batch of episodes at once, the next action of each: during
+ * exploration the variable to intervene on, at the exploit the variable and the sign.  It
+ * sees only each episode's EpView (what has been revealed), except strategies that declare
+ * needs_truth (the oracle), which are also handed the true worlds and goals.  The trained
+ * model will be one more implementation (batched, so one call can run a whole batch through
+ * the network).
+ *
+ * Built-ins (DESIGN.md): expert, oracle, corr, max_seen, parents, random.  Built-in
+ * strategies are static, stateless objects: never freed.  A strategy made elsewhere says in
+ * its own header who frees it (through its destroy hook). */
+#ifndef DOLAB_WORLD_STRATEGY_H
+#define DOLAB_WORLD_STRATEGY_H
+
+#include "world/episode.h"
+
+typedef struct StratAction {
+    int var;  /* variable to intervene on */
+    int sign; /* +1 / -1 at the exploit; +1 while exploring */
+} StratAction;
+
+typedef struct Strategy Strategy;
+struct Strategy {
+    const char *name;
+    const char *about;          /* one line for --help and the TUI */
+    int needs_truth;            /* 1: act() also gets the hidden episodes */
+    /* Decide for n episodes, all in the same phase (exploring or exploiting; see
+     * ep_phase(views[i])).  truth is NULL unless needs_truth.  Returns 0, or -1 with e set. */
+    int (*act)(Strategy *s, const EpView *const *views, const Episode *const *truth, int n, StratAction *out,
+               Err *e);
+    void (*destroy)(Strategy *s); /* NULL for static strategies */
+    void *state;
+};
+
+enum { STRAT_BUILTIN_COUNT = 6 };
+/* The built-ins in display order: expert, oracle, corr, max_seen, parents, random. */
+Strategy *strat_builtin(int i);
+/* By name; NULL if there is none. */
+Strategy *strat_find(const char *name);
+
+/* Plays n episodes to the end with strategy s, in lockstep batches (each episode starts
+ * where it stands: call ep_restart first to replay).  An illegal action from the strategy is
+ * an error naming the strategy, the episode and the action. */
+int strat_play(Strategy *s, Episode *const *eps, int n, Err *e);
+
+/* The expert's choice given a view (exposed for tests and for agreement checks on the
+ * model's own exploration).  Every helper below reads only the view. */
+StratAction strat_expert_exploit(const EpView *v);
+/* Next variable in the expert's exploration order (A, B, C... over relevant variables). */
+int strat_expert_explore(const EpView *v);
+
+#endif

@@ -1,0 +1,363 @@
+#include "world/tok.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct Vocab {
+    int size;
+    char *names[TOK_MAX_VOCAB];
+};
+
+static const char *const special_names[TOK_VAR0] = {"<pad>", "<bos>", "<end>", "obs", "do",  "goal",
+                                                    "max",   "|",     "+",     "-",   "cue", ","};
+static const char *const builtin_words[] = {"raises", "lowers", "changes", "nothing"};
+enum { W_RAISES, W_LOWERS, W_CHANGES, W_NOTHING };
+
+const char *tok_class_name(TokClass c) {
+    static const char *const n[TOKC_COUNT] = {"action", "observation", "goal", "explanation"};
+    return (unsigned)c < TOKC_COUNT ? n[c] : "?";
+}
+
+static char *dupstr(const char *s) {
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d) memcpy(d, s, n);
+    return d;
+}
+
+Vocab *tok_vocab_new(void) {
+    Vocab *v = calloc(1, sizeof *v);
+    if (!v) return NULL;
+    char buf[16];
+    for (int i = 0; i < TOK_WORD0; i++) {
+        if (i < TOK_VAR0) {
+            v->names[i] = dupstr(special_names[i]);
+        } else if (i < TOK_VAL0) {
+            buf[0] = scm_name(i - TOK_VAR0);
+            buf[1] = 0;
+            v->names[i] = dupstr(buf);
+        } else {
+            snprintf(buf, sizeof buf, "%.1f", tok_value_of(i));
+            v->names[i] = dupstr(buf);
+        }
+        if (!v->names[i]) {
+            v->size = i;
+            tok_vocab_free(v);
+            return NULL;
+        }
+    }
+    v->size = TOK_WORD0;
+    for (size_t k = 0; k < sizeof builtin_words / sizeof *builtin_words; k++)
+        if (tok_vocab_add(v, builtin_words[k], NULL) < 0) {
+            tok_vocab_free(v);
+            return NULL;
+        }
+    return v;
+}
+
+void tok_vocab_free(Vocab *v) {
+    if (!v) return;
+    for (int i = 0; i < v->size; i++) free(v->names[i]);
+    free(v);
+}
+
+int tok_vocab_size(const Vocab *v) { return v->size; }
+
+int tok_find(const Vocab *v, const char *name) {
+    /* Values and variables are found by arithmetic; words by a scan (few of them). */
+    for (int i = 0; i < v->size; i++)
+        if (strcmp(v->names[i], name) == 0) return i;
+    return -1;
+}
+
+const char *tok_name(const Vocab *v, int id) { return (id >= 0 && id < v->size) ? v->names[id] : "?"; }
+
+int tok_vocab_add(Vocab *v, const char *word, Err *e) {
+    int have = tok_find(v, word);
+    if (have >= TOK_WORD0) return have;
+    if (have >= 0) return err_set(e, "word '%s' is reserved by the stream", word);
+    size_t n = strlen(word);
+    if (n == 0 || n > 32) return err_set(e, "word '%s': expected 1 to 32 characters", word);
+    for (size_t i = 0; i < n; i++)
+        if (!(isalnum((unsigned char)word[i]) || word[i] == '_' || word[i] == '\''))
+            return err_set(e, "word '%s': only letters, digits, _ and ' may appear in a word", word);
+    if (isdigit((unsigned char)word[0])) return err_set(e, "word '%s': a word may not start with a digit", word);
+    if (v->size >= TOK_MAX_VOCAB) return err_set(e, "vocabulary full (%d tokens)", TOK_MAX_VOCAB);
+    char *d = dupstr(word);
+    if (!d) return err_set(e, "out of memory");
+    v->names[v->size] = d;
+    return v->size++;
+}
+
+int tok_value(double x) {
+    if (!(x == x)) x = 0; /* NaN: should not happen; keep the stream well-formed */
+    if (x > TOK_VALUE_MAX) x = TOK_VALUE_MAX;
+    if (x < -TOK_VALUE_MAX) x = -TOK_VALUE_MAX;
+    return TOK_VAL0 + (int)lround((x + TOK_VALUE_MAX) * 2.0);
+}
+
+static int push(TokSeq *s, int t, TokClass c, Err *e) {
+    if (s->n >= TOK_MAX_LEN) return err_set(e, "episode longer than %d tokens", TOK_MAX_LEN);
+    s->tok[s->n] = t;
+    s->cls[s->n] = (uint8_t)c;
+    s->n++;
+    return 0;
+}
+
+int tok_explain_step(const EpView *v, int s, TokSeq *out, Err *e) {
+    const EpStep *st = &v->steps[s];
+    int x = st->var, any = 0;
+    if (push(out, TOK_BAR, TOKC_EXPL, e)) return -1;
+    for (int y = 0; y < v->n; y++) {
+        if (y == x) continue;
+        double r = tok_value_of(tok_value(st->obs[y])); /* what the stream shows */
+        if (fabs(r) < 1.0) continue;
+        if (any && push(out, TOK_COMMA, TOKC_EXPL, e)) return -1;
+        if (push(out, tok_var(x), TOKC_EXPL, e) || push(out, TOK_WORD0 + (r > 0 ? W_RAISES : W_LOWERS), TOKC_EXPL, e) ||
+            push(out, tok_var(y), TOKC_EXPL, e))
+            return -1;
+        any = 1;
+    }
+    if (!any && (push(out, tok_var(x), TOKC_EXPL, e) || push(out, TOK_WORD0 + W_CHANGES, TOKC_EXPL, e) ||
+                 push(out, TOK_WORD0 + W_NOTHING, TOKC_EXPL, e)))
+        return -1;
+    return 0;
+}
+
+int tok_encode(const TokFormat *f, const EpView *v, TokSeq *out, Err *e) {
+    out->n = 0;
+    if (push(out, TOK_BOS, TOKC_OBS, e)) return -1;
+    if (v->cued) {
+        if (push(out, TOK_CUE, TOKC_GOAL, e)) return -1;
+        for (int x = 0; x < v->n; x++)
+            if (((v->relevant >> x) & 1u) && push(out, tok_var(x), TOKC_GOAL, e)) return -1;
+    }
+    for (int i = 0; i < v->n_passive; i++) {
+        if (push(out, TOK_OBS, TOKC_OBS, e)) return -1;
+        for (int x = 0; x < v->n; x++)
+            if (push(out, tok_value(v->passive[i][x]), TOKC_OBS, e)) return -1;
+    }
+    for (int s = 0; s < v->n_steps; s++) {
+        if (push(out, TOK_DO, TOKC_ACTION, e) || push(out, tok_var(v->steps[s].var), TOKC_ACTION, e)) return -1;
+        for (int x = 0; x < v->n; x++)
+            if (push(out, tok_value(v->steps[s].obs[x]), TOKC_OBS, e)) return -1;
+        if (f && f->explain && tok_explain_step(v, s, out, e)) return -1;
+    }
+    if (v->goal >= 0) {
+        if (push(out, TOK_GOAL, TOKC_GOAL, e) || push(out, TOK_MAX, TOKC_GOAL, e) ||
+            push(out, tok_var(v->goal), TOKC_GOAL, e))
+            return -1;
+    }
+    if (v->exploit_var >= 0) {
+        if (push(out, TOK_DO, TOKC_ACTION, e) || push(out, tok_var(v->exploit_var), TOKC_ACTION, e) ||
+            push(out, v->exploit_sign < 0 ? TOK_MINUS : TOK_PLUS, TOKC_ACTION, e))
+            return -1;
+    }
+    return 0;
+}
+
+/* ---- text ------------------------------------------------------------------------------ */
+
+static void put_value(SB *out, char name, int t) {
+    double x = tok_value_of(t);
+    if (x == 0.0) x = 0.0; /* no "-0.0" */
+    sb_printf(out, "%c=%.1f", name, x);
+}
+
+void tok_render_names(const Vocab *voc, const int *tok, int n, SB *out) {
+    for (int i = 0; i < n; i++) {
+        if (i) sb_puts(out, " ");
+        sb_puts(out, tok_name(voc, tok[i]));
+    }
+}
+
+void tok_render(const Vocab *voc, const int *tok, int n, double value, const Episode *ep, SB *out) {
+    int i = 0, goal_seen = 0;
+    while (i < n) {
+        int t = tok[i];
+        if (t == TOK_BOS) {
+            i++;
+            continue;
+        }
+        if (t == TOK_CUE) {
+            sb_puts(out, "cue");
+            for (i++; i < n && tok_is_var(tok[i]); i++) sb_printf(out, " %s", tok_name(voc, tok[i]));
+            sb_puts(out, "\n");
+        } else if (t == TOK_OBS) {
+            sb_puts(out, "obs");
+            int k = 0;
+            for (i++; i < n && tok_is_value(tok[i]); i++, k++) {
+                sb_puts(out, " ");
+                put_value(out, scm_name(k), tok[i]);
+            }
+            sb_puts(out, "\n");
+        } else if (t == TOK_GOAL) {
+            sb_puts(out, "goal");
+            for (i++; i < n && (tok[i] == TOK_MAX || tok_is_var(tok[i])); i++) sb_printf(out, " %s", tok_name(voc, tok[i]));
+            sb_puts(out, "\n");
+            goal_seen = 1;
+        } else if (t == TOK_DO && goal_seen) {
+            /* the exploit: do X +|- */
+            i++;
+            const char *x = i < n ? tok_name(voc, tok[i]) : "?";
+            int sign = (i + 1 < n && tok[i + 1] == TOK_MINUS) ? -1 : 1;
+            if (i < n && i + 1 < n && (tok[i + 1] == TOK_PLUS || tok[i + 1] == TOK_MINUS)) {
+                double ev = ep ? ep->view.exploit_value : fabs(value);
+                sb_printf(out, "do %s=%+g", x, sign * ev);
+                if (ep && ep->view.exploit_var >= 0)
+                    sb_printf(out, " → %c=%.1f", scm_name(ep->goal), ep->reward);
+                i += 2;
+            } else {
+                sb_printf(out, "do %s", x);
+                i += i < n ? 1 : 0;
+            }
+            sb_puts(out, "\n");
+        } else if (t == TOK_DO) {
+            i++;
+            const char *x = i < n ? tok_name(voc, tok[i]) : "?";
+            sb_printf(out, "do %s=%+g", x, value);
+            int k = 0;
+            for (i += i < n ? 1 : 0; i < n && tok_is_value(tok[i]); i++, k++) {
+                sb_puts(out, k ? " " : " → ");
+                put_value(out, scm_name(k), tok[i]);
+            }
+            if (i < n && tok[i] == TOK_BAR) {
+                sb_puts(out, "   |");
+                for (i++; i < n && tok[i] != TOK_DO && tok[i] != TOK_GOAL && tok[i] != TOK_BOS; i++)
+                    sb_printf(out, tok[i] == TOK_COMMA ? "%s" : " %s", tok_name(voc, tok[i]));
+            }
+            sb_puts(out, "\n");
+        } else {
+            /* anything else (a stray word) goes on a line of its own so nothing is hidden */
+            sb_printf(out, "%s\n", tok_name(voc, t));
+            i++;
+        }
+    }
+}
+
+/* Splits a line into words: whitespace-separated, a trailing ',' is its own word, "→" is
+ * dropped by the callers that expect it.  Returns the number of words (at most max). */
+static int split(char *line, char **w, int max) {
+    int n = 0;
+    char *p = line;
+    while (*p && n < max) {
+        while (*p == ' ' || *p == '\t' || *p == '\r') p++;
+        if (!*p) break;
+        char *start = p;
+        while (*p && *p != ' ' && *p != '\t' && *p != '\r') p++;
+        char *end = p;
+        if (*p) *p++ = 0;
+        if (end - start > 1 && end[-1] == ',') {
+            end[-1] = 0;
+            w[n++] = start;
+            if (n < max) w[n++] = ",";
+        } else {
+            w[n++] = start;
+        }
+    }
+    return n;
+}
+
+/* "C=4.5" with name expected_name -> value token. */
+static int parse_assign(const char *word, char expected_name, int *tok_out) {
+    if (word[0] != expected_name || word[1] != '=') return -1;
+    char *end;
+    double x = strtod(word + 2, &end);
+    if (*end || end == word + 2) return -1;
+    int t = tok_value(x);
+    if (fabs(tok_value_of(t) - x) > 1e-9) return -1; /* only values the stream can show */
+    *tok_out = t;
+    return 0;
+}
+
+int tok_parse(const Vocab *voc, const char *text, TokSeq *out, Err *e) {
+    out->n = 0;
+    if (push(out, TOK_BOS, TOKC_OBS, e)) return -1;
+    size_t len = strlen(text);
+    char *copy = malloc(len + 1);
+    if (!copy) return err_set(e, "out of memory");
+    memcpy(copy, text, len + 1);
+    int goal_seen = 0, lineno = 0, rc = 0;
+    char *save = NULL;
+    for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        lineno++;
+        char *w[128];
+        int nw = split(line, w, 128);
+        if (nw == 0) continue;
+        int t;
+        if (strcmp(w[0], "cue") == 0) {
+            if (push(out, TOK_CUE, TOKC_GOAL, e)) goto fail;
+            for (int k = 1; k < nw; k++) {
+                t = tok_find(voc, w[k]);
+                if (!tok_is_var(t)) {
+                    rc = err_set(e, "line %d: cue: '%s' is not a variable", lineno, w[k]);
+                    goto done;
+                }
+                if (push(out, t, TOKC_GOAL, e)) goto fail;
+            }
+        } else if (strcmp(w[0], "obs") == 0) {
+            if (push(out, TOK_OBS, TOKC_OBS, e)) goto fail;
+            for (int k = 1; k < nw; k++) {
+                if (k > SCM_MAX_VARS || parse_assign(w[k], scm_name(k - 1), &t)) {
+                    rc = err_set(e, "line %d: obs: expected %c=<value in steps of 0.5>, got '%s'", lineno,
+                                 scm_name(k - 1), w[k]);
+                    goto done;
+                }
+                if (push(out, t, TOKC_OBS, e)) goto fail;
+            }
+        } else if (strcmp(w[0], "goal") == 0) {
+            if (nw != 3 || strcmp(w[1], "max") != 0 || !tok_is_var(tok_find(voc, w[2]))) {
+                rc = err_set(e, "line %d: expected 'goal max X'", lineno);
+                goto done;
+            }
+            if (push(out, TOK_GOAL, TOKC_GOAL, e) || push(out, TOK_MAX, TOKC_GOAL, e) ||
+                push(out, tok_find(voc, w[2]), TOKC_GOAL, e))
+                goto fail;
+            goal_seen = 1;
+        } else if (strcmp(w[0], "do") == 0 && nw >= 2) {
+            char *eq = strchr(w[1], '=');
+            if (eq) *eq = 0;
+            int x = tok_find(voc, w[1]);
+            if (!tok_is_var(x) || !eq || (eq[1] != '+' && eq[1] != '-')) {
+                rc = err_set(e, "line %d: expected 'do X=+v' with X a variable, got 'do %s'", lineno, w[1]);
+                goto done;
+            }
+            if (push(out, TOK_DO, TOKC_ACTION, e) || push(out, x, TOKC_ACTION, e)) goto fail;
+            if (goal_seen) { /* the exploit; anything after "→" is the outcome, not a token */
+                if (push(out, eq[1] == '-' ? TOK_MINUS : TOK_PLUS, TOKC_ACTION, e)) goto fail;
+                continue;
+            }
+            int k = 2;
+            if (k < nw && strcmp(w[k], "→") == 0) k++;
+            int var = 0;
+            for (; k < nw && strcmp(w[k], "|") != 0; k++, var++) {
+                if (var >= SCM_MAX_VARS || parse_assign(w[k], scm_name(var), &t)) {
+                    rc = err_set(e, "line %d: do: expected %c=<value in steps of 0.5>, got '%s'", lineno,
+                                 scm_name(var), w[k]);
+                    goto done;
+                }
+                if (push(out, t, TOKC_OBS, e)) goto fail;
+            }
+            for (; k < nw; k++) {
+                t = tok_find(voc, w[k]);
+                if (t < 0 || tok_is_value(t)) {
+                    rc = err_set(e, "line %d: unknown word '%s' in the explanation", lineno, w[k]);
+                    goto done;
+                }
+                if (push(out, t, TOKC_EXPL, e)) goto fail;
+            }
+        } else {
+            rc = err_set(e, "line %d: expected a line starting with cue, obs, do or goal, got '%s'", lineno, w[0]);
+            goto done;
+        }
+    }
+    goto done;
+fail:
+    rc = -1;
+done:
+    free(copy);
+    return rc;
+}
