@@ -1,10 +1,51 @@
+/* The `dolab` command: finds the subcommand and hands it the rest of the arguments. */
 #include "cli/cli.h"
 
 #include <stdio.h>
+#include <string.h>
+
+#include "cli/commands.h"
+
+#define DOLAB_VERSION "0.1.0"
+
+typedef struct Command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} Command;
+
+static const Command commands[] = {
+    {"stream", cmd_stream, "print the expert's passive demonstration stream"},
+    {"baselines", cmd_baselines, "score every baseline strategy on the same episodes, with 95% CIs"},
+    {"bench", cmd_bench, "measure speed (dolab bench world)"},
+};
+enum { NCOMMANDS = sizeof commands / sizeof *commands };
+
+static void usage(FILE *out) {
+    fprintf(out,
+            "usage: dolab COMMAND [options]\n\n"
+            "dolab asks whether a model that only watched an expert experiment on causal worlds can learn\n"
+            "to experiment itself (Lampinen et al., NeurIPS 2023).\n\ncommands:\n");
+    for (int i = 0; i < NCOMMANDS; i++) fprintf(out, "  %-11s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out, "\n`dolab COMMAND --help` explains each command; `man ./docs/dolab.1` has the manual.\n");
+}
 
 int cli_main(int argc, char **argv) {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "dolab: not yet\n");
+    if (argc < 2) {
+        usage(stdout);
+        return 0;
+    }
+    const char *name = argv[1];
+    if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    if (strcmp(name, "--version") == 0) {
+        printf("dolab %s\n", DOLAB_VERSION);
+        return 0;
+    }
+    for (int i = 0; i < NCOMMANDS; i++)
+        if (strcmp(name, commands[i].name) == 0) return commands[i].run(argc - 2, argv + 2);
+    fprintf(stderr, "dolab: unknown command '%s' (see dolab --help)\n", name);
     return 2;
 }

@@ -286,7 +286,7 @@ int tok_parse(const Vocab *voc, const char *text, TokSeq *out, Err *e) {
         lineno++;
         char *w[128];
         int nw = split(line, w, 128);
-        if (nw == 0) continue;
+        if (nw == 0 || w[0][0] == '#') continue; /* blank lines and comments */
         int t;
         if (strcmp(w[0], "cue") == 0) {
             if (push(out, TOK_CUE, TOKC_GOAL, e)) goto fail;

@@ -72,8 +72,8 @@ int tok_explain_step(const EpView *v, int s, TokSeq *out, Err *e);
  * (shown as do X=+5).  If ep is given and its exploit is done, the exploit line also shows the
  * expected goal value ("do C=-5 -> E=6.0"). */
 void tok_render(const Vocab *voc, const int *tok, int n, double value, const Episode *ep, SB *out);
-/* Parses text made by tok_render back into tokens (and classes).  Errors name the line and
- * the word. */
+/* Parses text made by tok_render back into tokens (and classes); blank lines and lines
+ * starting with '#' are skipped.  Errors name the line and the word. */
 int tok_parse(const Vocab *voc, const char *text, TokSeq *out, Err *e);
 /* Space-separated token names. */
 void tok_render_names(const Vocab *voc, const int *tok, int n, SB *out);

@@ -1,0 +1,41 @@
+/* args — flag parsing shared by every dolab command.
+ *
+ * A command is described by an ArgCmd (name, usage, summary, options); args_parse fills the
+ * option targets, collects positional arguments and handles --help.  Errors are one line
+ * naming the command, the flag and what was expected; the caller prints it and exits 2.
+ * Nothing is allocated: positional pointers point into argv. */
+#ifndef DOLAB_CLI_ARGS_H
+#define DOLAB_CLI_ARGS_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "util/err.h"
+
+typedef enum ArgKind { ARG_INT, ARG_U64, ARG_REAL, ARG_FLAG, ARG_CHOICE, ARG_STRING } ArgKind;
+
+typedef struct ArgOpt {
+    const char *name;    /* "--episodes" */
+    ArgKind kind;
+    void *dst;           /* int*, uint64_t*, double*, int* (flag: set to 1), int* (choice index), const char** */
+    double lo, hi;       /* inclusive range for ARG_INT / ARG_REAL */
+    const char *choices; /* "text|tokens|jsonl" for ARG_CHOICE */
+    const char *metavar; /* "N" */
+    const char *help;
+} ArgOpt;
+
+typedef struct ArgCmd {
+    const char *name;    /* "stream" */
+    const char *usage;   /* "dolab stream [options]" */
+    const char *summary; /* one paragraph */
+    const ArgOpt *opts;
+    int nopts;
+    int min_pos, max_pos;
+    const char *more;    /* text after the options (examples), may be NULL */
+} ArgCmd;
+
+/* Returns 0 (parsed), 1 (help printed to stdout: exit 0) or -1 (e set: exit 2). */
+int args_parse(const ArgCmd *cmd, int argc, char **argv, char **pos, int *npos, Err *e);
+void args_help(const ArgCmd *cmd, FILE *out);
+
+#endif
