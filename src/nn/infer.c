@@ -1,0 +1,261 @@
+/* infer — KV-cache decoding.  See infer.h. */
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("O3", "no-math-errno")
+#endif
+
+#include "nn/infer.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "nn/ops.h"
+#include "util/rng.h"
+
+/* The cache's one allocation, carved by this table.  L layers, S sequences, P positions,
+ * C dim, R rows processed per chunk. */
+#define CACHE_TABLE(X)                                                                             \
+    X(k, L * S * P * C)  /* (L, S, P, C) keys */                                                   \
+    X(v, L * S * P * C)  /* (L, S, P, C) values */                                                 \
+    X(x, R * C)          /* (R, C) residual stream of the rows being added */                      \
+    X(ln, R * C)         /* (R, C) */                                                              \
+    X(mean, R)           /* (R) */                                                                 \
+    X(rstd, R)           /* (R) */                                                                 \
+    X(qkv, R * 3 * C)    /* (R, 3C) */                                                             \
+    X(atty, R * C)       /* (R, C) */                                                              \
+    X(fch, R * 4 * C)    /* (R, 4C) */                                                             \
+    X(scores, P)         /* (P) */
+
+struct GptCache {
+    GptConfig cfg;
+    int seqs, len, rows; /* S, P, R */
+    int *lens;           /* (S) tokens held per sequence */
+    int *count;          /* (S) scratch for checking a call */
+    int *pos;            /* (R) position of each row of a chunk */
+    float *mem;
+#define X(name, size) float *name;
+    CACHE_TABLE(X)
+#undef X
+};
+
+static size_t round16(size_t n) { return (n + 15) & ~(size_t)15; }
+
+GptCache *gpt_cache_create(const Gpt *m, int seqs, int len, Err *e) {
+    if (seqs < 1 || seqs > 1 << 16)
+        return err_set(e, "cache: %d sequences (1..65536)", seqs), NULL;
+    if (len < 1 || len > m->cfg.context)
+        return err_set(e, "cache: length %d out of range 1..%d (the model's context)", len,
+                       m->cfg.context),
+               NULL;
+    GptCache *c = calloc(1, sizeof *c);
+    if (!c) return err_set(e, "cache: out of memory"), NULL;
+    c->cfg = m->cfg;
+    c->seqs = seqs;
+    c->len = len;
+    c->rows = seqs > len ? seqs : len;
+    if (c->rows > 4096) c->rows = 4096;
+    size_t L = (size_t)m->cfg.layers, S = (size_t)seqs, P = (size_t)len, C = (size_t)m->cfg.dim;
+    size_t R = (size_t)c->rows, total = 0;
+#define X(name, size) total += round16(size);
+    CACHE_TABLE(X)
+#undef X
+    c->mem = aligned_alloc(64, total * sizeof(float));
+    c->lens = calloc(S, sizeof *c->lens);
+    c->count = calloc(S, sizeof *c->count);
+    c->pos = calloc(R, sizeof *c->pos);
+    if (!c->mem || !c->lens || !c->count || !c->pos) {
+        gpt_cache_free(c);
+        return err_set(e, "cache: out of memory for %zu MB", total * 4 >> 20), NULL;
+    }
+    float *p = c->mem;
+#define X(name, size) c->name = p, p += round16(size);
+    CACHE_TABLE(X)
+#undef X
+    return c;
+}
+
+void gpt_cache_free(GptCache *c) {
+    if (!c) return;
+    free(c->mem);
+    free(c->lens);
+    free(c->count);
+    free(c->pos);
+    free(c);
+}
+
+void gpt_cache_reset(GptCache *c, int seq) {
+    if (seq < 0) memset(c->lens, 0, (size_t)c->seqs * sizeof *c->lens);
+    else if (seq < c->seqs) c->lens[seq] = 0;
+}
+
+int gpt_cache_len(const GptCache *c, int seq) { return seq >= 0 && seq < c->seqs ? c->lens[seq] : -1; }
+
+/* Runs rows [0, n) of one chunk: tokens[r] goes to sequence seq_of(r). */
+static void infer_chunk(const Gpt *m, GptCache *c, const int *tokens, const int *seq, int one_seq,
+                        int n, float *logits, int last_only) {
+    const GptParams *p = &m->p;
+    int C = m->cfg.dim, H = m->cfg.heads, V = m->cfg.vocab, hs = C / H, P = c->len;
+    size_t lstride = (size_t)c->seqs * P * C; /* one layer of k or v */
+    float scale = 1.0f / sqrtf((float)hs);
+    for (int r = 0; r < n; r++) {
+        int s = seq ? seq[r] : one_seq;
+        int pos = c->lens[s]++;
+        c->pos[r] = pos;
+        const float *we = p->wte + (size_t)tokens[r] * C, *pe = p->wpe + (size_t)pos * C;
+        float *x = c->x + (size_t)r * C;
+        for (int i = 0; i < C; i++) x[i] = we[i] + pe[i];
+    }
+    for (int l = 0; l < m->cfg.layers; l++) {
+        float *kl = c->k + l * lstride, *vl = c->v + l * lstride;
+        nn_layernorm_forward(c->ln, c->mean, c->rstd, c->x, p->ln1w + l * C, p->ln1b + l * C, n, C);
+        nn_matmul_forward(c->qkv, c->ln, p->qkvw + (size_t)l * 3 * C * C, p->qkvb + l * 3 * C, n, C,
+                          3 * C);
+        /* every new key and value first, so a sequence's later rows see its earlier ones */
+        for (int r = 0; r < n; r++) {
+            int s = seq ? seq[r] : one_seq;
+            size_t at = ((size_t)s * P + c->pos[r]) * C;
+            memcpy(kl + at, c->qkv + (size_t)r * 3 * C + C, (size_t)C * sizeof *kl);
+            memcpy(vl + at, c->qkv + (size_t)r * 3 * C + 2 * C, (size_t)C * sizeof *vl);
+        }
+        for (int r = 0; r < n; r++) {
+            int s = seq ? seq[r] : one_seq, cnt = c->pos[r] + 1;
+            const float *ks = kl + (size_t)s * P * C, *vs = vl + (size_t)s * P * C;
+            for (int h = 0; h < H; h++) {
+                const float *q = c->qkv + (size_t)r * 3 * C + h * hs;
+                float *sc = c->scores, mx = -INFINITY;
+                for (int j = 0; j < cnt; j++) {
+                    sc[j] = nn_dot(q, ks + (size_t)j * C + h * hs, hs) * scale;
+                    mx = sc[j] > mx ? sc[j] : mx;
+                }
+                float sum = 0.0f;
+                for (int j = 0; j < cnt; j++) sum += sc[j] = nn_expf(sc[j] - mx);
+                float inv = 1.0f / sum, *o = c->atty + (size_t)r * C + h * hs;
+                memset(o, 0, (size_t)hs * sizeof *o);
+                for (int j = 0; j < cnt; j++) nn_axpy(o, sc[j] * inv, vs + (size_t)j * C + h * hs, hs);
+            }
+        }
+        nn_matmul_forward_add(c->x, c->atty, p->attprojw + (size_t)l * C * C, p->attprojb + l * C, n,
+                              C, C);
+        nn_layernorm_forward(c->ln, c->mean, c->rstd, c->x, p->ln2w + l * C, p->ln2b + l * C, n, C);
+        nn_matmul_forward(c->fch, c->ln, p->fcw + (size_t)l * 4 * C * C, p->fcb + l * 4 * C, n, C,
+                          4 * C);
+        nn_gelu_forward(c->fch, c->fch, (size_t)n * 4 * C);
+        nn_matmul_forward_add(c->x, c->fch, p->fcprojw + (size_t)l * 4 * C * C, p->fcprojb + l * C, n,
+                              4 * C, C);
+    }
+    if (!logits) return;
+    int r0 = last_only ? n - 1 : 0;
+    nn_layernorm_forward(c->ln, c->mean, c->rstd, c->x + (size_t)r0 * C, p->lnfw, p->lnfb, n - r0, C);
+    nn_matmul_forward(logits, c->ln, p->wte, NULL, n - r0, C, V);
+}
+
+static int same_config(const GptConfig *a, const GptConfig *b) {
+    return a->vocab == b->vocab && a->context == b->context && a->layers == b->layers &&
+           a->dim == b->dim && a->heads == b->heads;
+}
+
+/* Checks a whole call before touching the cache. */
+static int check_call(const Gpt *m, GptCache *c, const int *tokens, const int *seq, int one_seq,
+                      int n, Err *e) {
+    if (!same_config(&m->cfg, &c->cfg)) return err_set(e, "cache: made for a different model");
+    if (n < 0) return err_set(e, "cache: %d tokens", n);
+    int rc = 0;
+    for (int r = 0; r < n && rc == 0; r++) {
+        int s = seq ? seq[r] : one_seq;
+        if (s < 0 || s >= c->seqs)
+            rc = err_set(e, "cache: sequence %d out of range 0..%d", s, c->seqs - 1);
+        else if (tokens[r] < 0 || tokens[r] >= m->cfg.vocab)
+            rc = err_set(e, "cache: token %d outside the vocabulary of %d", tokens[r], m->cfg.vocab);
+        else if (c->lens[s] + ++c->count[s] > c->len)
+            rc = err_set(e, "cache: sequence %d is full (%d tokens)", s, c->len);
+    }
+    for (int r = 0; r < n; r++) { /* undo the counts, whatever happened */
+        int s = seq ? seq[r] : one_seq;
+        if (s >= 0 && s < c->seqs) c->count[s] = 0;
+    }
+    return rc;
+}
+
+static int infer(const Gpt *m, GptCache *c, const int *tokens, const int *seq, int one_seq, int n,
+                 float *logits, int last_only, Err *e) {
+    if (check_call(m, c, tokens, seq, one_seq, n, e) != 0) return -1;
+    for (int r0 = 0; r0 < n; r0 += c->rows) {
+        int k = n - r0 < c->rows ? n - r0 : c->rows, last_chunk = r0 + k == n;
+        float *lg = !logits ? NULL : last_only ? (last_chunk ? logits : NULL) : logits + (size_t)r0 * m->cfg.vocab;
+        infer_chunk(m, c, tokens + r0, seq ? seq + r0 : NULL, one_seq, k, lg, last_only);
+    }
+    return 0;
+}
+
+int gpt_infer_step(const Gpt *m, GptCache *c, const int *tokens, const int *seq, int n,
+                   float *logits, Err *e) {
+    return infer(m, c, tokens, seq, 0, n, logits, 0, e);
+}
+
+int gpt_infer_prefix(const Gpt *m, GptCache *c, int seq, const int *tokens, int n, float *logits,
+                     Err *e) {
+    if (n < 1) return err_set(e, "cache: empty prefix");
+    return infer(m, c, tokens, NULL, seq, n, logits, 1, e);
+}
+
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+int gpt_bench_infer(const GptConfig *cfg, int seqs, int episode_len, int logits_per_episode,
+                    int episodes, GptBench *out, Err *e) {
+    memset(out, 0, sizeof *out);
+    if (seqs < 1 || episode_len < 1 || episode_len > cfg->context || episodes < 1 ||
+        logits_per_episode < 0 || logits_per_episode > episode_len)
+        return err_set(e, "bench: bad sizes (seqs %d, episode %d tokens, %d logits, %d episodes)",
+                       seqs, episode_len, logits_per_episode, episodes);
+    Gpt *m = gpt_create(cfg, 1, e);
+    if (!m) return -1;
+    GptCache *c = gpt_cache_create(m, seqs, episode_len, e);
+    int *tok = malloc((size_t)seqs * sizeof *tok), *seq = malloc((size_t)seqs * sizeof *seq);
+    float *logits = malloc((size_t)seqs * cfg->vocab * sizeof *logits);
+    int rc = -1;
+    if (!c || !tok || !seq || !logits) {
+        if (c) err_set(e, "bench: out of memory");
+        goto done;
+    }
+    Rng r;
+    rng_init(&r, 7, 0);
+    for (int s = 0; s < seqs; s++) seq[s] = s;
+    int rounds = (episodes + seqs - 1) / seqs;
+    double t0 = now_s();
+    long fed = 0, calls = 0;
+    for (int round = 0; round < rounds; round++) {
+        gpt_cache_reset(c, -1);
+        for (int t = 0; t < episode_len; t++) {
+            /* logits at the last logits_per_episode steps' spacing, like decisions */
+            int want = logits_per_episode > 0 &&
+                       (episode_len - 1 - t) % (episode_len / logits_per_episode) == 0 &&
+                       (episode_len - 1 - t) / (episode_len / logits_per_episode) < logits_per_episode;
+            for (int s = 0; s < seqs; s++) tok[s] = (int)rng_below(&r, (uint32_t)cfg->vocab);
+            if (gpt_infer_step(m, c, tok, seq, seqs, want ? logits : NULL, e) != 0) goto done;
+            fed += seqs;
+            calls++;
+        }
+    }
+    out->seconds = now_s() - t0;
+    out->steps = (int)calls;
+    out->ms_per_step = 1e3 * out->seconds / (double)calls;
+    out->tokens_per_s = (double)fed / out->seconds;
+    out->episodes_per_s = (double)rounds * seqs / out->seconds;
+    /* forward flops per token: 24 C^2 per layer + attention over ~half the episode */
+    double C = cfg->dim, per_tok = cfg->layers * (24.0 * C * C + 2.0 * (episode_len + 1) * C);
+    double flops = per_tok * (double)fed +
+                   2.0 * C * cfg->vocab * (double)rounds * seqs * logits_per_episode;
+    out->gflops = flops / out->seconds * 1e-9;
+    rc = 0;
+done:
+    free(tok), free(seq), free(logits);
+    gpt_cache_free(c);
+    gpt_free(m);
+    return rc;
+}
