@@ -17,7 +17,9 @@ typedef struct Command {
 static const Command commands[] = {
     {"stream", cmd_stream, "print the expert's passive demonstration stream"},
     {"baselines", cmd_baselines, "score every baseline strategy on the same episodes, with 95% CIs"},
-    {"bench", cmd_bench, "measure speed (dolab bench world)"},
+    {"train", cmd_train, "train the transformer on the passive stream only"},
+    {"eval", cmd_eval, "let a trained model act on unseen worlds beside the baselines"},
+    {"bench", cmd_bench, "measure speed (dolab bench world|train|eval)"},
 };
 enum { NCOMMANDS = sizeof commands / sizeof *commands };
 

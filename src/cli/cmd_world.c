@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cli/args.h"
 #include "cli/commands.h"
@@ -288,62 +287,3 @@ int cmd_baselines(int argc, char **argv) {
     return status;
 }
 
-/* ---- dolab bench ----------------------------------------------------------------------- */
-
-static double now_seconds(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-static int bench_world(const WorldOpts *w, double seconds) {
-    EpConfig c;
-    if (world_config(w, &c, "bench world")) return 2;
-    Strategy *expert = strat_find("expert");
-    TokSeq *ts = malloc(sizeof *ts);
-    if (!ts) return 1;
-    Err e;
-    long count = 0, tokens = 0;
-    double t0 = now_seconds(), t = t0;
-    while (t - t0 < seconds) {
-        for (int k = 0; k < 1000; k++, count++) {
-            Episode ep;
-            Episode *p = &ep;
-            if (ep_generate(&ep, &c, w->seed, (uint64_t)count, NULL, NULL, &e) || strat_play(expert, &p, 1, &e) ||
-                tok_encode(NULL, &ep.view, ts, &e)) {
-                fprintf(stderr, "dolab bench world: %s\n", e.msg);
-                free(ts);
-                return 1;
-            }
-            tokens += ts->n;
-        }
-        t = now_seconds();
-    }
-    free(ts);
-    double dt = t - t0;
-    printf("bench world: %d variables, one core: %ld episodes in %.2f s = %.0f episodes/s (%.1f M tokens/s)\n",
-           w->variables, count, dt, count / dt, tokens / dt / 1e6);
-    return 0;
-}
-
-int cmd_bench(int argc, char **argv) {
-    WorldOpts w;
-    world_defaults(&w, 1);
-    double seconds = 2.0;
-    ArgOpt opts[] = {
-        {"--variables", ARG_INT, &w.variables, 2, 8, NULL, "N", "variables per world, 2 to 8 (default 5)"},
-        {"--seconds", ARG_REAL, &seconds, 0.1, 600, NULL, "T", "how long to measure (default 2)"},
-    };
-    ArgCmd cmd = {"bench", "dolab bench world [options]",
-                  "Measures speed and prints figures (benchmarks are commands, not tests).\n\n"
-                  "  world   episodes generated per second on one core: world + expert + tokens",
-                  opts, (int)(sizeof opts / sizeof *opts), 1, 1, NULL};
-    char *pos[1];
-    int npos;
-    Err e;
-    int rc = args_parse(&cmd, argc, argv, pos, &npos, &e);
-    if (rc) return rc > 0 ? 0 : usage_error(&e);
-    if (strcmp(pos[0], "world") == 0) return bench_world(&w, seconds);
-    fprintf(stderr, "dolab bench: unknown benchmark '%s' (expected: world)\n", pos[0]);
-    return 2;
-}

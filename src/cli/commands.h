@@ -6,5 +6,7 @@
 int cmd_stream(int argc, char **argv);
 int cmd_baselines(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_train(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
 
 #endif

@@ -82,9 +82,9 @@ static int explore_like_expert(const EpView *const *views, int n, StratAction *o
 
 /* ---- expert ----------------------------------------------------------------------------- */
 
-static int expert_act(Strategy *s, const EpView *const *views, const Episode *const *truth, int n, StratAction *out,
+static int expert_act(Strategy *s, const EpView *const *views, const Episode *const *truth, const int *ids, int n, StratAction *out,
                       Err *e) {
-    (void)s, (void)truth, (void)e;
+    (void)s, (void)truth, (void)ids, (void)e;
     if (n && ep_phase(views[0]) == EP_EXPLORE) return explore_like_expert(views, n, out);
     for (int i = 0; i < n; i++) out[i] = strat_expert_exploit(views[i]);
     return 0;
@@ -92,9 +92,9 @@ static int expert_act(Strategy *s, const EpView *const *views, const Episode *co
 
 /* ---- oracle ----------------------------------------------------------------------------- */
 
-static int oracle_act(Strategy *s, const EpView *const *views, const Episode *const *truth, int n, StratAction *out,
+static int oracle_act(Strategy *s, const EpView *const *views, const Episode *const *truth, const int *ids, int n, StratAction *out,
                       Err *e) {
-    (void)s, (void)e;
+    (void)s, (void)ids, (void)e;
     if (n && ep_phase(views[0]) == EP_EXPLORE) return explore_like_expert(views, n, out);
     for (int i = 0; i < n; i++) {
         out[i].var = truth[i]->best_var;
@@ -140,9 +140,9 @@ static StratAction corr_exploit(const EpView *v) {
     return best;
 }
 
-static int corr_act(Strategy *s, const EpView *const *views, const Episode *const *truth, int n, StratAction *out,
+static int corr_act(Strategy *s, const EpView *const *views, const Episode *const *truth, const int *ids, int n, StratAction *out,
                     Err *e) {
-    (void)s, (void)truth, (void)e;
+    (void)s, (void)truth, (void)ids, (void)e;
     if (n && ep_phase(views[0]) == EP_EXPLORE) return explore_like_expert(views, n, out);
     for (int i = 0; i < n; i++) out[i] = corr_exploit(views[i]);
     return 0;
@@ -168,9 +168,9 @@ static StratAction max_seen_exploit(const EpView *v) {
     return best;
 }
 
-static int max_seen_act(Strategy *s, const EpView *const *views, const Episode *const *truth, int n,
+static int max_seen_act(Strategy *s, const EpView *const *views, const Episode *const *truth, const int *ids, int n,
                         StratAction *out, Err *e) {
-    (void)s, (void)truth, (void)e;
+    (void)s, (void)truth, (void)ids, (void)e;
     if (n && ep_phase(views[0]) == EP_EXPLORE) return explore_like_expert(views, n, out);
     for (int i = 0; i < n; i++) out[i] = max_seen_exploit(views[i]);
     return 0;
@@ -215,9 +215,9 @@ static StratAction parents_exploit(const EpView *v) {
     return best;
 }
 
-static int parents_act(Strategy *s, const EpView *const *views, const Episode *const *truth, int n,
+static int parents_act(Strategy *s, const EpView *const *views, const Episode *const *truth, const int *ids, int n,
                        StratAction *out, Err *e) {
-    (void)s, (void)truth, (void)e;
+    (void)s, (void)truth, (void)ids, (void)e;
     if (n && ep_phase(views[0]) == EP_EXPLORE) return explore_like_expert(views, n, out);
     for (int i = 0; i < n; i++) out[i] = parents_exploit(views[i]);
     return 0;
@@ -231,9 +231,9 @@ static int random_pick(Rng *r, unsigned set) {
         if (((set >> x) & 1u) && k-- == 0) return x;
 }
 
-static int random_act(Strategy *s, const EpView *const *views, const Episode *const *truth, int n, StratAction *out,
+static int random_act(Strategy *s, const EpView *const *views, const Episode *const *truth, const int *ids, int n, StratAction *out,
                       Err *e) {
-    (void)s, (void)truth, (void)e;
+    (void)s, (void)truth, (void)ids, (void)e;
     for (int i = 0; i < n; i++) {
         const EpView *v = views[i];
         Rng r; /* seeded by episode and step, so the choice does not depend on batching */
@@ -253,15 +253,15 @@ static int random_act(Strategy *s, const EpView *const *views, const Episode *co
 /* ---- registry and player ---------------------------------------------------------------- */
 
 static Strategy builtins[STRAT_BUILTIN_COUNT] = {
-    {"expert", "explores each variable once; exploits the largest measured effect", 0, expert_act, NULL, NULL},
-    {"oracle", "the true best action, from the true weights", 1, oracle_act, NULL, NULL},
-    {"corr", "exploits the variable most correlated with the goal (sign of the correlation)", 0, corr_act, NULL,
+    {"expert", "explores each variable once; exploits the largest measured effect", 0, NULL, expert_act, NULL, NULL},
+    {"oracle", "the true best action, from the true weights", 1, NULL, oracle_act, NULL, NULL},
+    {"corr", "exploits the variable most correlated with the goal (sign of the correlation)", 0, NULL, corr_act, NULL,
      NULL},
-    {"max_seen", "repeats the exploration intervention under which the goal was highest", 0, max_seen_act, NULL,
+    {"max_seen", "repeats the exploration intervention under which the goal was highest", 0, NULL, max_seen_act, NULL,
      NULL},
-    {"parents", "exploits the largest estimated direct cause of the goal, ignoring indirect paths", 0, parents_act,
+    {"parents", "exploits the largest estimated direct cause of the goal, ignoring indirect paths", 0, NULL, parents_act,
      NULL, NULL},
-    {"random", "random interventions, random exploit", 0, random_act, NULL, NULL},
+    {"random", "random interventions, random exploit", 0, NULL, random_act, NULL, NULL},
 };
 
 Strategy *strat_builtin(int i) { return (i >= 0 && i < STRAT_BUILTIN_COUNT) ? &builtins[i] : NULL; }
@@ -272,15 +272,15 @@ Strategy *strat_find(const char *name) {
     return NULL;
 }
 
-enum { PLAY_CHUNK = 256 };
-
 int strat_play(Strategy *s, Episode *const *eps, int n, Err *e) {
-    const EpView *views[PLAY_CHUNK];
-    const Episode *truth[PLAY_CHUNK];
-    Episode *who[PLAY_CHUNK];
-    StratAction act[PLAY_CHUNK];
-    for (int base = 0; base < n; base += PLAY_CHUNK) {
-        int end = base + PLAY_CHUNK < n ? base + PLAY_CHUNK : n;
+    const EpView *views[STRAT_BATCH];
+    const Episode *truth[STRAT_BATCH];
+    Episode *who[STRAT_BATCH];
+    StratAction act[STRAT_BATCH];
+    int ids[STRAT_BATCH];
+    for (int base = 0; base < n; base += STRAT_BATCH) {
+        int end = base + STRAT_BATCH < n ? base + STRAT_BATCH : n;
+        if (s->begin && s->begin(s, end - base, e)) return err_prefix(e, "%s", s->name);
         for (;;) {
             /* One phase at a time: every exploring episode first, then every exploiting one. */
             int m = 0;
@@ -294,11 +294,12 @@ int strat_play(Strategy *s, Episode *const *eps, int n, Err *e) {
             for (int i = base; i < end; i++)
                 if (ep_phase(&eps[i]->view) == phase) {
                     who[m] = eps[i];
+                    ids[m] = i - base;
                     views[m] = &eps[i]->view;
                     truth[m] = eps[i];
                     m++;
                 }
-            if (s->act(s, views, s->needs_truth ? truth : NULL, m, act, e)) return err_prefix(e, "%s", s->name);
+            if (s->act(s, views, s->needs_truth ? truth : NULL, ids, m, act, e)) return err_prefix(e, "%s", s->name);
             for (int k = 0; k < m; k++) {
                 int rc = phase == EP_EXPLORE ? ep_explore(who[k], act[k].var, e)
                                              : ep_exploit(who[k], act[k].var, act[k].sign, e);

@@ -25,10 +25,14 @@ struct Strategy {
     const char *name;
     const char *about;          /* one line for --help and the TUI */
     int needs_truth;            /* 1: act() also gets the hidden episodes */
+    /* Called by strat_play before it plays a batch of n episodes (NULL: nothing to do). */
+    int (*begin)(Strategy *s, int n, Err *e);
     /* Decide for n episodes, all in the same phase (exploring or exploiting; see
-     * ep_phase(views[i])).  truth is NULL unless needs_truth.  Returns 0, or -1 with e set. */
-    int (*act)(Strategy *s, const EpView *const *views, const Episode *const *truth, int n, StratAction *out,
-               Err *e);
+     * ep_phase(views[i])).  ids[i] in [0, batch size) names each episode within the batch
+     * begun last (stable across calls, for strategies that keep per-episode state such as a
+     * KV cache).  truth is NULL unless needs_truth.  Returns 0, or -1 with e set. */
+    int (*act)(Strategy *s, const EpView *const *views, const Episode *const *truth, const int *ids, int n,
+               StratAction *out, Err *e);
     void (*destroy)(Strategy *s); /* NULL for static strategies */
     void *state;
 };
@@ -39,8 +43,10 @@ Strategy *strat_builtin(int i);
 /* By name; NULL if there is none. */
 Strategy *strat_find(const char *name);
 
-/* Plays n episodes to the end with strategy s, in lockstep batches (each episode starts
- * where it stands: call ep_restart first to replay).  An illegal action from the strategy is
+enum { STRAT_BATCH = 256 }; /* strat_play plays this many episodes at a time */
+
+/* Plays n episodes to the end with strategy s, in lockstep batches of at most STRAT_BATCH
+ * (each episode starts where it stands: call ep_restart first to replay).  An illegal action from the strategy is
  * an error naming the strategy, the episode and the action. */
 int strat_play(Strategy *s, Episode *const *eps, int n, Err *e);
 

@@ -1,0 +1,162 @@
+/* dolab bench: speed figures (benchmarks are commands that print numbers, not tests). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/args.h"
+#include "cli/commands.h"
+#include "learn/agent.h"
+#include "learn/exp.h"
+#include "nn/gpt.h"
+#include "nn/infer.h"
+#include "util/progress.h"
+#include "world/episode.h"
+#include "world/strategy.h"
+#include "world/tok.h"
+
+typedef struct BenchOpts {
+    int variables, steps, batch, layers, dim, heads, threads, episodes;
+    double seconds;
+} BenchOpts;
+
+static int bench_world(const BenchOpts *o) {
+    EpConfig c = ep_config_default();
+    c.world.n = o->variables;
+    Strategy *expert = strat_find("expert");
+    TokSeq *ts = malloc(sizeof *ts);
+    if (!ts) return 1;
+    Err e;
+    long count = 0, tokens = 0;
+    double t0 = progress_now(), t = t0;
+    while (t - t0 < o->seconds) {
+        for (int k = 0; k < 1000; k++, count++) {
+            Episode ep;
+            Episode *p = &ep;
+            if (ep_generate(&ep, &c, 1, (uint64_t)count, NULL, NULL, &e) || strat_play(expert, &p, 1, &e) ||
+                tok_encode(NULL, &ep.view, ts, &e)) {
+                fprintf(stderr, "dolab bench world: %s\n", e.msg);
+                free(ts);
+                return 1;
+            }
+            tokens += ts->n;
+        }
+        t = progress_now();
+    }
+    free(ts);
+    double dt = t - t0;
+    printf("bench world: %d variables, one core: %ld episodes in %.2f s = %.0f episodes/s (%.1f M tokens/s)\n",
+           o->variables, count, dt, count / dt, tokens / dt / 1e6);
+    return 0;
+}
+
+static GptConfig bench_config(const BenchOpts *o) {
+    Experiment x = exp_default();
+    x.world.world.n = x.mix[0].ep.world.n = o->variables;
+    Vocab *v = tok_vocab_new();
+    GptConfig c = {v ? tok_vocab_size(v) : 105, exp_max_len(&x), o->layers, o->dim, o->heads};
+    tok_vocab_free(v);
+    return c;
+}
+
+static int bench_train(const BenchOpts *o) {
+    GptConfig c = bench_config(o);
+    Err e;
+    /* loss positions per default episode: 5 explore (do, var) + exploit (do, var, sign) = 13 */
+    int weighted = 2 * o->variables + 3;
+    printf("bench train: model L=%d C=%d H=%d, vocab %d, context %d, batch %d, %d loss positions per sequence\n",
+           c.layers, c.dim, c.heads, c.vocab, c.context, o->batch, weighted);
+    double tps[2] = {0, 0};
+    for (int th = 1; th <= 2; th++) {
+        GptBench b;
+        if (gpt_bench_train(&c, o->batch, c.context, weighted, th, o->steps, &b, &e)) {
+            fprintf(stderr, "dolab bench train: %s\n", e.msg);
+            return 1;
+        }
+        tps[th - 1] = b.tokens_per_s;
+        printf("  %d thread%s: %7.0f tokens/s  %6.2f ms/step  %6.1f GFLOP/s\n", th, th > 1 ? "s" : " ",
+               b.tokens_per_s, b.ms_per_step, b.gflops);
+    }
+    printf("  2 threads / 1 thread = %.2fx\n", tps[1] / tps[0]);
+    return 0;
+}
+
+static int bench_eval(const BenchOpts *o) {
+    /* The whole active loop: episodes, the model strategy through the KV cache, rewards.
+     * The weights are untrained (speed does not depend on them). */
+    GptConfig c = bench_config(o);
+    Err e;
+    Gpt *m = gpt_create(&c, 1, &e);
+    if (!m) {
+        fprintf(stderr, "dolab bench eval: %s\n", e.msg);
+        return 1;
+    }
+    Strategy *agent = agent_new(m, NULL, 0.0, 0, &e);
+    EpConfig ec = ep_config_default();
+    ec.world.n = o->variables;
+    int n = o->episodes;
+    Episode *eps = malloc(sizeof *eps * (size_t)n);
+    Episode **ptr = malloc(sizeof *ptr * (size_t)n);
+    int rc = 1;
+    if (!agent || !eps || !ptr) {
+        fprintf(stderr, "dolab bench eval: %s\n", agent ? "out of memory" : e.msg);
+        goto out;
+    }
+    for (int i = 0; i < n; i++) {
+        ptr[i] = &eps[i];
+        if (ep_generate(&eps[i], &ec, 1, (uint64_t)i, NULL, NULL, &e)) goto out;
+    }
+    double t0 = progress_now();
+    if (strat_play(agent, ptr, n, &e)) {
+        fprintf(stderr, "dolab bench eval: %s\n", e.msg);
+        goto out;
+    }
+    double dt = progress_now() - t0;
+    printf("bench eval: model L=%d C=%d H=%d acting on %d episodes (%d variables), batches of %d, one thread:\n"
+           "  %.0f episodes/s  (%.2f s)\n",
+           c.layers, c.dim, c.heads, n, o->variables, STRAT_BATCH, n / dt, dt);
+    rc = 0;
+out:
+    if (agent) agent->destroy(agent);
+    gpt_free(m);
+    free(eps), free(ptr);
+    return rc;
+}
+
+int cmd_bench(int argc, char **argv) {
+    BenchOpts o = {.variables = 5, .steps = 50, .batch = 32, .layers = 2, .dim = 64, .heads = 4, .threads = 2,
+                   .episodes = 5000, .seconds = 2.0};
+    ArgOpt opts[] = {
+        {"--variables", ARG_INT, &o.variables, 2, 8, NULL, "N", "variables per world, 2 to 8 (default 5)"},
+        {"--seconds", ARG_REAL, &o.seconds, 0.1, 600, NULL, "T", "world: how long to measure (default 2)"},
+        {"--steps", ARG_INT, &o.steps, 1, 100000, NULL, "N", "train: timed steps (default 50)"},
+        {"--batch", ARG_INT, &o.batch, 1, 4096, NULL, "B", "train: sequences per step (default 32)"},
+        {"--layers", ARG_INT, &o.layers, 1, 16, NULL, "L", "model layers (default 2)"},
+        {"--dim", ARG_INT, &o.dim, 8, 1024, NULL, "D", "model width (default 64)"},
+        {"--heads", ARG_INT, &o.heads, 1, 64, NULL, "H", "attention heads (default 4)"},
+        {"--episodes", ARG_INT, &o.episodes, 1, 1000000, NULL, "N", "eval: episodes (default 5000)"},
+    };
+    ArgCmd cmd = {"bench", "dolab bench world|train|eval [options]",
+                  "Measures speed and prints figures (benchmarks are commands, not tests).\n\n"
+                  "  world   episodes generated per second on one core: world + expert + tokens\n"
+                  "  train   training tokens/s of the default model with 1 and 2 threads, and GFLOP/s\n"
+                  "  eval    episodes/s of the model acting (KV cache, batched), end to end",
+                  opts, (int)(sizeof opts / sizeof *opts), 1, 1,
+                  "`make bench-torch` runs the PyTorch reference of the same model beside `bench train`.\n"};
+    char *pos[1];
+    int npos;
+    Err e;
+    int rc = args_parse(&cmd, argc, argv, pos, &npos, &e);
+    if (rc) {
+        if (rc < 0) fprintf(stderr, "%s\n", e.msg);
+        return rc > 0 ? 0 : 2;
+    }
+    if (o.dim % o.heads) {
+        fprintf(stderr, "dolab bench: --dim %d is not a multiple of --heads %d\n", o.dim, o.heads);
+        return 2;
+    }
+    if (strcmp(pos[0], "world") == 0) return bench_world(&o);
+    if (strcmp(pos[0], "train") == 0) return bench_train(&o);
+    if (strcmp(pos[0], "eval") == 0) return bench_eval(&o);
+    fprintf(stderr, "dolab bench: unknown benchmark '%s' (expected world, train or eval)\n", pos[0]);
+    return 2;
+}

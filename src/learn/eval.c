@@ -1,0 +1,207 @@
+#include "learn/eval.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/progress.h"
+
+const char *const eval_agree_names[EVAL_AGREE_STRATS] = {"expert", "oracle", "corr", "max_seen", "parents"};
+
+typedef struct SetFilter {
+    const Experiment *x;
+    int heldout;
+} SetFilter;
+
+static int set_world_ok(const Scm *w, void *ctx) {
+    const SetFilter *f = ctx;
+    if (!f->x->heldout.fn) return 1;
+    return exp_pred_eval(&f->x->heldout, w) == f->heldout;
+}
+
+static uint64_t set_seed(uint64_t seed, int k) { return seed * 0x2545F4914F6CDD1Dull + 0xE7A1u + (uint64_t)k; }
+
+/* Draws the episodes of one set. */
+static int draw_set(const Experiment *x, int k, int n, uint64_t seed, Episode *eps, long *draws, Err *e) {
+    const ExpEvalSet *s = &x->sets[k];
+    SetFilter f = {x, s->heldout};
+    long idx = 0, limit = 2000L * n + 100000;
+    for (int i = 0; i < n; idx++) {
+        if (idx >= limit)
+            return err_set(e, "eval set '%s': only %d of %d episodes fit it in %ld draws", s->name, i, n, idx);
+        if (ep_generate(&eps[i], &x->world, set_seed(seed, k), (uint64_t)idx, set_world_ok, &f, e)) return -1;
+        if (s->goal >= 0 && eps[i].goal != s->goal) continue;
+        if (s->best_var >= 0 && eps[i].best_var != s->best_var) continue;
+        i++;
+    }
+    *draws = idx;
+    return 0;
+}
+
+static int explored_once(const EpView *v) {
+    unsigned seen = 0;
+    for (int s = 0; s < v->n_steps; s++) {
+        unsigned b = 1u << v->steps[s].var;
+        if (seen & b) return 0;
+        seen |= b;
+    }
+    return seen == v->relevant;
+}
+
+/* Plays s on every episode and fills row. */
+static int play_row(Strategy *s, Episode *eps, Episode **ptr, int n, double *buf, uint64_t seed, EvalRow *row,
+                    Err *e) {
+    for (int i = 0; i < n; i++) ep_restart(&eps[i]);
+    if (strat_play(s, ptr, n, e)) return -1;
+    int match = 0, once = 0;
+    for (int i = 0; i < n; i++) {
+        buf[i] = eps[i].norm_reward;
+        match += eps[i].view.exploit_var == eps[i].best_var && eps[i].view.exploit_sign == eps[i].best_sign;
+        once += explored_once(&eps[i].view);
+    }
+    snprintf(row->name, sizeof row->name, "%s", s->name);
+    row->reward = stats_bootstrap_mean(buf, n, 2000, seed);
+    row->oracle_share = (double)match / n;
+    row->explore_share = (double)once / n;
+    return 0;
+}
+
+/* After the first strategy played: compare its exploit with each reference strategy's exploit
+ * on the same (its own) exploration. */
+static int agreement(Episode *eps, int n, EvalSetResult *res, Err *e) {
+    int dis = 0, agree[EVAL_AGREE_STRATS] = {0};
+    for (int i = 0; i < n; i++) {
+        EpView v = eps[i].view;
+        v.exploit_var = -1;
+        v.exploit_sign = 0;
+        const EpView *vp = &v;
+        const Episode *tp = &eps[i];
+        StratAction act[EVAL_AGREE_STRATS];
+        int all_same = 1;
+        for (int k = 0; k < EVAL_AGREE_STRATS; k++) {
+            Strategy *s = strat_find(eval_agree_names[k]);
+            int id = 0;
+            if (s->act(s, &vp, s->needs_truth ? &tp : NULL, &id, 1, &act[k], e)) return -1;
+            if (k && (act[k].var != act[0].var || act[k].sign != act[0].sign)) all_same = 0;
+        }
+        if (all_same) continue;
+        dis++;
+        for (int k = 0; k < EVAL_AGREE_STRATS; k++)
+            agree[k] += act[k].var == eps[i].view.exploit_var && act[k].sign == eps[i].view.exploit_sign;
+    }
+    res->n_disagree = dis;
+    for (int k = 0; k < EVAL_AGREE_STRATS; k++) res->agree[k] = dis ? (double)agree[k] / dis : NAN;
+    return 0;
+}
+
+int eval_run(const Experiment *x, Strategy *model, const char *const *strategies, int episodes, EvalReport *out,
+             Err *e) {
+    memset(out, 0, sizeof *out);
+    out->seed = x->eval_seed;
+    double t0 = progress_now();
+    const char *names[EXP_MAX_STRATS];
+    int ns = 0;
+    if (strategies) {
+        for (; strategies[ns] && ns < EXP_MAX_STRATS; ns++) names[ns] = strategies[ns];
+    } else {
+        for (; ns < x->n_strats; ns++) names[ns] = x->strats[ns];
+    }
+    for (int i = 0; i < ns; i++)
+        if (!strat_find(names[i])) return err_set(e, "eval: unknown strategy '%s'", names[i]);
+    for (int k = 0; k < x->n_sets; k++) {
+        int n = episodes > 0 ? episodes : x->sets[k].episodes;
+        Episode *eps = malloc(sizeof *eps * (size_t)n);
+        Episode **ptr = malloc(sizeof *ptr * (size_t)n);
+        double *buf = malloc(sizeof *buf * (size_t)n);
+        EvalSetResult *res = &out->sets[k];
+        int rc = -1;
+        if (!eps || !ptr || !buf) {
+            err_set(e, "out of memory for %d episodes", n);
+            goto next;
+        }
+        for (int i = 0; i < n; i++) ptr[i] = &eps[i];
+        if (draw_set(x, k, n, x->eval_seed, eps, &res->draws, e)) goto next;
+        snprintf(res->name, sizeof res->name, "%s", x->sets[k].name);
+        res->episodes = n;
+        uint64_t bseed = set_seed(x->eval_seed, k);
+        if (model) {
+            if (play_row(model, eps, ptr, n, buf, bseed, &res->rows[res->nrows++], e)) goto next;
+            if (agreement(eps, n, res, e)) goto next;
+        }
+        for (int s = 0; s < ns; s++)
+            if (play_row(strat_find(names[s]), eps, ptr, n, buf, bseed, &res->rows[res->nrows++], e)) goto next;
+        if (!model) res->n_disagree = -1;
+        rc = 0;
+    next:
+        free(eps), free(ptr), free(buf);
+        if (rc) return err_prefix(e, "eval set '%s'", x->sets[k].name);
+        out->n_sets++;
+    }
+    out->seconds = progress_now() - t0;
+    return 0;
+}
+
+void eval_print(const EvalReport *r, const Experiment *x, FILE *out) {
+    for (int k = 0; k < r->n_sets; k++) {
+        const EvalSetResult *s = &r->sets[k];
+        const ExpEvalSet *es = &x->sets[k];
+        fprintf(out, "%s%s: %d episodes from %s worlds", k ? "\n" : "", s->name, s->episodes,
+                es->heldout ? "held-out" : "training");
+        if (es->heldout && x->heldout.fn) fprintf(out, " (%s)", x->heldout.desc);
+        if (es->goal >= 0) fprintf(out, ", goal %c", scm_name(es->goal));
+        if (es->best_var >= 0) fprintf(out, ", best action on %c", scm_name(es->best_var));
+        fprintf(out, "\n  %-10s %7s  %-17s %8s %9s\n", "strategy", "reward", "95% CI", "oracle", "explored");
+        for (int i = 0; i < s->nrows; i++) {
+            const EvalRow *row = &s->rows[i];
+            char ci[40];
+            snprintf(ci, sizeof ci, "[%.3f, %.3f]", row->reward.lo, row->reward.hi);
+            fprintf(out, "  %-10s %7.3f  %-17s %7.1f%% %8.1f%%\n", row->name, row->reward.mean, ci,
+                    100 * row->oracle_share, 100 * row->explore_share);
+        }
+        if (s->n_disagree > 0) {
+            fprintf(out, "  %s's exploit agrees with, on its own exploration (%d episodes where they disagree):\n   ",
+                    s->rows[0].name, s->n_disagree);
+            for (int j = 0; j < EVAL_AGREE_STRATS; j++) fprintf(out, " %s %.1f%%", eval_agree_names[j], 100 * s->agree[j]);
+            fprintf(out, "\n");
+        }
+    }
+    fprintf(out, "\nreward: mean normalised reward (oracle = 1) with a 95%% bootstrap CI; oracle: share of the oracle's "
+                 "action;\nexplored: every relevant variable explored exactly once.  Evaluation seed %llu.\n",
+            (unsigned long long)r->seed);
+}
+
+cJSON *eval_to_json(const EvalReport *r) {
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "seed", (double)r->seed);
+    cJSON_AddNumberToObject(o, "seconds", r->seconds);
+    cJSON *sets = cJSON_AddArrayToObject(o, "sets");
+    for (int k = 0; k < r->n_sets; k++) {
+        const EvalSetResult *s = &r->sets[k];
+        cJSON *so = cJSON_CreateObject();
+        cJSON_AddStringToObject(so, "name", s->name);
+        cJSON_AddNumberToObject(so, "episodes", s->episodes);
+        cJSON *rows = cJSON_AddArrayToObject(so, "strategies");
+        for (int i = 0; i < s->nrows; i++) {
+            const EvalRow *row = &s->rows[i];
+            cJSON *ro = cJSON_CreateObject();
+            cJSON_AddStringToObject(ro, "name", row->name);
+            cJSON_AddNumberToObject(ro, "mean_normalised_reward", row->reward.mean);
+            cJSON *ci = cJSON_AddArrayToObject(ro, "ci95");
+            cJSON_AddItemToArray(ci, cJSON_CreateNumber(row->reward.lo));
+            cJSON_AddItemToArray(ci, cJSON_CreateNumber(row->reward.hi));
+            cJSON_AddNumberToObject(ro, "oracle_action_share", row->oracle_share);
+            cJSON_AddNumberToObject(ro, "explored_once_share", row->explore_share);
+            cJSON_AddItemToArray(rows, ro);
+        }
+        if (s->n_disagree >= 0) {
+            cJSON *ag = cJSON_AddObjectToObject(so, "agreement");
+            cJSON_AddStringToObject(ag, "of", s->nrows ? s->rows[0].name : "");
+            cJSON_AddNumberToObject(ag, "episodes", s->n_disagree);
+            for (int j = 0; j < EVAL_AGREE_STRATS; j++)
+                cJSON_AddItemToObject(ag, eval_agree_names[j],
+                                      isnan(s->agree[j]) ? cJSON_CreateNull() : cJSON_CreateNumber(s->agree[j]));
+        }
+        cJSON_AddItemToArray(sets, so);
+    }
+    return o;
+}

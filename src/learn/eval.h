@@ -1,0 +1,60 @@
+/* eval — active evaluation: the model and the baselines act on the same episodes.
+ *
+ * For each evaluation set of an experiment (training worlds, held-out worlds, critical
+ * episodes...) it draws the set's episodes from eval_seed, lets every strategy play each of
+ * them from the start (common random numbers: the same intervention shows the same values),
+ * and reports per strategy: mean normalised reward with a 95% bootstrap CI, the share of the
+ * oracle's action, and the share of episodes whose exploration was complete and non-repeating
+ * (each relevant variable exactly once).  For the model it also reports, on the episodes
+ * where the strategies disagree, how often its exploit agrees with each strategy applied to
+ * the model's own exploration.
+ *
+ * An EvalReport is a plain value (fixed-size tables); nothing to free. */
+#ifndef DOLAB_LEARN_EVAL_H
+#define DOLAB_LEARN_EVAL_H
+
+#include <stdio.h>
+
+#include "learn/exp.h"
+#include "util/stats.h"
+#include "world/strategy.h"
+
+#define EVAL_MAX_ROWS (EXP_MAX_STRATS + 1)
+#define EVAL_AGREE_STRATS 5 /* expert, oracle, corr, max_seen, parents */
+
+typedef struct EvalRow {
+    char name[16];
+    StatCI reward;
+    double oracle_share;   /* picked the oracle's action */
+    double explore_share;  /* exploration complete and non-repeating */
+} EvalRow;
+
+typedef struct EvalSetResult {
+    char name[32];
+    int episodes;
+    long draws; /* episodes drawn to find them (the rest did not fit the set) */
+    int nrows;
+    EvalRow rows[EVAL_MAX_ROWS]; /* the model first when there is one */
+    /* the first strategy's exploit vs each reference strategy run on its own exploration,
+     * on the episodes where the references disagree among themselves */
+    int n_disagree;
+    double agree[EVAL_AGREE_STRATS];
+} EvalSetResult;
+
+typedef struct EvalReport {
+    int n_sets;
+    EvalSetResult sets[EXP_MAX_SETS];
+    uint64_t seed;
+    double seconds;
+} EvalReport;
+
+extern const char *const eval_agree_names[EVAL_AGREE_STRATS];
+
+/* model may be NULL (baselines only).  If strategies is NULL the experiment's list is used.
+ * episodes > 0 overrides every set's episode count. */
+int eval_run(const Experiment *x, Strategy *model, const char *const *strategies, int episodes, EvalReport *out,
+             Err *e);
+void eval_print(const EvalReport *r, const Experiment *x, FILE *out);
+cJSON *eval_to_json(const EvalReport *r);
+
+#endif

@@ -1,0 +1,331 @@
+#include "learn/exp.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+/* ---- built-in predicates ----------------------------------------------------------------- */
+
+typedef struct PairCtx {
+    int a, b;
+} PairCtx;
+static const PairCtx pairs[SCM_MAX_VARS][SCM_MAX_VARS] = {
+#define ROW(a) {{a, 0}, {a, 1}, {a, 2}, {a, 3}, {a, 4}, {a, 5}, {a, 6}, {a, 7}}
+    ROW(0), ROW(1), ROW(2), ROW(3), ROW(4), ROW(5), ROW(6), ROW(7)
+#undef ROW
+};
+
+static int pred_link(const Scm *g, const void *ctx) {
+    const PairCtx *p = ctx;
+    return p->a < g->n && p->b < g->n && scm_has_edge(g, p->a, p->b);
+}
+
+static int pred_ancestor(const Scm *g, const void *ctx) {
+    const PairCtx *p = ctx;
+    return p->a < g->n && p->b < g->n && scm_is_ancestor(g, p->a, p->b);
+}
+
+ExpPred exp_pred_link(int a, int b) {
+    ExpPred p = {pred_link, &pairs[a & 7][b & 7], ""};
+    snprintf(p.desc, sizeof p.desc, "edge %c->%c", scm_name(a), scm_name(b));
+    return p;
+}
+
+ExpPred exp_pred_ancestor(int a, int b) {
+    ExpPred p = {pred_ancestor, &pairs[a & 7][b & 7], ""};
+    snprintf(p.desc, sizeof p.desc, "%c is an ancestor of %c", scm_name(a), scm_name(b));
+    return p;
+}
+
+/* ---- the default experiment -------------------------------------------------------------- */
+
+Experiment exp_default(void) {
+    Experiment x;
+    memset(&x, 0, sizeof x);
+    snprintf(x.name, sizeof x.name, "heldout_links");
+    snprintf(x.about, sizeof x.about,
+             "Training never contains a world with the causal link A->E.  At test the model acts on worlds "
+             "that have it; on the critical episodes (goal E, best action on A) it must discover and use the "
+             "link from its own interventions.");
+    x.world = ep_config_default();
+    x.heldout = exp_pred_link(0, 4);
+    x.n_mix = 1;
+    x.mix[0].weight = 1.0;
+    x.mix[0].ep = x.world;
+    x.seed = 1;
+    x.steps = 20000;
+    x.batch = 32;
+    x.threads = 2;
+    x.lr = 3e-3;
+    x.lr_min = 3e-4;
+    x.warmup_frac = 0.02;
+    x.beta1 = 0.9;
+    x.beta2 = 0.98;
+    x.weight_decay = 0.01;
+    x.grad_clip = 1.0;
+    x.class_weight[TOKC_ACTION] = 1.0;
+    x.class_weight[TOKC_EXPL] = 1.0;
+    x.eval_every = 2000;
+    x.layers = 2;
+    x.dim = 64;
+    x.heads = 4;
+    x.context = 0;
+    x.eval_seed = 1000;
+    x.n_sets = 3;
+    x.sets[0] = (ExpEvalSet){"train", 0, -1, -1, 1000};
+    x.sets[1] = (ExpEvalSet){"heldout", 1, -1, -1, 1000};
+    x.sets[2] = (ExpEvalSet){"critical", 1, 4, 0, 500};
+    static const char *const s[] = {"expert", "oracle", "corr", "max_seen", "parents", "random"};
+    x.n_strats = 6;
+    for (int i = 0; i < 6; i++) snprintf(x.strats[i], sizeof x.strats[i], "%s", s[i]);
+    return x;
+}
+
+int exp_max_len(const Experiment *x) {
+    int best = 0;
+    for (int m = 0; m <= x->n_mix; m++) {
+        const EpConfig *c = m < x->n_mix ? &x->mix[m].ep : &x->world;
+        const TokFormat *f = m < x->n_mix ? &x->mix[m].fmt : &x->fmt;
+        int n = c->world.n;
+        int k = c->explore ? c->explore : (c->cue_size ? c->cue_size : n);
+        /* an explanation lists at most n-1 effects of 3 words, with commas, after a bar */
+        int expl = f->explain ? 1 + 3 * (n - 1) + (n - 2) : 0;
+        int len = 1 + (c->cue_size ? 1 + c->cue_size : 0) + c->passive * (1 + n) + k * (2 + n + expl) + 3 + 3;
+        if (len > best) best = len;
+    }
+    return best;
+}
+
+int exp_check(const Experiment *x, Err *e) {
+    if (ep_config_check(&x->world, e)) return err_prefix(e, "world");
+    if (x->n_mix < 1 || x->n_mix > EXP_MAX_MIX) return err_set(e, "train.mix: expected 1 to %d components", EXP_MAX_MIX);
+    double total = 0;
+    for (int m = 0; m < x->n_mix; m++) {
+        if (ep_config_check(&x->mix[m].ep, e)) return err_prefix(e, "train.mix[%d]", m + 1);
+        if (x->mix[m].ep.world.n != x->world.world.n)
+            return err_set(e, "train.mix[%d]: %d variables, the world has %d", m + 1, x->mix[m].ep.world.n, x->world.world.n);
+        if (!(x->mix[m].weight >= 0 && isfinite(x->mix[m].weight)))
+            return err_set(e, "train.mix[%d].weight: expected a number >= 0", m + 1);
+        total += x->mix[m].weight;
+    }
+    if (!(total > 0)) return err_set(e, "train.mix: the weights add up to 0");
+    if (x->steps < 1 || x->steps > 100000000) return err_set(e, "train.steps: expected 1 to 100000000, got %d", x->steps);
+    if (x->batch < 1 || x->batch > 4096) return err_set(e, "train.batch: expected 1 to 4096, got %d", x->batch);
+    if (x->threads < 1 || x->threads > 2) return err_set(e, "train.threads: expected 1 or 2, got %d", x->threads);
+    if (!(x->lr > 0 && x->lr < 1)) return err_set(e, "train.lr: expected a number in (0, 1), got %g", x->lr);
+    if (!(x->lr_min >= 0 && x->lr_min <= x->lr)) return err_set(e, "train.lr_min: expected 0 to lr, got %g", x->lr_min);
+    if (!(x->warmup_frac >= 0 && x->warmup_frac < 1)) return err_set(e, "train.warmup: expected a fraction in [0, 1)");
+    if (!(x->beta1 >= 0 && x->beta1 < 1 && x->beta2 >= 0 && x->beta2 < 1))
+        return err_set(e, "train.betas: expected numbers in [0, 1)");
+    if (!(x->weight_decay >= 0 && x->weight_decay < 1)) return err_set(e, "train.weight_decay: expected [0, 1)");
+    double cw = 0;
+    for (int c = 0; c < TOKC_COUNT; c++) {
+        if (!(x->class_weight[c] >= 0 && isfinite(x->class_weight[c])))
+            return err_set(e, "train.loss_weights.%s: expected a number >= 0", tok_class_name((TokClass)c));
+        cw += x->class_weight[c];
+    }
+    if (!(cw > 0)) return err_set(e, "train.loss_weights: every class has weight 0, nothing to learn");
+    if (x->layers < 1 || x->layers > 16) return err_set(e, "model.layers: expected 1 to 16, got %d", x->layers);
+    if (x->heads < 1 || x->dim < 8 || x->dim > 1024 || x->dim % x->heads)
+        return err_set(e, "model: dim (%d) must be 8 to 1024 and a multiple of heads (%d)", x->dim, x->heads);
+    int need = exp_max_len(x);
+    if (x->context && x->context < need)
+        return err_set(e, "model.context: %d is shorter than the longest episode (%d tokens)", x->context, need);
+    if ((x->context ? x->context : need) > 512) return err_set(e, "model.context: episodes of %d tokens exceed 512", need);
+    if (x->n_sets < 1 || x->n_sets > EXP_MAX_SETS) return err_set(e, "eval: expected 1 to %d sets", EXP_MAX_SETS);
+    for (int s = 0; s < x->n_sets; s++) {
+        const ExpEvalSet *es = &x->sets[s];
+        if (es->episodes < 1 || es->episodes > 1000000)
+            return err_set(e, "eval.%s.episodes: expected 1 to 1000000, got %d", es->name, es->episodes);
+        if (es->goal >= x->world.world.n || es->best_var >= x->world.world.n)
+            return err_set(e, "eval.%s: goal or best action outside the world", es->name);
+    }
+    return 0;
+}
+
+static cJSON *ep_json(const EpConfig *c) {
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "variables", c->world.n);
+    cJSON_AddNumberToObject(o, "edge_prob", c->world.edge_prob);
+    cJSON *w = cJSON_AddArrayToObject(o, "weights");
+    cJSON_AddItemToArray(w, cJSON_CreateNumber(c->world.w_lo));
+    cJSON_AddItemToArray(w, cJSON_CreateNumber(c->world.w_hi));
+    cJSON_AddNumberToObject(o, "noise", c->world.sigma);
+    cJSON_AddNumberToObject(o, "value", c->value);
+    cJSON_AddNumberToObject(o, "exploit_value", c->exploit_value);
+    cJSON_AddNumberToObject(o, "passive", c->passive);
+    cJSON_AddNumberToObject(o, "explore", c->explore);
+    cJSON_AddNumberToObject(o, "cue", c->cue_size);
+    return o;
+}
+
+cJSON *exp_to_json(const Experiment *x) {
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "name", x->name);
+    cJSON_AddStringToObject(o, "about", x->about);
+    cJSON_AddItemToObject(o, "world", ep_json(&x->world));
+    cJSON_AddStringToObject(o, "heldout", x->heldout.fn ? x->heldout.desc : "nothing");
+    cJSON *tr = cJSON_AddObjectToObject(o, "train");
+    cJSON *mix = cJSON_AddArrayToObject(tr, "mix");
+    for (int m = 0; m < x->n_mix; m++) {
+        cJSON *c = ep_json(&x->mix[m].ep);
+        cJSON_AddNumberToObject(c, "weight", x->mix[m].weight);
+        cJSON_AddBoolToObject(c, "explain", x->mix[m].fmt.explain);
+        cJSON_AddItemToArray(mix, c);
+    }
+    cJSON_AddNumberToObject(tr, "seed", (double)x->seed);
+    cJSON_AddNumberToObject(tr, "steps", x->steps);
+    cJSON_AddNumberToObject(tr, "batch", x->batch);
+    cJSON_AddNumberToObject(tr, "lr", x->lr);
+    cJSON_AddNumberToObject(tr, "lr_min", x->lr_min);
+    cJSON_AddNumberToObject(tr, "warmup", x->warmup_frac);
+    cJSON *b = cJSON_AddArrayToObject(tr, "betas");
+    cJSON_AddItemToArray(b, cJSON_CreateNumber(x->beta1));
+    cJSON_AddItemToArray(b, cJSON_CreateNumber(x->beta2));
+    cJSON_AddNumberToObject(tr, "weight_decay", x->weight_decay);
+    cJSON_AddNumberToObject(tr, "grad_clip", x->grad_clip);
+    cJSON *lw = cJSON_AddObjectToObject(tr, "loss_weights");
+    for (int c = 0; c < TOKC_COUNT; c++) cJSON_AddNumberToObject(lw, tok_class_name((TokClass)c), x->class_weight[c]);
+    cJSON *md = cJSON_AddObjectToObject(o, "model");
+    cJSON_AddNumberToObject(md, "layers", x->layers);
+    cJSON_AddNumberToObject(md, "dim", x->dim);
+    cJSON_AddNumberToObject(md, "heads", x->heads);
+    cJSON_AddNumberToObject(md, "context", x->context ? x->context : exp_max_len(x));
+    cJSON *ev = cJSON_AddObjectToObject(o, "eval");
+    cJSON_AddNumberToObject(ev, "seed", (double)x->eval_seed);
+    cJSON_AddBoolToObject(ev, "explain", x->fmt.explain);
+    cJSON *sets = cJSON_AddArrayToObject(ev, "sets");
+    for (int s = 0; s < x->n_sets; s++) {
+        const ExpEvalSet *es = &x->sets[s];
+        cJSON *c = cJSON_CreateObject();
+        cJSON_AddStringToObject(c, "name", es->name);
+        cJSON_AddStringToObject(c, "worlds", es->heldout ? "heldout" : "train");
+        if (es->goal >= 0) cJSON_AddStringToObject(c, "goal", (char[]){scm_name(es->goal), 0});
+        if (es->best_var >= 0) cJSON_AddStringToObject(c, "best", (char[]){scm_name(es->best_var), 0});
+        cJSON_AddNumberToObject(c, "episodes", es->episodes);
+        cJSON_AddItemToArray(sets, c);
+    }
+    cJSON *st = cJSON_AddArrayToObject(ev, "strategies");
+    for (int s = 0; s < x->n_strats; s++) cJSON_AddItemToArray(st, cJSON_CreateString(x->strats[s]));
+    return o;
+}
+
+/* ---- reading back ------------------------------------------------------------------------ */
+
+static int jnum(const cJSON *o, const char *key, double *out, Err *e) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (!cJSON_IsNumber(v)) return err_set(e, "experiment: '%s' missing or not a number", key);
+    *out = v->valuedouble;
+    return 0;
+}
+
+static int jint(const cJSON *o, const char *key, int *out, Err *e) {
+    double d = 0;
+    if (jnum(o, key, &d, e)) return -1;
+    if (!(d >= -2e9 && d <= 2e9) || d != (int)d) return err_set(e, "experiment: '%s' is not an integer", key);
+    *out = (int)d;
+    return 0;
+}
+
+static int ep_from_json(const cJSON *o, EpConfig *c, Err *e) {
+    if (!cJSON_IsObject(o)) return err_set(e, "experiment: world settings missing");
+    *c = ep_config_default();
+    const cJSON *w = cJSON_GetObjectItemCaseSensitive(o, "weights");
+    if (!cJSON_IsArray(w) || cJSON_GetArraySize(w) != 2 || !cJSON_IsNumber(cJSON_GetArrayItem(w, 0)) ||
+        !cJSON_IsNumber(cJSON_GetArrayItem(w, 1)))
+        return err_set(e, "experiment: 'weights' must be [lo, hi]");
+    c->world.w_lo = cJSON_GetArrayItem(w, 0)->valuedouble;
+    c->world.w_hi = cJSON_GetArrayItem(w, 1)->valuedouble;
+    if (jint(o, "variables", &c->world.n, e) || jnum(o, "edge_prob", &c->world.edge_prob, e) ||
+        jnum(o, "noise", &c->world.sigma, e) || jnum(o, "value", &c->value, e) ||
+        jnum(o, "exploit_value", &c->exploit_value, e) || jint(o, "passive", &c->passive, e) ||
+        jint(o, "explore", &c->explore, e) || jint(o, "cue", &c->cue_size, e))
+        return -1;
+    return ep_config_check(c, e);
+}
+
+static int pred_from_desc(const char *d, ExpPred *p, Err *e) {
+    char a, b;
+    if (strcmp(d, "nothing") == 0) {
+        memset(p, 0, sizeof *p);
+        return 0;
+    }
+    if (sscanf(d, "edge %c->%c", &a, &b) == 2 && a >= 'A' && a <= 'H' && b >= 'A' && b <= 'H') {
+        *p = exp_pred_link(a - 'A', b - 'A');
+        return 0;
+    }
+    if (sscanf(d, "%c is an ancestor of %c", &a, &b) == 2 && a >= 'A' && a <= 'H' && b >= 'A' && b <= 'H') {
+        *p = exp_pred_ancestor(a - 'A', b - 'A');
+        return 0;
+    }
+    return err_set(e, "experiment: held-out structures '%s' cannot be rebuilt without the script", d);
+}
+
+int exp_from_json(const cJSON *j, Experiment *x, Err *e) {
+    *x = exp_default();
+    if (!cJSON_IsObject(j)) return err_set(e, "experiment: not an object");
+    const cJSON *name = cJSON_GetObjectItemCaseSensitive(j, "name");
+    const cJSON *about = cJSON_GetObjectItemCaseSensitive(j, "about");
+    const cJSON *held = cJSON_GetObjectItemCaseSensitive(j, "heldout");
+    if (!cJSON_IsString(name) || !cJSON_IsString(about) || !cJSON_IsString(held))
+        return err_set(e, "experiment: name, about or heldout missing");
+    snprintf(x->name, sizeof x->name, "%s", name->valuestring);
+    snprintf(x->about, sizeof x->about, "%s", about->valuestring);
+    if (ep_from_json(cJSON_GetObjectItemCaseSensitive(j, "world"), &x->world, e)) return -1;
+    if (pred_from_desc(held->valuestring, &x->heldout, e)) return -1;
+    const cJSON *tr = cJSON_GetObjectItemCaseSensitive(j, "train");
+    const cJSON *md = cJSON_GetObjectItemCaseSensitive(j, "model");
+    const cJSON *ev = cJSON_GetObjectItemCaseSensitive(j, "eval");
+    if (!cJSON_IsObject(tr) || !cJSON_IsObject(md) || !cJSON_IsObject(ev))
+        return err_set(e, "experiment: train, model or eval missing");
+    const cJSON *mix = cJSON_GetObjectItemCaseSensitive(tr, "mix");
+    if (!cJSON_IsArray(mix) || cJSON_GetArraySize(mix) < 1 || cJSON_GetArraySize(mix) > EXP_MAX_MIX)
+        return err_set(e, "experiment: train.mix must have 1 to %d components", EXP_MAX_MIX);
+    x->n_mix = 0;
+    const cJSON *c;
+    cJSON_ArrayForEach(c, mix) {
+        ExpMix *m = &x->mix[x->n_mix++];
+        if (ep_from_json(c, &m->ep, e) || jnum(c, "weight", &m->weight, e)) return err_prefix(e, "train.mix");
+        m->fmt.explain = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c, "explain"));
+    }
+    double seed = 0;
+    if (jnum(tr, "seed", &seed, e) || jint(tr, "steps", &x->steps, e) || jint(tr, "batch", &x->batch, e) ||
+        jnum(tr, "lr", &x->lr, e) || jnum(tr, "lr_min", &x->lr_min, e) || jnum(tr, "warmup", &x->warmup_frac, e) ||
+        jnum(tr, "weight_decay", &x->weight_decay, e) || jnum(tr, "grad_clip", &x->grad_clip, e))
+        return -1;
+    x->seed = (uint64_t)seed;
+    const cJSON *lw = cJSON_GetObjectItemCaseSensitive(tr, "loss_weights");
+    for (int k = 0; k < TOKC_COUNT; k++)
+        if (jnum(lw, tok_class_name((TokClass)k), &x->class_weight[k], e)) return err_prefix(e, "train.loss_weights");
+    if (jint(md, "layers", &x->layers, e) || jint(md, "dim", &x->dim, e) || jint(md, "heads", &x->heads, e) ||
+        jint(md, "context", &x->context, e))
+        return -1;
+    double es = 0;
+    if (jnum(ev, "seed", &es, e)) return -1;
+    x->eval_seed = (uint64_t)es;
+    x->fmt.explain = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(ev, "explain"));
+    const cJSON *sets = cJSON_GetObjectItemCaseSensitive(ev, "sets");
+    if (!cJSON_IsArray(sets) || cJSON_GetArraySize(sets) < 1 || cJSON_GetArraySize(sets) > EXP_MAX_SETS)
+        return err_set(e, "experiment: eval.sets must have 1 to %d sets", EXP_MAX_SETS);
+    x->n_sets = 0;
+    cJSON_ArrayForEach(c, sets) {
+        ExpEvalSet *s = &x->sets[x->n_sets++];
+        const cJSON *nm = cJSON_GetObjectItemCaseSensitive(c, "name");
+        const cJSON *wd = cJSON_GetObjectItemCaseSensitive(c, "worlds");
+        const cJSON *g = cJSON_GetObjectItemCaseSensitive(c, "goal");
+        const cJSON *b = cJSON_GetObjectItemCaseSensitive(c, "best");
+        if (!cJSON_IsString(nm) || !cJSON_IsString(wd)) return err_set(e, "experiment: eval set without name or worlds");
+        snprintf(s->name, sizeof s->name, "%s", nm->valuestring);
+        s->heldout = strcmp(wd->valuestring, "heldout") == 0;
+        s->goal = cJSON_IsString(g) ? g->valuestring[0] - 'A' : -1;
+        s->best_var = cJSON_IsString(b) ? b->valuestring[0] - 'A' : -1;
+        if (jint(c, "episodes", &s->episodes, e)) return -1;
+    }
+    const cJSON *st = cJSON_GetObjectItemCaseSensitive(ev, "strategies");
+    x->n_strats = 0;
+    cJSON_ArrayForEach(c, st) {
+        if (!cJSON_IsString(c) || x->n_strats >= EXP_MAX_STRATS) return err_set(e, "experiment: bad eval.strategies");
+        snprintf(x->strats[x->n_strats++], sizeof x->strats[0], "%s", c->valuestring);
+    }
+    return exp_check(x, e);
+}

@@ -1,0 +1,213 @@
+#include "learn/train.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "learn/agent.h"
+#include "learn/eval.h"
+#include "nn/ckpt.h"
+#include "util/progress.h"
+#include "util/rng.h"
+#include "world/strategy.h"
+
+Vocab *train_vocab(const Experiment *x, Err *e) {
+    (void)x; /* the built-in formats use only the base words; Lua templates will add theirs */
+    Vocab *v = tok_vocab_new();
+    if (!v) err_set(e, "out of memory");
+    return v;
+}
+
+static int not_heldout(const Scm *w, void *ctx) { return !exp_pred_eval((const ExpPred *)ctx, w); }
+
+/* Stream seeds: training episodes and the quick dev evaluation never share a seed with the
+ * reported evaluation (eval_seed). */
+static uint64_t train_seed(const Experiment *x) { return x->seed * 0x9E3779B97F4A7C15ull + 0x7A11u; }
+
+int train_batch(const Experiment *x, uint64_t step, int *tokens, int *targets, float *weights, int T_max, Err *e) {
+    int B = x->batch, T = 0;
+    double total = 0;
+    for (int m = 0; m < x->n_mix; m++) total += x->mix[m].weight;
+    TokSeq *ts = malloc(sizeof *ts * (size_t)B);
+    if (!ts) return err_set(e, "out of memory");
+    Strategy *expert = strat_find("expert");
+    for (int b = 0; b < B; b++) {
+        uint64_t index = step * (uint64_t)B + (uint64_t)b;
+        Rng r;
+        rng_init(&r, train_seed(x), index);
+        double u = rng_uniform(&r) * total;
+        int m = 0;
+        while (m < x->n_mix - 1 && (u -= x->mix[m].weight) >= 0) m++;
+        Episode ep;
+        Episode *p = &ep;
+        if (ep_generate(&ep, &x->mix[m].ep, train_seed(x), index, x->heldout.fn ? not_heldout : NULL,
+                        (void *)&x->heldout, e) ||
+            strat_play(expert, &p, 1, e) || tok_encode(&x->mix[m].fmt, &ep.view, &ts[b], e)) {
+            free(ts);
+            return -1;
+        }
+        if (ts[b].n > T) T = ts[b].n;
+    }
+    if (T > T_max) {
+        free(ts);
+        return err_set(e, "an episode of %d tokens exceeds the model's context %d", T, T_max);
+    }
+    for (int b = 0; b < B; b++) {
+        for (int t = 0; t < T; t++) {
+            size_t k = (size_t)b * (size_t)T + (size_t)t;
+            int n = ts[b].n;
+            tokens[k] = t < n ? ts[b].tok[t] : TOK_PAD;
+            if (t + 1 < n) {
+                targets[k] = ts[b].tok[t + 1];
+                weights[k] = (float)x->class_weight[ts[b].cls[t + 1]];
+            } else {
+                targets[k] = TOK_PAD;
+                weights[k] = 0.0f;
+            }
+        }
+    }
+    free(ts);
+    return T;
+}
+
+void train_result_free(TrainResult *r) {
+    if (!r) return;
+    gpt_free(r->model);
+    tok_vocab_free(r->vocab);
+    free(r->curve);
+    memset(r, 0, sizeof *r);
+}
+
+/* Quick active evaluation on development episodes from the held-out worlds (or the training
+ * worlds if nothing is held out). */
+static double quick_eval(const Experiment *x, const Gpt *m, int episodes, Err *e) {
+    Experiment dev = *x;
+    dev.eval_seed = x->eval_seed ^ 0xDE7DE7DE7ull; /* never the reported evaluation's seed */
+    dev.n_sets = 1;
+    dev.sets[0] = (ExpEvalSet){"dev", x->heldout.fn != NULL, -1, -1, episodes};
+    Strategy *agent = agent_new(m, &x->fmt, 0.0, 0, e);
+    if (!agent) return NAN;
+    double mean = NAN;
+    EvalReport rep;
+    if (eval_run(&dev, agent, NULL, 0, &rep, e) == 0) mean = rep.sets[0].rows[0].reward.mean;
+    agent->destroy(agent);
+    return mean;
+}
+
+int train_run(const Experiment *x, const TrainHooks *hooks, TrainResult *out, Err *e) {
+    memset(out, 0, sizeof *out);
+    if (exp_check(x, e)) return -1;
+    TrainHooks none = {0};
+    if (!hooks) hooks = &none;
+    out->vocab = train_vocab(x, e);
+    if (!out->vocab) return -1;
+    GptConfig cfg = {.vocab = tok_vocab_size(out->vocab),
+                     .context = x->context ? x->context : exp_max_len(x),
+                     .layers = x->layers,
+                     .dim = x->dim,
+                     .heads = x->heads};
+    out->model = gpt_create(&cfg, x->seed, e);
+    if (!out->model) goto fail;
+    gpt_set_threads(out->model, x->threads);
+    int B = x->batch, Tm = cfg.context;
+    int *tokens = malloc(sizeof(int) * (size_t)B * (size_t)Tm);
+    int *targets = malloc(sizeof(int) * (size_t)B * (size_t)Tm);
+    float *weights = malloc(sizeof(float) * (size_t)B * (size_t)Tm);
+    int max_points = x->steps / 50 + 2;
+    out->curve = malloc(sizeof *out->curve * (size_t)max_points);
+    if (!tokens || !targets || !weights || !out->curve) {
+        err_set(e, "out of memory");
+        goto fail_buf;
+    }
+    GptAdamW opt = {(float)x->beta1, (float)x->beta2, 1e-8f, (float)x->weight_decay, (float)x->grad_clip};
+    long warmup = (long)(x->warmup_frac * x->steps);
+    Progress pr;
+    progress_begin(&pr, "train", x->steps, hooks->quiet);
+    double t0 = progress_now(), loss_acc = 0, tok_count = 0;
+    int loss_n = 0, every = x->steps >= 50 ? 50 : 1;
+    float loss = 0;
+    for (long step = 0; step < x->steps; step++) {
+        int T = train_batch(x, (uint64_t)step, tokens, targets, weights, Tm, e);
+        if (T < 0) goto fail_buf;
+        gpt_zero_grad(out->model);
+        if (gpt_backward(out->model, tokens, targets, weights, B, T, &loss, e)) goto fail_buf;
+        float lr = gpt_lr_schedule(step, x->steps, warmup, (float)x->lr, (float)x->lr_min);
+        float norm = gpt_update(out->model, &opt, lr);
+        if (!isfinite(norm) || !isfinite(loss)) {
+            err_set(e, "training diverged at step %ld (loss %g, gradient norm %g): lower the learning rate", step, loss,
+                    norm);
+            goto fail_buf;
+        }
+        tok_count += (double)B * T;
+        loss_acc += loss;
+        loss_n++;
+        if ((step + 1) % every == 0 || step + 1 == x->steps) {
+            TrainPoint *pt = &out->curve[out->n_curve < max_points ? out->n_curve++ : max_points - 1];
+            pt->step = step + 1;
+            pt->loss = (float)(loss_acc / loss_n);
+            pt->seconds = progress_now() - t0;
+            pt->dev_reward = NAN;
+            if (x->eval_every > 0 && ((step + 1) % x->eval_every == 0 || step + 1 == x->steps)) {
+                pt->dev_reward = quick_eval(x, out->model, 256, e);
+                char line[160];
+                snprintf(line, sizeof line, "step %ld  loss %.4f  dev reward %.3f (256 held-out dev episodes)", step + 1,
+                         pt->loss, pt->dev_reward);
+                progress_note(&pr, line);
+            }
+            loss_acc = 0;
+            loss_n = 0;
+        }
+        char status[96];
+        double el = progress_now() - t0;
+        snprintf(status, sizeof status, "step %ld  loss %.4f  %.0fk tok/s", step + 1, loss,
+                 el > 0 ? tok_count / el / 1e3 : 0.0);
+        progress_update(&pr, step + 1, status);
+        if (hooks->on_step && hooks->on_step(hooks->ctx, step + 1, x->steps, loss)) {
+            err_set(e, "training cancelled at step %ld", step + 1);
+            goto fail_buf;
+        }
+    }
+    out->steps = x->steps;
+    out->seconds = progress_now() - t0;
+    out->tokens_per_s = out->seconds > 0 ? tok_count / out->seconds : 0;
+    out->final_loss = out->n_curve ? out->curve[out->n_curve - 1].loss : loss;
+    {
+        char status[96];
+        snprintf(status, sizeof status, "%ld steps, %.0fk tokens/s, final loss %.4f", out->steps,
+                 out->tokens_per_s / 1e3, out->final_loss);
+        progress_end(&pr, status);
+    }
+    free(tokens), free(targets), free(weights);
+    return 0;
+fail_buf:
+    free(tokens), free(targets), free(weights);
+fail:
+    train_result_free(out);
+    return -1;
+}
+
+int train_save(const char *path, const TrainResult *r, const Experiment *x, const cJSON *extra, Err *e) {
+    cJSON *meta = cJSON_CreateObject();
+    cJSON *voc = cJSON_AddArrayToObject(meta, "vocab");
+    for (int i = 0; i < tok_vocab_size(r->vocab); i++) cJSON_AddItemToArray(voc, cJSON_CreateString(tok_name(r->vocab, i)));
+    cJSON_AddItemToObject(meta, "experiment", exp_to_json(x));
+    cJSON_AddNumberToObject(meta, "seed", (double)x->seed);
+    cJSON_AddNumberToObject(meta, "steps", (double)r->steps);
+    cJSON *tr = cJSON_AddObjectToObject(meta, "training");
+    cJSON_AddNumberToObject(tr, "seconds", r->seconds);
+    cJSON_AddNumberToObject(tr, "tokens_per_s", r->tokens_per_s);
+    cJSON_AddNumberToObject(tr, "final_loss", r->final_loss);
+    cJSON *curve = cJSON_AddArrayToObject(tr, "curve");
+    for (int i = 0; i < r->n_curve; i++) {
+        cJSON *p = cJSON_CreateArray();
+        cJSON_AddItemToArray(p, cJSON_CreateNumber((double)r->curve[i].step));
+        cJSON_AddItemToArray(p, cJSON_CreateNumber(r->curve[i].loss));
+        cJSON_AddItemToArray(p, isnan(r->curve[i].dev_reward) ? cJSON_CreateNull() : cJSON_CreateNumber(r->curve[i].dev_reward));
+        cJSON_AddItemToArray(curve, p);
+    }
+    if (extra) cJSON_AddItemToObject(meta, "eval", cJSON_Duplicate(extra, 1));
+    int rc = gpt_save(path, r->model, meta, e);
+    cJSON_Delete(meta);
+    return rc;
+}

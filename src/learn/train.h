@@ -1,0 +1,54 @@
+/* train — passive training: the model reads only the expert's stream.
+ *
+ * Every step draws `batch` fresh expert episodes from the experiment's training mix (worlds
+ * whose structure is held out are filtered away), tokenises them as the stream, and takes one
+ * AdamW step on the cross-entropy of the next token, weighted per target token class.
+ * Deterministic for a seed (bitwise with one thread).  Progress goes to stderr (bar with ETA
+ * on a terminal, plain lines otherwise) with a quick active evaluation every eval_every steps
+ * on a development seed that is never the seed of the reported evaluation.
+ *
+ * Ownership: train_run fills a TrainResult whose model, vocabulary and curve it owns; free
+ * them with train_result_free. */
+#ifndef DOLAB_LEARN_TRAIN_H
+#define DOLAB_LEARN_TRAIN_H
+
+#include "learn/exp.h"
+#include "nn/gpt.h"
+#include "world/tok.h"
+
+typedef struct TrainPoint {
+    long step;
+    float loss;     /* mean training loss since the previous point */
+    double seconds; /* since the start */
+    double dev_reward; /* quick active evaluation (held-out dev episodes), NAN if none */
+} TrainPoint;
+
+typedef struct TrainResult {
+    Gpt *model;
+    Vocab *vocab;
+    long steps;
+    double seconds, tokens_per_s;
+    float final_loss;
+    int n_curve;
+    TrainPoint *curve;
+} TrainResult;
+
+typedef struct TrainHooks {
+    /* Called after every step; returning non-zero cancels training (an error "cancelled"). */
+    int (*on_step)(void *ctx, long step, long total, float loss);
+    void *ctx;
+    int quiet; /* no progress on stderr */
+} TrainHooks;
+
+/* Vocabulary of an experiment: the base stream plus any words its formats add. */
+Vocab *train_vocab(const Experiment *x, Err *e);
+/* Fills one training batch (exposed for tests): tokens, targets (B, T) and weights (B, T);
+ * returns T (the longest episode) or -1. */
+int train_batch(const Experiment *x, uint64_t step, int *tokens, int *targets, float *weights, int T_max, Err *e);
+int train_run(const Experiment *x, const TrainHooks *hooks, TrainResult *out, Err *e);
+void train_result_free(TrainResult *r);
+
+/* Saves model + vocabulary + experiment + training record as one checkpoint (atomic). */
+int train_save(const char *path, const TrainResult *r, const Experiment *x, const cJSON *extra, Err *e);
+
+#endif
