@@ -55,44 +55,55 @@ static int argmax_masked(const float *lg, int V, int (*ok)(int)) {
 
 static int is_expl_or_stop(int t) { return is_expl_token(t) || t == TOK_DO || t == TOK_GOAL; }
 
-/* Runs every queue to its end, a token per slot per round, batched through the cache. */
+enum { ROUND_MAX = 16 }; /* tokens one slot may feed in one batched call */
+
+/* Runs every queue to its end, batched through the cache: each round feeds every slot's
+ * queued tokens (up to ROUND_MAX, stopping after one that the model must follow with an
+ * explanation) or one token of the explanation it is writing. */
 static int run_queues(Agent *a, Queue *q, const int *ids, int n, Err *e) {
     for (;;) {
         int m = 0;
         for (int i = 0; i < n; i++) {
             Queue *qi = &q[i];
             Slot *s = &a->slots[ids[i]];
-            int t = -1;
+            int fed = 0;
             if (qi->generating) {
                 const float *lg = a->logits + (size_t)ids[i] * a->V;
                 int g = argmax_masked(lg, a->V, is_expl_or_stop);
                 if (g < 0 || !is_expl_token(g) || qi->gen_left <= 0) {
                     qi->generating = 0; /* the model ends its explanation */
                 } else {
-                    t = g;
                     qi->gen_left--;
+                    if (s->len >= a->ctx) return err_set(e, "episode longer than the model's context (%d tokens)", a->ctx);
+                    s->tok[s->len++] = g;
+                    a->round_tok[m] = g;
+                    a->round_seq[m++] = ids[i];
+                    continue;
                 }
             }
-            if (t < 0 && !qi->generating && qi->pos < qi->n) {
-                t = qi->tok[qi->pos];
-                if (qi->gen_after[qi->pos]) {
+            while (qi->pos < qi->n && fed < ROUND_MAX) {
+                int t = qi->tok[qi->pos];
+                int gen = qi->gen_after[qi->pos];
+                qi->pos++;
+                if (s->len >= a->ctx) return err_set(e, "episode longer than the model's context (%d tokens)", a->ctx);
+                s->tok[s->len++] = t;
+                a->round_tok[m] = t;
+                a->round_seq[m++] = ids[i];
+                fed++;
+                if (gen) {
                     qi->generating = 1;
                     qi->gen_left = 1 + 4 * SCM_MAX_VARS;
+                    break;
                 }
-                qi->pos++;
             }
-            if (t < 0) continue;
-            if (s->len >= a->ctx) return err_set(e, "episode longer than the model's context (%d tokens)", a->ctx);
-            s->tok[s->len++] = t;
-            a->round_tok[m] = t;
-            a->round_seq[m] = ids[i];
-            m++;
         }
         if (m == 0) return 0;
         if (gpt_infer_step(a->model, a->cache, a->round_tok, a->round_seq, m, a->round_logits, e)) return -1;
+        /* a slot's logits are those after its last token this round */
         for (int k = 0; k < m; k++)
-            memcpy(a->logits + (size_t)a->round_seq[k] * a->V, a->round_logits + (size_t)k * a->V,
-                   sizeof(float) * (size_t)a->V);
+            if (k + 1 == m || a->round_seq[k + 1] != a->round_seq[k])
+                memcpy(a->logits + (size_t)a->round_seq[k] * a->V, a->round_logits + (size_t)k * a->V,
+                       sizeof(float) * (size_t)a->V);
     }
 }
 
@@ -263,9 +274,10 @@ Strategy *agent_new(const Gpt *model, const TokFormat *fmt, double temperature, 
     a->cache = gpt_cache_create(model, a->nslots, a->ctx, e);
     a->slots = calloc((size_t)a->nslots, sizeof *a->slots);
     a->logits = malloc(sizeof(float) * (size_t)a->nslots * (size_t)a->V);
-    a->round_tok = malloc(sizeof(int) * (size_t)a->nslots);
-    a->round_seq = malloc(sizeof(int) * (size_t)a->nslots);
-    a->round_logits = malloc(sizeof(float) * (size_t)a->nslots * (size_t)a->V);
+    size_t round = (size_t)a->nslots * ROUND_MAX;
+    a->round_tok = malloc(sizeof(int) * round);
+    a->round_seq = malloc(sizeof(int) * round);
+    a->round_logits = malloc(sizeof(float) * round * (size_t)a->V);
     if (!a->cache || !a->slots || !a->logits || !a->round_tok || !a->round_seq || !a->round_logits) {
         if (a->cache) err_set(e, "out of memory for the model's cache");
         agent_destroy(&a->base);

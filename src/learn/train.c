@@ -25,25 +25,27 @@ static int not_heldout(const Scm *w, void *ctx) { return !exp_pred_eval((const E
  * reported evaluation (eval_seed). */
 static uint64_t train_seed(const Experiment *x) { return x->seed * 0x9E3779B97F4A7C15ull + 0x7A11u; }
 
-int train_batch(const Experiment *x, uint64_t step, int *tokens, int *targets, float *weights, int T_max, Err *e) {
-    int B = x->batch, T = 0;
+int train_episode(const Experiment *x, uint64_t index, Episode *ep, TokSeq *ts, Err *e) {
     double total = 0;
     for (int m = 0; m < x->n_mix; m++) total += x->mix[m].weight;
+    Rng r;
+    rng_init(&r, train_seed(x), index);
+    double u = rng_uniform(&r) * total;
+    int m = 0;
+    while (m < x->n_mix - 1 && (u -= x->mix[m].weight) >= 0) m++;
+    if (ep_generate(ep, &x->mix[m].ep, train_seed(x), index, x->heldout.fn ? not_heldout : NULL, (void *)&x->heldout,
+                    e))
+        return -1;
+    return strat_play(strat_find("expert"), &ep, 1, e) || tok_encode(&x->mix[m].fmt, &ep->view, ts, e) ? -1 : 0;
+}
+
+int train_batch(const Experiment *x, uint64_t step, int *tokens, int *targets, float *weights, int T_max, Err *e) {
+    int B = x->batch, T = 0;
     TokSeq *ts = malloc(sizeof *ts * (size_t)B);
     if (!ts) return err_set(e, "out of memory");
-    Strategy *expert = strat_find("expert");
     for (int b = 0; b < B; b++) {
-        uint64_t index = step * (uint64_t)B + (uint64_t)b;
-        Rng r;
-        rng_init(&r, train_seed(x), index);
-        double u = rng_uniform(&r) * total;
-        int m = 0;
-        while (m < x->n_mix - 1 && (u -= x->mix[m].weight) >= 0) m++;
         Episode ep;
-        Episode *p = &ep;
-        if (ep_generate(&ep, &x->mix[m].ep, train_seed(x), index, x->heldout.fn ? not_heldout : NULL,
-                        (void *)&x->heldout, e) ||
-            strat_play(expert, &p, 1, e) || tok_encode(&x->mix[m].fmt, &ep.view, &ts[b], e)) {
+        if (train_episode(x, step * (uint64_t)B + (uint64_t)b, &ep, &ts[b], e)) {
             free(ts);
             return -1;
         }
@@ -114,7 +116,7 @@ int train_run(const Experiment *x, const TrainHooks *hooks, TrainResult *out, Er
     int *tokens = malloc(sizeof(int) * (size_t)B * (size_t)Tm);
     int *targets = malloc(sizeof(int) * (size_t)B * (size_t)Tm);
     float *weights = malloc(sizeof(float) * (size_t)B * (size_t)Tm);
-    int max_points = x->steps / 50 + 2;
+    int max_points = x->steps / 50 + (x->eval_every > 0 ? x->steps / x->eval_every : 0) + 2;
     out->curve = malloc(sizeof *out->curve * (size_t)max_points);
     if (!tokens || !targets || !weights || !out->curve) {
         err_set(e, "out of memory");
@@ -142,13 +144,14 @@ int train_run(const Experiment *x, const TrainHooks *hooks, TrainResult *out, Er
         tok_count += (double)B * T;
         loss_acc += loss;
         loss_n++;
-        if ((step + 1) % every == 0 || step + 1 == x->steps) {
+        int eval_now = x->eval_every > 0 && ((step + 1) % x->eval_every == 0 || step + 1 == x->steps);
+        if ((step + 1) % every == 0 || step + 1 == x->steps || eval_now) {
             TrainPoint *pt = &out->curve[out->n_curve < max_points ? out->n_curve++ : max_points - 1];
             pt->step = step + 1;
             pt->loss = (float)(loss_acc / loss_n);
             pt->seconds = progress_now() - t0;
             pt->dev_reward = NAN;
-            if (x->eval_every > 0 && ((step + 1) % x->eval_every == 0 || step + 1 == x->steps)) {
+            if (eval_now) {
                 pt->dev_reward = quick_eval(x, out->model, 256, e);
                 char line[160];
                 snprintf(line, sizeof line, "step %ld  loss %.4f  dev reward %.3f (256 held-out dev episodes)", step + 1,
