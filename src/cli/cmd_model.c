@@ -63,7 +63,8 @@ int cmd_train(int argc, char **argv) {
     }
     cJSON *ev = NULL;
     if (evaluate) {
-        Strategy *agent = agent_new(r.model, &x.fmt, 0.0, 0, &e);
+        TokFormat f = exp_format(&x, -1);
+        Strategy *agent = agent_new(r.model, &f, 0.0, 0, &e);
         EvalReport rep;
         if (!agent || eval_run(&x, agent, NULL, 0, &rep, &e)) {
             fprintf(stderr, "dolab train: evaluation: %s\n", e.msg);
@@ -158,7 +159,8 @@ int cmd_eval(int argc, char **argv) {
         return 1;
     }
     if (have_seed) x.eval_seed = seed;
-    Strategy *agent = agent_new(m, &x.fmt, temperature, 0, &e);
+    TokFormat f = exp_format(&x, -1);
+    Strategy *agent = agent_new(m, &f, temperature, 0, &e);
     EvalReport rep;
     rc = 0;
     if (!agent || eval_run(&x, agent, NULL, episodes, &rep, &e)) {

@@ -133,13 +133,13 @@ static void queue_news(Agent *a, Slot *s, const EpView *v, Queue *q) {
         /* the `do` is already fed if the model asked for this step */
         if (!(s->len > 0 && s->tok[s->len - 1] == TOK_DO && st == s->steps_seen && q->n == 0)) q_push(q, TOK_DO, 0);
         q_push(q, tok_var(v->steps[st].var), 0);
-        for (int x = 0; x < v->n; x++) q_push(q, tok_value(v->steps[st].obs[x]), a->fmt.explain && x == v->n - 1);
+        for (int x = 0; x < v->n; x++) q_push(q, tok_value(v->steps[st].obs[x]), x == v->n - 1 && tok_format_explains_steps(&a->fmt));
     }
     s->steps_seen = v->n_steps;
     if (v->goal >= 0 && !s->goal_fed) {
         q_push(q, TOK_GOAL, 0);
         q_push(q, TOK_MAX, 0);
-        q_push(q, tok_var(v->goal), 0);
+        q_push(q, tok_var(v->goal), tok_format_explains_exploit(&a->fmt));
         s->goal_fed = 1;
     }
 }

@@ -8,15 +8,12 @@
 
 const char *const eval_agree_names[EVAL_AGREE_STRATS] = {"expert", "oracle", "corr", "max_seen", "parents"};
 
-typedef struct SetFilter {
-    const Experiment *x;
-    int heldout;
-} SetFilter;
-
 static int set_world_ok(const Scm *w, void *ctx) {
-    const SetFilter *f = ctx;
-    if (!f->x->heldout.fn) return 1;
-    return exp_pred_eval(&f->x->heldout, w) == f->heldout;
+    const ExpEvalSet *s = ((const ExpEvalSet *const *)ctx)[0];
+    const Experiment *x = ((const Experiment *const *)ctx)[1];
+    if (s->where.fn && !exp_pred_eval(&s->where, w)) return 0;
+    if (s->worlds == EXP_WORLDS_ALL || !x->heldout.fn) return 1;
+    return exp_pred_eval(&x->heldout, w) == (s->worlds == EXP_WORLDS_HELDOUT);
 }
 
 static uint64_t set_seed(uint64_t seed, int k) { return seed * 0x2545F4914F6CDD1Dull + 0xE7A1u + (uint64_t)k; }
@@ -24,14 +21,16 @@ static uint64_t set_seed(uint64_t seed, int k) { return seed * 0x2545F4914F6CDD1
 /* Draws the episodes of one set. */
 static int draw_set(const Experiment *x, int k, int n, uint64_t seed, Episode *eps, long *draws, Err *e) {
     const ExpEvalSet *s = &x->sets[k];
-    SetFilter f = {x, s->heldout};
+    const void *f[2] = {s, x};
+    EpConfig c = exp_set_config(x, k);
     long idx = 0, limit = 2000L * n + 100000;
     for (int i = 0; i < n; idx++) {
         if (idx >= limit)
             return err_set(e, "eval set '%s': only %d of %d episodes fit it in %ld draws", s->name, i, n, idx);
-        if (ep_generate(&eps[i], &x->world, set_seed(seed, k), (uint64_t)idx, set_world_ok, &f, e)) return -1;
+        if (ep_generate(&eps[i], &c, set_seed(seed, k), (uint64_t)idx, set_world_ok, (void *)f, e)) return -1;
         if (s->goal >= 0 && eps[i].goal != s->goal) continue;
         if (s->best_var >= 0 && eps[i].best_var != s->best_var) continue;
+        if (!exp_ep_pred_eval(&s->accept, &eps[i])) continue;
         i++;
     }
     *draws = idx;
@@ -146,8 +145,11 @@ void eval_print(const EvalReport *r, const Experiment *x, FILE *out) {
         const EvalSetResult *s = &r->sets[k];
         const ExpEvalSet *es = &x->sets[k];
         fprintf(out, "%s%s: %d episodes from %s worlds", k ? "\n" : "", s->name, s->episodes,
-                es->heldout ? "held-out" : "training");
-        if (es->heldout && x->heldout.fn) fprintf(out, " (%s)", x->heldout.desc);
+                es->worlds == EXP_WORLDS_HELDOUT ? "held-out" : es->worlds == EXP_WORLDS_ALL ? "all" : "training");
+        if (es->worlds == EXP_WORLDS_HELDOUT && x->heldout.fn) fprintf(out, " (%s)", x->heldout.desc);
+        if (es->where.fn) fprintf(out, ", %s", es->where.desc);
+        if (es->accept.fn) fprintf(out, ", %s", es->accept.desc);
+        if (es->cue >= 0) fprintf(out, ", cue of %d", es->cue);
         if (es->goal >= 0) fprintf(out, ", goal %c", scm_name(es->goal));
         if (es->best_var >= 0) fprintf(out, ", best action on %c", scm_name(es->best_var));
         fprintf(out, "\n  %-10s %7s  %-17s %8s %9s\n", "strategy", "reward", "95% CI", "oracle", "explored");

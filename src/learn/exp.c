@@ -37,6 +37,33 @@ ExpPred exp_pred_ancestor(int a, int b) {
     return p;
 }
 
+static int ep_assoc(const Episode *ep, const void *ctx) {
+    int agree = *(const int *)ctx, sign = 1;
+    EpView v = ep->view;
+    v.goal = ep->goal; /* the cue is defined by the goal, revealed or not */
+    int cue = tok_assoc_cue(&v, &sign);
+    int same = cue == ep->best_var && sign == ep->best_sign;
+    return agree ? same : !same;
+}
+
+ExpEpPred exp_ep_assoc_agrees(int agree) {
+    static const int yes = 1, no = 0;
+    ExpEpPred p = {ep_assoc, agree ? &yes : &no, ""};
+    snprintf(p.desc, sizeof p.desc, "associational cue %s the causal choice", agree ? "agrees with" : "disagrees with");
+    return p;
+}
+
+TokFormat exp_format(const Experiment *x, int m) {
+    TokFormat f = {m < 0 ? x->explain_eval : x->mix[m].explain, &x->explain};
+    return f;
+}
+
+EpConfig exp_set_config(const Experiment *x, int set) {
+    EpConfig c = x->world;
+    if (x->sets[set].cue >= 0) c.cue_size = x->sets[set].cue;
+    return c;
+}
+
 /* ---- the default experiment -------------------------------------------------------------- */
 
 Experiment exp_default(void) {
@@ -72,9 +99,10 @@ Experiment exp_default(void) {
     x.context = 0;
     x.eval_seed = 1000;
     x.n_sets = 3;
-    x.sets[0] = (ExpEvalSet){"train", 0, -1, -1, 1000};
-    x.sets[1] = (ExpEvalSet){"heldout", 1, -1, -1, 1000};
-    x.sets[2] = (ExpEvalSet){"critical", 1, 4, 0, 500};
+    x.explain = *tok_explain_builtin();
+    x.sets[0] = (ExpEvalSet){.name = "train", .worlds = EXP_WORLDS_TRAIN, .cue = -1, .goal = -1, .best_var = -1, .episodes = 1000};
+    x.sets[1] = (ExpEvalSet){.name = "heldout", .worlds = EXP_WORLDS_HELDOUT, .cue = -1, .goal = -1, .best_var = -1, .episodes = 1000};
+    x.sets[2] = (ExpEvalSet){.name = "critical", .worlds = EXP_WORLDS_HELDOUT, .cue = -1, .goal = 4, .best_var = 0, .episodes = 500};
     static const char *const s[] = {"expert", "oracle", "corr", "max_seen", "parents", "random"};
     x.n_strats = 6;
     for (int i = 0; i < 6; i++) snprintf(x.strats[i], sizeof x.strats[i], "%s", s[i]);
@@ -83,14 +111,18 @@ Experiment exp_default(void) {
 
 int exp_max_len(const Experiment *x) {
     int best = 0;
-    for (int m = 0; m <= x->n_mix; m++) {
-        const EpConfig *c = m < x->n_mix ? &x->mix[m].ep : &x->world;
-        const TokFormat *f = m < x->n_mix ? &x->mix[m].fmt : &x->fmt;
+    for (int m = 0; m < x->n_mix + x->n_sets; m++) {
+        EpConfig sc = exp_set_config(x, m < x->n_mix ? 0 : m - x->n_mix);
+        const EpConfig *c = m < x->n_mix ? &x->mix[m].ep : &sc;
+        TokFormat f = exp_format(x, m < x->n_mix ? m : -1);
         int n = c->world.n;
         int k = c->explore ? c->explore : (c->cue_size ? c->cue_size : n);
-        /* an explanation lists at most n-1 effects of 3 words, with commas, after a bar */
-        int expl = f->explain ? 1 + 3 * (n - 1) + (n - 2) : 0;
-        int len = 1 + (c->cue_size ? 1 + c->cue_size : 0) + c->passive * (1 + n) + k * (2 + n + expl) + 3 + 3;
+        /* an explanation lists at most n-1 effects, with commas, after a bar */
+        int per = x->explain.after_obs.n > 3 ? x->explain.after_obs.n : 3;
+        int expl = tok_format_explains_steps(&f) ? 1 + per * (n - 1) + (n - 2) : 0;
+        if (x->explain.fn_after && f.explain) expl = 1 + 4 * SCM_MAX_VARS;
+        int pre = tok_format_explains_exploit(&f) ? 1 + (x->explain.fn_before ? 4 * SCM_MAX_VARS : x->explain.before_exploit.n) : 0;
+        int len = 1 + (c->cue_size ? 1 + c->cue_size : 0) + c->passive * (1 + n) + k * (2 + n + expl) + 3 + pre + 3;
         if (len > best) best = len;
     }
     return best;
@@ -137,6 +169,9 @@ int exp_check(const Experiment *x, Err *e) {
         const ExpEvalSet *es = &x->sets[s];
         if (es->episodes < 1 || es->episodes > 1000000)
             return err_set(e, "eval.%s.episodes: expected 1 to 1000000, got %d", es->name, es->episodes);
+        if (es->cue != -1 && es->cue != 0 && (es->cue < 2 || es->cue > x->world.world.n))
+            return err_set(e, "eval.%s.cue: expected 0 (no cue) or 2 to %d, got %d", es->name, x->world.world.n, es->cue);
+        if (es->worlds < EXP_WORLDS_TRAIN || es->worlds > EXP_WORLDS_ALL) return err_set(e, "eval.%s.worlds: bad value", es->name);
         if (es->goal >= x->world.world.n || es->best_var >= x->world.world.n)
             return err_set(e, "eval.%s: goal or best action outside the world", es->name);
     }
@@ -170,7 +205,8 @@ cJSON *exp_to_json(const Experiment *x) {
     for (int m = 0; m < x->n_mix; m++) {
         cJSON *c = ep_json(&x->mix[m].ep);
         cJSON_AddNumberToObject(c, "weight", x->mix[m].weight);
-        cJSON_AddBoolToObject(c, "explain", x->mix[m].fmt.explain);
+        cJSON_AddBoolToObject(c, "explain", x->mix[m].explain);
+        if (x->mix[m].accept.fn) cJSON_AddStringToObject(c, "accept", x->mix[m].accept.desc);
         cJSON_AddItemToArray(mix, c);
     }
     cJSON_AddNumberToObject(tr, "seed", (double)x->seed);
@@ -193,13 +229,17 @@ cJSON *exp_to_json(const Experiment *x) {
     cJSON_AddNumberToObject(md, "context", x->context ? x->context : exp_max_len(x));
     cJSON *ev = cJSON_AddObjectToObject(o, "eval");
     cJSON_AddNumberToObject(ev, "seed", (double)x->eval_seed);
-    cJSON_AddBoolToObject(ev, "explain", x->fmt.explain);
+    cJSON_AddBoolToObject(ev, "explain", x->explain_eval);
     cJSON *sets = cJSON_AddArrayToObject(ev, "sets");
     for (int s = 0; s < x->n_sets; s++) {
         const ExpEvalSet *es = &x->sets[s];
         cJSON *c = cJSON_CreateObject();
         cJSON_AddStringToObject(c, "name", es->name);
-        cJSON_AddStringToObject(c, "worlds", es->heldout ? "heldout" : "train");
+        static const char *const wn[] = {"train", "heldout", "all"};
+        cJSON_AddStringToObject(c, "worlds", wn[es->worlds]);
+        if (es->where.fn) cJSON_AddStringToObject(c, "where", es->where.desc);
+        if (es->accept.fn) cJSON_AddStringToObject(c, "accept", es->accept.desc);
+        if (es->cue >= 0) cJSON_AddNumberToObject(c, "cue", es->cue);
         if (es->goal >= 0) cJSON_AddStringToObject(c, "goal", (char[]){scm_name(es->goal), 0});
         if (es->best_var >= 0) cJSON_AddStringToObject(c, "best", (char[]){scm_name(es->best_var), 0});
         cJSON_AddNumberToObject(c, "episodes", es->episodes);
@@ -261,6 +301,18 @@ static int pred_from_desc(const char *d, ExpPred *p, Err *e) {
     return err_set(e, "experiment: held-out structures '%s' cannot be rebuilt without the script", d);
 }
 
+static int ep_pred_from_desc(const cJSON *d, ExpEpPred *p, Err *e) {
+    if (!cJSON_IsString(d)) return err_set(e, "experiment: an 'accept' that is not a description");
+    for (int agree = 0; agree < 2; agree++) {
+        ExpEpPred b = exp_ep_assoc_agrees(agree);
+        if (strcmp(d->valuestring, b.desc) == 0) {
+            *p = b;
+            return 0;
+        }
+    }
+    return err_set(e, "experiment: episode filter '%s' cannot be rebuilt without the script", d->valuestring);
+}
+
 int exp_from_json(const cJSON *j, Experiment *x, Err *e) {
     *x = exp_default();
     if (!cJSON_IsObject(j)) return err_set(e, "experiment: not an object");
@@ -286,7 +338,10 @@ int exp_from_json(const cJSON *j, Experiment *x, Err *e) {
     cJSON_ArrayForEach(c, mix) {
         ExpMix *m = &x->mix[x->n_mix++];
         if (ep_from_json(c, &m->ep, e) || jnum(c, "weight", &m->weight, e)) return err_prefix(e, "train.mix");
-        m->fmt.explain = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c, "explain"));
+        m->explain = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c, "explain"));
+        if (cJSON_GetObjectItemCaseSensitive(c, "accept") &&
+            ep_pred_from_desc(cJSON_GetObjectItemCaseSensitive(c, "accept"), &m->accept, e))
+            return err_prefix(e, "train.mix");
     }
     double seed = 0;
     if (jnum(tr, "seed", &seed, e) || jint(tr, "steps", &x->steps, e) || jint(tr, "batch", &x->batch, e) ||
@@ -303,7 +358,7 @@ int exp_from_json(const cJSON *j, Experiment *x, Err *e) {
     double es = 0;
     if (jnum(ev, "seed", &es, e)) return -1;
     x->eval_seed = (uint64_t)es;
-    x->fmt.explain = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(ev, "explain"));
+    x->explain_eval = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(ev, "explain"));
     const cJSON *sets = cJSON_GetObjectItemCaseSensitive(ev, "sets");
     if (!cJSON_IsArray(sets) || cJSON_GetArraySize(sets) < 1 || cJSON_GetArraySize(sets) > EXP_MAX_SETS)
         return err_set(e, "experiment: eval.sets must have 1 to %d sets", EXP_MAX_SETS);
@@ -316,7 +371,17 @@ int exp_from_json(const cJSON *j, Experiment *x, Err *e) {
         const cJSON *b = cJSON_GetObjectItemCaseSensitive(c, "best");
         if (!cJSON_IsString(nm) || !cJSON_IsString(wd)) return err_set(e, "experiment: eval set without name or worlds");
         snprintf(s->name, sizeof s->name, "%s", nm->valuestring);
-        s->heldout = strcmp(wd->valuestring, "heldout") == 0;
+        s->worlds = strcmp(wd->valuestring, "heldout") == 0 ? EXP_WORLDS_HELDOUT
+                    : strcmp(wd->valuestring, "all") == 0   ? EXP_WORLDS_ALL
+                                                            : EXP_WORLDS_TRAIN;
+        const cJSON *cue = cJSON_GetObjectItemCaseSensitive(c, "cue");
+        s->cue = cJSON_IsNumber(cue) ? cue->valueint : -1;
+        if (cJSON_GetObjectItemCaseSensitive(c, "where") &&
+            pred_from_desc(cJSON_GetObjectItemCaseSensitive(c, "where")->valuestring, &s->where, e))
+            return -1;
+        if (cJSON_GetObjectItemCaseSensitive(c, "accept") &&
+            ep_pred_from_desc(cJSON_GetObjectItemCaseSensitive(c, "accept"), &s->accept, e))
+            return -1;
         s->goal = cJSON_IsString(g) ? g->valuestring[0] - 'A' : -1;
         s->best_var = cJSON_IsString(b) ? b->valuestring[0] - 'A' : -1;
         if (jint(c, "episodes", &s->episodes, e)) return -1;

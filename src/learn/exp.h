@@ -30,16 +30,33 @@ ExpPred exp_pred_link(int a, int b);     /* g has the edge a -> b */
 ExpPred exp_pred_ancestor(int a, int b); /* a is an ancestor of b */
 static inline int exp_pred_eval(const ExpPred *p, const Scm *g) { return p->fn ? p->fn(g, p->ctx) : 0; }
 
+/* A predicate on a whole episode, truth included (it selects data; it never acts), e.g.
+ * "the associational cue agrees with the causal choice".  fn NULL: always true. */
+typedef struct ExpEpPred {
+    int (*fn)(const Episode *ep, const void *ctx);
+    const void *ctx;
+    char desc[96];
+} ExpEpPred;
+static inline int exp_ep_pred_eval(const ExpEpPred *p, const Episode *ep) { return p->fn ? p->fn(ep, p->ctx) : 1; }
+/* Built-in: the variable most correlated with the goal in the passive observations (with the
+ * sign of the correlation) is (agree = 1) / is not (agree = 0) the oracle's best action. */
+ExpEpPred exp_ep_assoc_agrees(int agree);
+
 /* One component of the training mix: what the expert does in those episodes. */
 typedef struct ExpMix {
     double weight;
     EpConfig ep;
-    TokFormat fmt;
+    int explain;      /* explanations in these episodes (the experiment's templates) */
+    ExpEpPred accept; /* only episodes it accepts */
 } ExpMix;
 
+enum { EXP_WORLDS_TRAIN, EXP_WORLDS_HELDOUT, EXP_WORLDS_ALL };
 typedef struct ExpEvalSet {
     char name[32];
-    int heldout;  /* 1: worlds the held-out predicate accepts; 0: training distribution */
+    int worlds;   /* EXP_WORLDS_*: training distribution, held-out structures, or any */
+    ExpPred where;    /* and worlds it accepts (fn NULL: any) */
+    ExpEpPred accept; /* and episodes it accepts */
+    int cue;      /* cue size of its episodes (-1: the world's) */
     int goal;     /* -1 any, else the goal variable */
     int best_var; /* -1 any, else the oracle's best variable */
     int episodes;
@@ -49,7 +66,10 @@ typedef struct Experiment {
     char name[64];
     char about[1024];
     EpConfig world;  /* worlds of evaluation (and the base of every mix component) */
-    TokFormat fmt;   /* stream format the model reads at evaluation */
+    int explain_eval;   /* the model reads and writes explanations when it acts */
+    TokExplain explain; /* explanation templates or callbacks (compiled by train_vocab) */
+    int n_words;
+    char words[64][33]; /* extra words the explanations may use */
     ExpPred heldout; /* structures that never appear in training */
     int n_mix;
     ExpMix mix[EXP_MAX_MIX];
@@ -73,6 +93,10 @@ typedef struct Experiment {
 Experiment exp_default(void);
 /* Checks every field; the message names the field. */
 int exp_check(const Experiment *x, Err *e);
+/* The stream format of mix component m (m < 0: evaluation); points into x. */
+TokFormat exp_format(const Experiment *x, int m);
+/* Episode config of an evaluation set (the world, with the set's cue size). */
+EpConfig exp_set_config(const Experiment *x, int set);
 /* Longest token sequence an episode of this experiment can have. */
 int exp_max_len(const Experiment *x);
 /* The resolved configuration as JSON (predicates by description). */

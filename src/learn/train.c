@@ -12,10 +12,21 @@
 #include "util/rng.h"
 #include "world/strategy.h"
 
-Vocab *train_vocab(const Experiment *x, Err *e) {
-    (void)x; /* the built-in formats use only the base words; Lua templates will add theirs */
+Vocab *train_vocab(Experiment *x, Err *e) {
     Vocab *v = tok_vocab_new();
-    if (!v) err_set(e, "out of memory");
+    if (!v) {
+        err_set(e, "out of memory");
+        return NULL;
+    }
+    for (int i = 0; i < x->n_words; i++)
+        if (tok_vocab_add(v, x->words[i], e) < 0) {
+            tok_vocab_free(v);
+            return NULL;
+        }
+    if (tok_explain_compile(&x->explain, v, e)) {
+        tok_vocab_free(v);
+        return NULL;
+    }
     return v;
 }
 
@@ -33,10 +44,17 @@ int train_episode(const Experiment *x, uint64_t index, Episode *ep, TokSeq *ts, 
     double u = rng_uniform(&r) * total;
     int m = 0;
     while (m < x->n_mix - 1 && (u -= x->mix[m].weight) >= 0) m++;
-    if (ep_generate(ep, &x->mix[m].ep, train_seed(x), index, x->heldout.fn ? not_heldout : NULL, (void *)&x->heldout,
-                    e))
-        return -1;
-    return strat_play(strat_find("expert"), &ep, 1, e) || tok_encode(&x->mix[m].fmt, &ep->view, ts, e) ? -1 : 0;
+    for (uint64_t attempt = 0;; attempt++) {
+        if (attempt >= 10000)
+            return err_set(e, "train.mix[%d]: its filter accepted none of 10000 episodes (%s)", m + 1,
+                           x->mix[m].accept.desc);
+        if (ep_generate(ep, &x->mix[m].ep, train_seed(x), index + (attempt << 40), x->heldout.fn ? not_heldout : NULL,
+                        (void *)&x->heldout, e))
+            return -1;
+        if (exp_ep_pred_eval(&x->mix[m].accept, ep)) break;
+    }
+    TokFormat f = exp_format(x, m);
+    return strat_play(strat_find("expert"), &ep, 1, e) || tok_encode(&f, &ep->view, ts, e) ? -1 : 0;
 }
 
 int train_batch(const Experiment *x, uint64_t step, int *tokens, int *targets, float *weights, int T_max, Err *e) {
@@ -87,8 +105,11 @@ static double quick_eval(const Experiment *x, const Gpt *m, int episodes, Err *e
     Experiment dev = *x;
     dev.eval_seed = x->eval_seed ^ 0xDE7DE7DE7ull; /* never the reported evaluation's seed */
     dev.n_sets = 1;
-    dev.sets[0] = (ExpEvalSet){"dev", x->heldout.fn != NULL, -1, -1, episodes};
-    Strategy *agent = agent_new(m, &x->fmt, 0.0, 0, e);
+    int dev_set = x->n_sets > 1 ? 1 : 0; /* the experiment's second set (held-out worlds) */
+    dev.sets[0] = x->sets[dev_set];
+    dev.sets[0].episodes = episodes;
+    TokFormat f = exp_format(x, -1);
+    Strategy *agent = agent_new(m, &f, 0.0, 0, e);
     if (!agent) return NAN;
     double mean = NAN;
     EvalReport rep;
@@ -97,7 +118,7 @@ static double quick_eval(const Experiment *x, const Gpt *m, int episodes, Err *e
     return mean;
 }
 
-int train_run(const Experiment *x, const TrainHooks *hooks, TrainResult *out, Err *e) {
+int train_run(Experiment *x, const TrainHooks *hooks, TrainResult *out, Err *e) {
     memset(out, 0, sizeof *out);
     if (exp_check(x, e)) return -1;
     TrainHooks none = {0};

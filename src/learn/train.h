@@ -40,14 +40,15 @@ typedef struct TrainHooks {
     int quiet; /* no progress on stderr */
 } TrainHooks;
 
-/* Vocabulary of an experiment: the base stream plus any words its formats add. */
-Vocab *train_vocab(const Experiment *x, Err *e);
+/* Vocabulary of an experiment: the base stream, its declared words and its templates' words
+ * (compiling x->explain against it, hence not const). */
+Vocab *train_vocab(Experiment *x, Err *e);
 /* Training episode `index` (played by the expert) and its tokens: what the model reads. */
 int train_episode(const Experiment *x, uint64_t index, Episode *ep, TokSeq *ts, Err *e);
 /* Fills one training batch (exposed for tests): tokens, targets (B, T) and weights (B, T);
  * returns T (the longest episode) or -1. */
 int train_batch(const Experiment *x, uint64_t step, int *tokens, int *targets, float *weights, int T_max, Err *e);
-int train_run(const Experiment *x, const TrainHooks *hooks, TrainResult *out, Err *e);
+int train_run(Experiment *x, const TrainHooks *hooks, TrainResult *out, Err *e);
 void train_result_free(TrainResult *r);
 
 /* Saves model + vocabulary + experiment + training record as one checkpoint (atomic). */

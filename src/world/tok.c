@@ -107,24 +107,168 @@ static int push(TokSeq *s, int t, TokClass c, Err *e) {
     return 0;
 }
 
-int tok_explain_step(const EpView *v, int s, TokSeq *out, Err *e) {
-    const EpStep *st = &v->steps[s];
-    int x = st->var, any = 0;
+/* ---- explanations ------------------------------------------------------------------------ */
+
+enum { PH_ACTOR, PH_VARIABLE, PH_VERB, PH_DELTA, PH_GOAL, PH_CHOICE, PH_SIGN, PH_ASSOC, PH_COUNT };
+static const char *const ph_names[PH_COUNT] = {"actor", "variable", "verb", "delta", "goal", "choice", "sign", "assoc"};
+#define PH(k) (-1 - (k))
+
+static const TokExplain builtin_explain = {
+    .after_obs = {"{actor} {verb} {variable}", 3, {PH(PH_ACTOR), PH(PH_VERB), PH(PH_VARIABLE)}},
+    .nothing = {"{actor} changes nothing", 3, {PH(PH_ACTOR), TOK_WORD0 + W_CHANGES, TOK_WORD0 + W_NOTHING}},
+    .before_exploit = {"", 0, {0}},
+    .threshold = 1.0,
+};
+
+const TokExplain *tok_explain_builtin(void) { return &builtin_explain; }
+
+int tok_template_set(TokTemplate *t, const char *text, Err *e) {
+    if (strlen(text) >= sizeof t->text)
+        return err_set(e, "explanation template longer than %zu characters", sizeof t->text - 1);
+    memset(t, 0, sizeof *t);
+    snprintf(t->text, sizeof t->text, "%s", text);
+    t->n = -1; /* not compiled yet */
+    return 0;
+}
+
+static int compile_one(TokTemplate *t, const char *which, unsigned allowed, Vocab *v, Err *e) {
+    char buf[sizeof t->text];
+    snprintf(buf, sizeof buf, "%s", t->text);
+    t->n = 0;
+    char *save = NULL;
+    for (char *w = strtok_r(buf, " \t\n", &save); w; w = strtok_r(NULL, " \t\n", &save)) {
+        if (t->n >= TOK_TEMPLATE_MAX) return err_set(e, "explain.%s: more than %d words", which, TOK_TEMPLATE_MAX);
+        size_t len = strlen(w);
+        if (w[0] == '{') {
+            int k = -1;
+            for (int i = 0; i < PH_COUNT; i++)
+                if (len == strlen(ph_names[i]) + 2 && strncmp(w + 1, ph_names[i], len - 2) == 0 && w[len - 1] == '}') k = i;
+            if (k < 0 || !((allowed >> k) & 1u))
+                return err_set(e, "explain.%s: '%s' is not a placeholder of this template", which, w);
+            t->part[t->n++] = PH(k);
+            continue;
+        }
+        int id = tok_find(v, w);
+        if (id < 0 || (id < TOK_WORD0 && !tok_is_var(id) && !tok_is_value(id) && id != TOK_COMMA && id != TOK_PLUS &&
+                       id != TOK_MINUS))
+            id = tok_vocab_add(v, w, e);
+        if (id < 0) return err_prefix(e, "explain.%s", which);
+        t->part[t->n++] = id;
+    }
+    return 0;
+}
+
+int tok_explain_compile(TokExplain *x, Vocab *v, Err *e) {
+    const unsigned obs = 1u << PH_ACTOR | 1u << PH_VARIABLE | 1u << PH_VERB | 1u << PH_DELTA;
+    const unsigned ex = 1u << PH_GOAL | 1u << PH_CHOICE | 1u << PH_SIGN | 1u << PH_VERB | 1u << PH_DELTA | 1u << PH_ASSOC;
+    if (compile_one(&x->after_obs, "after_observation", obs, v, e)) return -1;
+    if (compile_one(&x->nothing, "nothing", 1u << PH_ACTOR, v, e)) return -1;
+    return compile_one(&x->before_exploit, "before_exploit", ex, v, e);
+}
+
+static int emit(const TokTemplate *t, const int ph[PH_COUNT], TokSeq *out, Err *e) {
+    for (int i = 0; i < t->n; i++) {
+        int id = t->part[i] >= 0 ? t->part[i] : ph[-1 - t->part[i]];
+        if (push(out, id, TOKC_EXPL, e)) return -1;
+    }
+    return 0;
+}
+
+int tok_explain_step(const TokExplain *x, const EpView *v, int s, TokSeq *out, Err *e) {
+    if (!x) x = &builtin_explain;
     if (push(out, TOK_BAR, TOKC_EXPL, e)) return -1;
+    if (x->fn_after) {
+        int start = out->n;
+        if (x->fn_after(x->ctx, v, s, out, e)) return -1;
+        for (int i = start; i < out->n; i++) out->cls[i] = TOKC_EXPL;
+        return 0;
+    }
+    const EpStep *st = &v->steps[s];
+    int ph[PH_COUNT] = {0}, any = 0;
+    ph[PH_ACTOR] = tok_var(st->var);
     for (int y = 0; y < v->n; y++) {
-        if (y == x) continue;
-        double r = tok_value_of(tok_value(st->obs[y])); /* what the stream shows */
-        if (fabs(r) < 1.0) continue;
+        if (y == st->var) continue;
+        int vt = tok_value(st->obs[y]);
+        double r = tok_value_of(vt); /* what the stream shows */
+        if (fabs(r) < x->threshold || r == 0.0) continue;
         if (any && push(out, TOK_COMMA, TOKC_EXPL, e)) return -1;
-        if (push(out, tok_var(x), TOKC_EXPL, e) || push(out, TOK_WORD0 + (r > 0 ? W_RAISES : W_LOWERS), TOKC_EXPL, e) ||
-            push(out, tok_var(y), TOKC_EXPL, e))
-            return -1;
+        ph[PH_VARIABLE] = tok_var(y);
+        ph[PH_VERB] = TOK_WORD0 + (r > 0 ? W_RAISES : W_LOWERS);
+        ph[PH_DELTA] = vt;
+        if (emit(&x->after_obs, ph, out, e)) return -1;
         any = 1;
     }
-    if (!any && (push(out, tok_var(x), TOKC_EXPL, e) || push(out, TOK_WORD0 + W_CHANGES, TOKC_EXPL, e) ||
-                 push(out, TOK_WORD0 + W_NOTHING, TOKC_EXPL, e)))
-        return -1;
+    if (!any && emit(&x->nothing, ph, out, e)) return -1;
     return 0;
+}
+
+int tok_assoc_cue(const EpView *v, int *sign) {
+    double rows[EP_MAX_PASSIVE + EP_MAX_STEPS][SCM_MAX_VARS];
+    int m = 0;
+    for (int i = 0; i < v->n_passive; i++) memcpy(rows[m++], v->passive[i], sizeof rows[0]);
+    if (m < 2)
+        for (int i = 0; i < v->n_steps; i++) memcpy(rows[m++], v->steps[i].obs, sizeof rows[0]);
+    int t = v->goal, best = -1;
+    if (t < 0 || m < 2) return -1;
+    double mt = 0, vt = 0, best_r = -1;
+    for (int i = 0; i < m; i++) mt += rows[i][t] / m;
+    for (int i = 0; i < m; i++) vt += (rows[i][t] - mt) * (rows[i][t] - mt);
+    for (int x = 0; x < v->n; x++) {
+        if (!ep_can_exploit(v, x)) continue;
+        double mx = 0, vx = 0, c = 0;
+        for (int i = 0; i < m; i++) mx += rows[i][x] / m;
+        for (int i = 0; i < m; i++) {
+            vx += (rows[i][x] - mx) * (rows[i][x] - mx);
+            c += (rows[i][x] - mx) * (rows[i][t] - mt);
+        }
+        double r = vx > 0 && vt > 0 ? c / sqrt(vx * vt) : 0;
+        if (fabs(r) > best_r) {
+            best_r = fabs(r);
+            best = x;
+            if (sign) *sign = r < 0 ? -1 : 1;
+        }
+    }
+    return best;
+}
+
+int tok_explain_exploit(const TokExplain *x, const EpView *v, TokSeq *out, Err *e) {
+    if (!x) x = &builtin_explain;
+    if (!x->fn_before && x->before_exploit.n <= 0) return 0;
+    if (v->exploit_var < 0 || v->goal < 0) return 0;
+    if (push(out, TOK_BAR, TOKC_EXPL, e)) return -1;
+    if (x->fn_before) {
+        int start = out->n;
+        if (x->fn_before(x->ctx, v, out, e)) return -1;
+        for (int i = start; i < out->n; i++) out->cls[i] = TOKC_EXPL;
+        return 0;
+    }
+    int ph[PH_COUNT] = {0};
+    ph[PH_GOAL] = tok_var(v->goal);
+    ph[PH_CHOICE] = tok_var(v->exploit_var);
+    ph[PH_SIGN] = v->exploit_sign < 0 ? TOK_MINUS : TOK_PLUS;
+    double seen = 0;
+    for (int s = v->n_steps - 1; s >= 0; s--)
+        if (v->steps[s].var == v->exploit_var) {
+            seen = v->steps[s].obs[v->goal];
+            break;
+        }
+    ph[PH_VERB] = TOK_WORD0 + (seen * v->value < 0 ? W_LOWERS : W_RAISES);
+    ph[PH_DELTA] = tok_value(seen);
+    int as = tok_assoc_cue(v, NULL);
+    ph[PH_ASSOC] = tok_var(as < 0 ? v->exploit_var : as);
+    return emit(&x->before_exploit, ph, out, e);
+}
+
+int tok_format_explains_steps(const TokFormat *f) {
+    if (!f || !f->explain) return 0;
+    const TokExplain *x = f->spec ? f->spec : &builtin_explain;
+    return x->fn_after != NULL || x->after_obs.n > 0 || x->nothing.n > 0;
+}
+
+int tok_format_explains_exploit(const TokFormat *f) {
+    if (!f || !f->explain) return 0;
+    const TokExplain *x = f->spec ? f->spec : &builtin_explain;
+    return x->fn_before != NULL || x->before_exploit.n > 0;
 }
 
 int tok_encode(const TokFormat *f, const EpView *v, TokSeq *out, Err *e) {
@@ -144,7 +288,7 @@ int tok_encode(const TokFormat *f, const EpView *v, TokSeq *out, Err *e) {
         if (push(out, TOK_DO, TOKC_ACTION, e) || push(out, tok_var(v->steps[s].var), TOKC_ACTION, e)) return -1;
         for (int x = 0; x < v->n; x++)
             if (push(out, tok_value(v->steps[s].obs[x]), TOKC_OBS, e)) return -1;
-        if (f && f->explain && tok_explain_step(v, s, out, e)) return -1;
+        if (tok_format_explains_steps(f) && tok_explain_step(f->spec, v, s, out, e)) return -1;
     }
     if (v->goal >= 0) {
         if (push(out, TOK_GOAL, TOKC_GOAL, e) || push(out, TOK_MAX, TOKC_GOAL, e) ||
@@ -152,6 +296,7 @@ int tok_encode(const TokFormat *f, const EpView *v, TokSeq *out, Err *e) {
             return -1;
     }
     if (v->exploit_var >= 0) {
+        if (tok_format_explains_exploit(f) && tok_explain_exploit(f->spec, v, out, e)) return -1;
         if (push(out, TOK_DO, TOKC_ACTION, e) || push(out, tok_var(v->exploit_var), TOKC_ACTION, e) ||
             push(out, v->exploit_sign < 0 ? TOK_MINUS : TOK_PLUS, TOKC_ACTION, e))
             return -1;

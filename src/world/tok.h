@@ -53,20 +53,64 @@ int tok_value(double x);
 static inline int tok_is_value(int t) { return t >= TOK_VAL0 && t < TOK_WORD0; }
 static inline double tok_value_of(int t) { return (t - TOK_VAL0) * 0.5 - TOK_VALUE_MAX; }
 
+/* Explanations: templates (compiled to tokens against a vocabulary) or callbacks.
+ *   after_observation  rendered once per variable Y that the intervention on X visibly moved
+ *                      (|shown value| >= threshold), joined by ",":  {actor}=X {variable}=Y
+ *                      {verb}=raises|lowers {delta}=Y's shown value
+ *   nothing            when nothing moved: {actor}
+ *   before_exploit     once, after the goal and before the exploit: {goal} {choice} {sign}
+ *                      {verb} (the measured effect of choice on goal) {delta} (goal's value
+ *                      under do(choice)) {assoc} (the variable most correlated with the goal
+ *                      over the passive observations, or over every sample if there are none)
+ * A callback, if set, replaces its template: it appends explanation tokens (without the
+ * leading "|") to out and returns 0, or -1 with e set. */
+#define TOK_TEMPLATE_MAX 24
+typedef struct TokTemplate {
+    char text[160];             /* as written: "{actor} {verb} {variable}" */
+    int n;
+    int part[TOK_TEMPLATE_MAX]; /* compiled: token id >= 0, or -1 - placeholder index */
+} TokTemplate;
+
+typedef struct TokSeq TokSeq;
+typedef struct TokExplain {
+    TokTemplate after_obs, nothing, before_exploit;
+    double threshold;
+    int (*fn_after)(void *ctx, const EpView *v, int step, TokSeq *out, Err *e);
+    int (*fn_before)(void *ctx, const EpView *v, TokSeq *out, Err *e);
+    void *ctx;
+} TokExplain;
+
+/* The built-in explanations ("A raises C, A lowers E" / "A changes nothing"), compiled. */
+const TokExplain *tok_explain_builtin(void);
+/* Sets a template's text (empty: none); it is compiled by tok_explain_compile. */
+int tok_template_set(TokTemplate *t, const char *text, Err *e);
+/* Adds every literal word of the templates to v and compiles them; placeholders that do not
+ * belong to a template are errors naming the template. */
+int tok_explain_compile(TokExplain *x, Vocab *v, Err *e);
+
 typedef struct TokFormat {
-    int explain; /* 1: after each exploration observation, "| X raises Y , X lowers Z" */
+    int explain;             /* 1: explanations in the stream */
+    const TokExplain *spec;  /* NULL: tok_explain_builtin() */
 } TokFormat;
 
-typedef struct TokSeq {
+struct TokSeq {
     int n;
     int tok[TOK_MAX_LEN];
     uint8_t cls[TOK_MAX_LEN];
-} TokSeq;
+};
 
 /* Tokens of what the view has revealed so far (a prefix of the full episode once it is done). */
 int tok_encode(const TokFormat *f, const EpView *v, TokSeq *out, Err *e);
-/* Tokens that explain exploration step s of v (appended to out with class TOKC_EXPL). */
-int tok_explain_step(const EpView *v, int s, TokSeq *out, Err *e);
+/* Tokens that explain exploration step s of v, "| ..." (appended with class TOKC_EXPL). */
+int tok_explain_step(const TokExplain *x, const EpView *v, int s, TokSeq *out, Err *e);
+/* Tokens that explain the exploit before it is made, "| ..."; nothing if x has none. */
+int tok_explain_exploit(const TokExplain *x, const EpView *v, TokSeq *out, Err *e);
+/* Does the format write explanations after observations / before the exploit? */
+int tok_format_explains_steps(const TokFormat *f);
+int tok_format_explains_exploit(const TokFormat *f);
+/* The variable most correlated with the goal (|r|) over the passive observations (or every
+ * sample if there are none), among those that may be set; -1 if none.  *sign gets the sign. */
+int tok_assoc_cue(const EpView *v, int *sign);
 
 /* Readable text of a token sequence, one line per event.  value is the exploration value
  * (shown as do X=+5).  If ep is given and its exploit is done, the exploit line also shows the
