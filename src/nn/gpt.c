@@ -1,7 +1,7 @@
 /* gpt — model, forward/backward over threads, AdamW, schedule.  See gpt.h. */
 
 #if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC optimize("O3", "no-math-errno")
+#pragma GCC optimize("O3", "no-trapping-math", "no-math-errno")
 #endif
 
 #include "nn/gpt.h"
@@ -26,15 +26,14 @@
     X(ln1_rstd, L * B * T)        /* (L, B, T) */                                                 \
     X(qkv, L * B * T * 3 * C)     /* (L, B, T, 3C) */                                             \
     X(atty, L * B * T * C)        /* (L, B, T, C) attention output before its projection */       \
-    X(att, L * B * H * T * T)     /* (L, B, H, T, T) attention probabilities */                   \
-    X(res2, L * B * T * C)        /* (L, B, T, C) stream after attention */                       \
+    X(att, L * B * T * H * T)     /* (L, B*T, H, T) attention probabilities per query row */      \
+    X(res2, L * B * T * C)        /* (L, B, T, C) stream after attention (last block: N rows) */  \
     X(ln2, L * B * T * C)         /* (L, B, T, C) */                                              \
     X(ln2_mean, L * B * T)        /* (L, B, T) */                                                 \
     X(ln2_rstd, L * B * T)        /* (L, B, T) */                                                 \
     X(fch, L * B * T * 4 * C)     /* (L, B, T, 4C) MLP hidden before GELU */                      \
     X(fch_gelu, L * B * T * 4 * C) /* (L, B, T, 4C) */                                            \
-    X(res3, L * B * T * C)        /* (L, B, T, C) stream after the MLP: the layer's output */     \
-    X(xf, N * C)                  /* (N, C) final stream at the N loss rows */                    \
+    X(res3, L * B * T * C)        /* (L, B, T, C) stream after the MLP (last block: N rows) */    \
     X(lnf, N * C)                 /* (N, C) */                                                    \
     X(lnf_mean, N)                /* (N) */                                                       \
     X(lnf_rstd, N)                /* (N) */                                                       \
@@ -47,7 +46,7 @@
     X(dfch, B * T * 4 * C)        /* (B, T, 4C) */                                                \
     X(dfch_gelu, B * T * 4 * C)   /* (B, T, 4C) */                                                \
     X(dlnf, N * C)                /* (N, C) */                                                    \
-    X(dxf, N * C)                 /* (N, C) */                                                    \
+    X(dxf, N * C)                 /* (N, C) gradient of the stream at the loss rows */            \
     X(scratch, S)                 /* attention scratch */
 
 typedef struct Acts {
@@ -252,40 +251,42 @@ void gpt_zero_grad(Gpt *m) { memset(m->grad_mem, 0, m->n_params * sizeof *m->gra
 
 /* ---- one thread's forward and backward --------------------------------------------------- */
 
+/* The last block's output is needed only at the loss rows, so that block runs its keys and
+ * values at every position but everything else (queries, attention, projections, MLP) only at
+ * those rows: q rows (nq) = all B*T rows in earlier blocks, the N loss rows in the last. */
 static void work_forward(GptWork *w) {
     const Gpt *m = w->m;
     const GptParams *p = &m->p;
     Acts *a = &w->a;
-    int B = w->nb, T = w->T, C = m->cfg.dim, H = m->cfg.heads, V = m->cfg.vocab;
-    int BT = B * T;
+    int B = w->nb, T = w->T, C = m->cfg.dim, H = m->cfg.heads, V = m->cfg.vocab, L = m->cfg.layers;
+    int BT = B * T, N = w->nrows;
     size_t btc = (size_t)BT * C;
     nn_encoder_forward(a->encoded, w->tokens, p->wte, p->wpe, B, T, C);
-    for (int l = 0; l < m->cfg.layers; l++) {
+    for (int l = 0; l < L; l++) {
+        int nq = l == L - 1 ? N : BT;
+        const int *qrows = l == L - 1 ? w->rows : NULL;
         const float *res = l == 0 ? a->encoded : a->res3 + (l - 1) * btc;
         float *ln1 = a->ln1 + l * btc, *qkv = a->qkv + 3 * l * btc, *atty = a->atty + l * btc;
-        float *att = a->att + (size_t)l * B * H * T * T, *res2 = a->res2 + l * btc;
+        float *att = a->att + (size_t)l * BT * H * T, *res2 = a->res2 + l * btc;
         float *ln2 = a->ln2 + l * btc, *fch = a->fch + 4 * l * btc;
         float *fch_gelu = a->fch_gelu + 4 * l * btc, *res3 = a->res3 + l * btc;
         nn_layernorm_forward(ln1, a->ln1_mean + l * BT, a->ln1_rstd + l * BT, res,
                              p->ln1w + l * C, p->ln1b + l * C, BT, C);
         nn_matmul_forward(qkv, ln1, p->qkvw + (size_t)l * 3 * C * C, p->qkvb + l * 3 * C, BT, C, 3 * C);
-        nn_attention_forward(atty, att, qkv, a->scratch, B, T, C, H);
-        memcpy(res2, res, btc * sizeof *res2);
-        nn_matmul_forward_add(res2, atty, p->attprojw + (size_t)l * C * C, p->attprojb + l * C, BT, C, C);
+        nn_attention_forward(atty, att, qkv, qrows, a->scratch, nq, T, C, H);
+        for (int r = 0; r < nq; r++) /* the stream at the q rows, then the block adds onto it */
+            memcpy(res2 + (size_t)r * C, res + (size_t)(qrows ? qrows[r] : r) * C, (size_t)C * sizeof *res2);
+        nn_matmul_forward_add(res2, atty, p->attprojw + (size_t)l * C * C, p->attprojb + l * C, nq, C, C);
         nn_layernorm_forward(ln2, a->ln2_mean + l * BT, a->ln2_rstd + l * BT, res2,
-                             p->ln2w + l * C, p->ln2b + l * C, BT, C);
-        nn_matmul_forward(fch, ln2, p->fcw + (size_t)l * 4 * C * C, p->fcb + l * 4 * C, BT, C, 4 * C);
-        nn_gelu_forward(fch_gelu, fch, 4 * btc);
-        memcpy(res3, res2, btc * sizeof *res3);
+                             p->ln2w + l * C, p->ln2b + l * C, nq, C);
+        nn_matmul_forward(fch, ln2, p->fcw + (size_t)l * 4 * C * C, p->fcb + l * 4 * C, nq, C, 4 * C);
+        nn_gelu_forward(fch_gelu, fch, (size_t)nq * 4 * C);
+        memcpy(res3, res2, (size_t)nq * C * sizeof *res3);
         nn_matmul_forward_add(res3, fch_gelu, p->fcprojw + (size_t)l * 4 * C * C, p->fcprojb + l * C,
-                              BT, 4 * C, C);
+                              nq, 4 * C, C);
     }
-    /* The final LayerNorm and the logits only where they are needed. */
-    const float *top = a->res3 + (m->cfg.layers - 1) * btc;
-    int N = w->nrows;
-    for (int r = 0; r < N; r++)
-        memcpy(a->xf + (size_t)r * C, top + (size_t)w->rows[r] * C, (size_t)C * sizeof *a->xf);
-    nn_layernorm_forward(a->lnf, a->lnf_mean, a->lnf_rstd, a->xf, p->lnfw, p->lnfb, N, C);
+    const float *xf = a->res3 + (L - 1) * btc; /* (N, C): the stream at the loss rows */
+    nn_layernorm_forward(a->lnf, a->lnf_mean, a->lnf_rstd, xf, p->lnfw, p->lnfb, N, C);
     nn_matmul_forward(a->probs, a->lnf, p->wte, NULL, N, C, V);
     if (w->logits_out) {
         memcpy(w->logits_out, a->probs, (size_t)N * V * sizeof *a->probs);
@@ -300,42 +301,50 @@ static void work_backward(GptWork *w) {
     const GptParams *p = &m->p;
     const GptParams *g = &w->g;
     Acts *a = &w->a;
-    int B = w->nb, T = w->T, C = m->cfg.dim, H = m->cfg.heads, V = m->cfg.vocab, N = w->nrows;
-    int BT = B * T;
+    int B = w->nb, T = w->T, C = m->cfg.dim, H = m->cfg.heads, V = m->cfg.vocab, L = m->cfg.layers;
+    int BT = B * T, N = w->nrows;
     size_t btc = (size_t)BT * C;
-    /* loss → logits → final LayerNorm → the rows of the stream */
+    const float *xf = a->res3 + (L - 1) * btc;
+    /* loss → logits → final LayerNorm → the stream at the loss rows (dxf) */
     nn_xent_backward(a->probs, a->probs, w->row_targets, a->roww, w->scale, N, V);
     memset(a->dlnf, 0, (size_t)N * C * sizeof *a->dlnf);
     nn_matmul_backward(a->dlnf, g->wte, NULL, a->probs, a->lnf, p->wte, N, C, V);
     memset(a->dxf, 0, (size_t)N * C * sizeof *a->dxf);
-    nn_layernorm_backward(a->dxf, g->lnfw, g->lnfb, a->dlnf, a->xf, p->lnfw, a->lnf_mean, a->lnf_rstd,
+    nn_layernorm_backward(a->dxf, g->lnfw, g->lnfb, a->dlnf, xf, p->lnfw, a->lnf_mean, a->lnf_rstd,
                           N, C);
-    memset(a->dres, 0, btc * sizeof *a->dres);
-    for (int r = 0; r < N; r++)
-        memcpy(a->dres + (size_t)w->rows[r] * C, a->dxf + (size_t)r * C, (size_t)C * sizeof *a->dres);
-    /* Blocks in reverse.  dres holds d(loss)/d(stream); a block is stream + f(stream), so its
-     * backward adds f's input gradient into dres in place once f's weights have used it. */
-    for (int l = m->cfg.layers - 1; l >= 0; l--) {
+    /* Blocks in reverse.  dr holds d(loss)/d(stream) at the block's q rows; a block is
+     * stream + f(stream), so its backward adds f's input gradient into dr in place once f's
+     * weights have used it.  Below the last block the q rows are all rows and dr is dres. */
+    for (int l = L - 1; l >= 0; l--) {
+        int nq = l == L - 1 ? N : BT;
+        const int *qrows = l == L - 1 ? w->rows : NULL;
+        float *dr = l == L - 1 ? a->dxf : a->dres;
         const float *res = l == 0 ? a->encoded : a->res3 + (l - 1) * btc;
         const float *ln1 = a->ln1 + l * btc, *qkv = a->qkv + 3 * l * btc, *atty = a->atty + l * btc;
-        const float *att = a->att + (size_t)l * B * H * T * T, *res2 = a->res2 + l * btc;
+        const float *att = a->att + (size_t)l * BT * H * T, *res2 = a->res2 + l * btc;
         const float *ln2 = a->ln2 + l * btc, *fch = a->fch + 4 * l * btc;
         const float *fch_gelu = a->fch_gelu + 4 * l * btc;
-        memset(a->dfch_gelu, 0, 4 * btc * sizeof *a->dfch_gelu);
-        nn_matmul_backward(a->dfch_gelu, g->fcprojw + (size_t)l * 4 * C * C, g->fcprojb + l * C, a->dres,
-                           fch_gelu, p->fcprojw + (size_t)l * 4 * C * C, BT, 4 * C, C);
-        memset(a->dfch, 0, 4 * btc * sizeof *a->dfch);
-        nn_gelu_backward(a->dfch, a->dfch_gelu, fch, 4 * btc);
-        memset(a->dln, 0, btc * sizeof *a->dln);
+        size_t nqc = (size_t)nq * C;
+        memset(a->dfch_gelu, 0, 4 * nqc * sizeof *a->dfch_gelu);
+        nn_matmul_backward(a->dfch_gelu, g->fcprojw + (size_t)l * 4 * C * C, g->fcprojb + l * C, dr,
+                           fch_gelu, p->fcprojw + (size_t)l * 4 * C * C, nq, 4 * C, C);
+        memset(a->dfch, 0, 4 * nqc * sizeof *a->dfch);
+        nn_gelu_backward(a->dfch, a->dfch_gelu, fch, 4 * nqc);
+        memset(a->dln, 0, nqc * sizeof *a->dln);
         nn_matmul_backward(a->dln, g->fcw + (size_t)l * 4 * C * C, g->fcb + l * 4 * C, a->dfch, ln2,
-                           p->fcw + (size_t)l * 4 * C * C, BT, C, 4 * C);
-        nn_layernorm_backward(a->dres, g->ln2w + l * C, g->ln2b + l * C, a->dln, res2, p->ln2w + l * C,
-                              a->ln2_mean + l * BT, a->ln2_rstd + l * BT, BT, C);
-        memset(a->datty, 0, btc * sizeof *a->datty);
-        nn_matmul_backward(a->datty, g->attprojw + (size_t)l * C * C, g->attprojb + l * C, a->dres, atty,
-                           p->attprojw + (size_t)l * C * C, BT, C, C);
+                           p->fcw + (size_t)l * 4 * C * C, nq, C, 4 * C);
+        nn_layernorm_backward(dr, g->ln2w + l * C, g->ln2b + l * C, a->dln, res2, p->ln2w + l * C,
+                              a->ln2_mean + l * BT, a->ln2_rstd + l * BT, nq, C);
+        memset(a->datty, 0, nqc * sizeof *a->datty);
+        nn_matmul_backward(a->datty, g->attprojw + (size_t)l * C * C, g->attprojb + l * C, dr, atty,
+                           p->attprojw + (size_t)l * C * C, nq, C, C);
         memset(a->dqkv, 0, 3 * btc * sizeof *a->dqkv);
-        nn_attention_backward(a->dqkv, a->datty, qkv, att, a->scratch, B, T, C, H);
+        nn_attention_backward(a->dqkv, a->datty, qkv, att, qrows, a->scratch, nq, T, C, H);
+        if (qrows) { /* the residual path of the loss rows, spread back to all rows */
+            memset(a->dres, 0, btc * sizeof *a->dres);
+            for (int r = 0; r < nq; r++)
+                memcpy(a->dres + (size_t)qrows[r] * C, dr + (size_t)r * C, (size_t)C * sizeof *a->dres);
+        }
         memset(a->dln, 0, btc * sizeof *a->dln);
         nn_matmul_backward(a->dln, g->qkvw + (size_t)l * 3 * C * C, g->qkvb + l * 3 * C, a->dqkv, ln1,
                            p->qkvw + (size_t)l * 3 * C * C, BT, C, 3 * C);
@@ -515,11 +524,17 @@ float gpt_lr_schedule(long step, long total, long warmup, float lr_max, float lr
 
 /* ---- benchmark --------------------------------------------------------------------------------- */
 
-double gpt_train_flops(const GptConfig *c, int B, int T, long weighted) {
-    double BT = (double)B * T, C = c->dim;
-    double layer = 24.0 * BT * C * C + 2.0 * BT * (T + 1) * C;
-    double fwd = c->layers * layer + 2.0 * (double)weighted * C * c->vocab;
-    return 3.0 * fwd;
+double gpt_train_flops(const GptConfig *c, int B, int T, const float *weights) {
+    double BT = (double)B * T, C = c->dim, N = 0.0, att_last = 0.0;
+    for (int i = 0; i < B * T; i++)
+        if (weights[i] != 0.0f) {
+            N += 1.0;
+            att_last += 4.0 * (i % T + 1) * C; /* q·k and p·v over t+1 keys */
+        }
+    double block = 24.0 * BT * C * C + 2.0 * BT * (T + 1) * C;
+    double last = 6.0 * BT * C * C + 18.0 * N * C * C + att_last;
+    double fwd = (c->layers - 1) * block + last + 2.0 * N * C * c->vocab;
+    return 3.0 * fwd; /* backward: two products per forward product */
 }
 
 static double now_s(void) {
@@ -565,9 +580,7 @@ int gpt_bench_train(const GptConfig *c, int B, int T, int weighted_per_seq, int 
     out->steps = steps;
     out->ms_per_step = 1e3 * out->seconds / steps;
     out->tokens_per_s = (double)B * T * steps / out->seconds;
-    long nw = 0;
-    for (int i = 0; i < B * T; i++) nw += w[i] != 0.0f;
-    out->gflops = gpt_train_flops(c, B, T, nw) * steps / out->seconds * 1e-9;
+    out->gflops = gpt_train_flops(c, B, T, w) * steps / out->seconds * 1e-9;
     rc = 0;
 done:
     free(tok), free(tgt), free(w);

@@ -24,7 +24,8 @@
  * Loss: cross-entropy at every position (b, t) with weight w[b, t] >= 0;
  *     loss = sum(w * ce) / sum(w).
  * Positions with w = 0 cost no logits at all: the final LayerNorm and the vocabulary product
- * run only at weighted positions.  Sequences in a batch share one length T <= context; the
+ * run only at weighted positions, and so does the last block except for its keys and values
+ * (its output matters nowhere else).  Sequences in a batch share one length T <= context; the
  * caller pads with weight 0. */
 #ifndef DOLAB_NN_GPT_H
 #define DOLAB_NN_GPT_H
@@ -152,9 +153,10 @@ float gpt_update(Gpt *m, const GptAdamW *opt, float lr);
  * (and lr_min after).  step counts from 0. */
 float gpt_lr_schedule(long step, long total, long warmup, float lr_max, float lr_min);
 
-/* Floating-point operations of one training step (forward + backward, 3x forward) on B
- * sequences of T tokens with `weighted` loss positions in all. */
-double gpt_train_flops(const GptConfig *c, int B, int T, long weighted);
+/* Floating-point operations one training step executes (matrix products and attention;
+ * backward counted as twice the forward) on B sequences of T tokens with loss weights
+ * weights (B, T): the last block and the logits run only at weighted positions. */
+double gpt_train_flops(const GptConfig *c, int B, int T, const float *weights);
 
 typedef struct GptBench {
     int steps;           /* timed steps (or inference calls) */

@@ -1,7 +1,7 @@
 /* infer — KV-cache decoding.  See infer.h. */
 
 #if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC optimize("O3", "no-math-errno")
+#pragma GCC optimize("O3", "no-trapping-math", "no-math-errno")
 #endif
 
 #include "nn/infer.h"

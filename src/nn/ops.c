@@ -1,9 +1,11 @@
 /* ops — kernels.  See ops.h for the conventions (shapes, accumulation, ownership). */
 
 /* The build uses -O2, where GCC 12 hardly vectorises; these loops are the hot ones, so this
- * file asks for -O3.  (Clang vectorises at -O2 and does not know this pragma.) */
+ * file asks for -O3, lets comparisons be if-converted (no-trapping-math: we never read FP
+ * exception flags) and a*b+c become an FMA where the CPU has one.  (Clang vectorises at -O2
+ * and does not know this pragma.) */
 #if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC optimize("O3")
+#pragma GCC optimize("O3", "no-trapping-math", "no-math-errno", "fp-contract=fast")
 #endif
 
 #include "nn/ops.h"
@@ -12,6 +14,14 @@
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
+
+/* Hot kernels get an AVX2+FMA clone picked at load time on CPUs that have it (GCC, x86-64,
+ * glibc ifunc); elsewhere the plain build.  Results are reproducible on one machine either way. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#define NN_HOT __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define NN_HOT
+#endif
 
 static int use_reference;
 
@@ -42,7 +52,24 @@ float nn_expf(float x) {
     return x == x ? y : x;
 }
 
-float nn_tanhf(float x) { return 1.0f - 2.0f / (nn_expf(2.0f * x) + 1.0f); }
+/* tanh(x) = x P(x^2) / Q(x^2) on [-7.9, 7.9] (Eigen's float rational fit; saturated outside). */
+float nn_tanhf(float x) {
+    float xc = x < -7.90531110763549805f ? -7.90531110763549805f : x;
+    xc = xc > 7.90531110763549805f ? 7.90531110763549805f : xc;
+    float x2 = xc * xc;
+    float p = -2.76076847742355e-16f;
+    p = p * x2 + 2.00018790482477e-13f;
+    p = p * x2 - 8.60467152213735e-11f;
+    p = p * x2 + 5.12229709037114e-08f;
+    p = p * x2 + 1.48572235717979e-05f;
+    p = p * x2 + 6.37261928875436e-04f;
+    p = p * x2 + 4.89352455891786e-03f;
+    float q = 1.19825839466702e-06f;
+    q = q * x2 + 1.18534705686654e-04f;
+    q = q * x2 + 2.26843463243900e-03f;
+    q = q * x2 + 4.89352518554385e-03f;
+    return xc * p / q;
+}
 
 float nn_dot(const float *a, const float *b, int n) {
     float acc[8] = {0};
@@ -206,81 +233,251 @@ void nn_matmul_backward(float *dinp, float *dw, float *dbias, const float *dout,
 
 /* ---- attention ------------------------------------------------------------------------ */
 
-/* T is small (tens), so attention is plain loops per (sequence, head), arranged so the inner
- * loops are axpys over positions or over a head's channels, which vectorise.  Keys (and, in
- * backward, values) of one head are first copied transposed into scratch. */
+/* Queries come as a sorted list of rows b*T + t (NULL: every position); the rows of one
+ * sequence are contiguous in it, so both paths walk the list one sequence at a time. */
+static inline int row_at(const int *rows, int r) { return rows ? rows[r] : r; }
 
-size_t nn_attention_scratch(int T, int C, int H) { return (size_t)(2 * (C / H) + 1) * (size_t)T; }
-
-/* dst[i*T + t] = src[t*stride + i], i < hs, t < T */
-static void transpose_head(float *dst, const float *src, int T, int hs, int stride) {
-    for (int t = 0; t < T; t++)
-        for (int i = 0; i < hs; i++) dst[(size_t)i * T + t] = src[(size_t)t * stride + i];
+/* The end of the run of rows in the same sequence as row r0. */
+static int seq_end(const int *rows, int r0, int N, int T) {
+    int b = row_at(rows, r0) / T, r = r0 + 1;
+    while (r < N && row_at(rows, r) / T == b) r++;
+    return r;
 }
 
-void nn_attention_forward(float *out, float *att, const float *qkv, float *scratch, int B, int T,
-                          int C, int H) {
+/* The reference: the formulas as plain loops, per (query, head). */
+static void attention_forward_ref(float *out, float *att, const float *qkv, const int *rows, int N,
+                                  int T, int C, int H) {
     int hs = C / H, C3 = 3 * C;
     float scale = 1.0f / sqrtf((float)hs);
-    float *kt = scratch; /* (hs, T) */
-    for (int b = 0; b < B; b++)
+    for (int r = 0; r < N; r++) {
+        int b = row_at(rows, r) / T, t = row_at(rows, r) % T;
+        const float *base = qkv + (size_t)b * T * C3;
         for (int h = 0; h < H; h++) {
-            const float *base = qkv + (size_t)b * T * C3;
-            transpose_head(kt, base + C + h * hs, T, hs, C3);
-            for (int t = 0; t < T; t++) {
-                const float *q = base + (size_t)t * C3 + h * hs;
-                float *a = att + (((size_t)b * H + h) * T + t) * T;
-                int n = t + 1;
-                memset(a, 0, (size_t)T * sizeof *a);
-                for (int i = 0; i < hs; i++) nn_axpy(a, q[i] * scale, kt + (size_t)i * T, n);
-                float mx = a[0];
-                for (int j = 1; j < n; j++) mx = a[j] > mx ? a[j] : mx;
-                for (int j = 0; j < n; j++) a[j] = nn_expf(a[j] - mx);
-                float inv = 1.0f / sum8(a, n);
-                for (int j = 0; j < n; j++) a[j] *= inv;
-                float *o = out + ((size_t)b * T + t) * C + h * hs;
-                memset(o, 0, (size_t)hs * sizeof *o);
-                for (int j = 0; j < n; j++) nn_axpy(o, a[j], base + (size_t)j * C3 + 2 * C + h * hs, hs);
+            const float *q = base + (size_t)t * C3 + h * hs;
+            float *a = att + ((size_t)r * H + h) * T;
+            float mx = -INFINITY, sum = 0.0f;
+            for (int j = 0; j <= t; j++) {
+                const float *k = base + (size_t)j * C3 + C + h * hs;
+                float s = 0.0f;
+                for (int i = 0; i < hs; i++) s += q[i] * k[i];
+                a[j] = s * scale;
+                mx = a[j] > mx ? a[j] : mx;
+            }
+            for (int j = 0; j <= t; j++) sum += a[j] = expf(a[j] - mx);
+            for (int j = 0; j < T; j++) a[j] = j <= t ? a[j] / sum : 0.0f;
+            float *o = out + (size_t)r * C + h * hs;
+            for (int i = 0; i < hs; i++) {
+                float s = 0.0f;
+                for (int j = 0; j <= t; j++) s += a[j] * base[(size_t)j * C3 + 2 * C + h * hs + i];
+                o[i] = s;
             }
         }
+    }
 }
 
-void nn_attention_backward(float *dqkv, const float *dout, const float *qkv, const float *att,
-                           float *scratch, int B, int T, int C, int H) {
+static void attention_backward_ref(float *dqkv, const float *dout, const float *qkv, const float *att,
+                                   const int *rows, float *dp, int N, int T, int C, int H) {
     int hs = C / H, C3 = 3 * C;
     float scale = 1.0f / sqrtf((float)hs);
-    float *vt = scratch, *da = scratch + (size_t)hs * T; /* (hs, T) and (T) */
-    for (int b = 0; b < B; b++)
+    for (int r = 0; r < N; r++) {
+        int b = row_at(rows, r) / T, t = row_at(rows, r) % T;
+        const float *base = qkv + (size_t)b * T * C3;
+        float *dbase = dqkv + (size_t)b * T * C3;
         for (int h = 0; h < H; h++) {
-            const float *base = qkv + (size_t)b * T * C3;
-            float *dbase = dqkv + (size_t)b * T * C3;
-            transpose_head(vt, base + 2 * C + h * hs, T, hs, C3);
-            for (int t = 0; t < T; t++) {
-                const float *a = att + (((size_t)b * H + h) * T + t) * T;
-                const float *d = dout + ((size_t)b * T + t) * C + h * hs;
-                const float *q = base + (size_t)t * C3 + h * hs;
-                float *dq = dbase + (size_t)t * C3 + h * hs;
-                int n = t + 1;
-                /* d(probabilities) and d(values) */
-                memset(da, 0, (size_t)n * sizeof *da);
-                for (int i = 0; i < hs; i++) nn_axpy(da, d[i], vt + (size_t)i * T, n);
-                for (int j = 0; j < n; j++) nn_axpy(dbase + (size_t)j * C3 + 2 * C + h * hs, a[j], d, hs);
-                /* softmax backward, then the scores' two factors */
-                float s = nn_dot(a, da, n);
-                for (int j = 0; j < n; j++) da[j] = a[j] * (da[j] - s) * scale;
-                for (int j = 0; j < n; j++) {
-                    nn_axpy(dq, da[j], base + (size_t)j * C3 + C + h * hs, hs);
-                    nn_axpy(dbase + (size_t)j * C3 + C + h * hs, da[j], q, hs);
+            const float *a = att + ((size_t)r * H + h) * T;
+            const float *d = dout + (size_t)r * C + h * hs;
+            const float *q = base + (size_t)t * C3 + h * hs;
+            float *dq = dbase + (size_t)t * C3 + h * hs;
+            float s = 0.0f;
+            for (int j = 0; j <= t; j++) {
+                const float *v = base + (size_t)j * C3 + 2 * C + h * hs;
+                float *dv = dbase + (size_t)j * C3 + 2 * C + h * hs;
+                dp[j] = 0.0f;
+                for (int i = 0; i < hs; i++) {
+                    dp[j] += d[i] * v[i];
+                    dv[i] += a[j] * d[i];
+                }
+                s += a[j] * dp[j];
+            }
+            for (int j = 0; j <= t; j++) {
+                float ds = a[j] * (dp[j] - s) * scale;
+                const float *k = base + (size_t)j * C3 + C + h * hs;
+                float *dk = dbase + (size_t)j * C3 + C + h * hs;
+                for (int i = 0; i < hs; i++) {
+                    dq[i] += ds * k[i];
+                    dk[i] += ds * q[i];
                 }
             }
         }
+    }
+}
+
+/* The fast path, for head sizes hs = 8 * nv <= 64.  T is small (tens), so each (sequence, head)
+ * is done with loops over 8-float vectors: a head's row of q, k or v is nv vectors kept in
+ * registers, and scores for 8 keys at once come from the keys stored transposed (kt, with the
+ * positions padded to Tp = a multiple of 8).  nv is a compile-time constant in each
+ * instantiation below, so the loops over it unroll. */
+typedef float vf8 __attribute__((vector_size(32)));
+typedef float vf8u __attribute__((vector_size(32), aligned(4), may_alias)); /* unaligned access */
+#define NV_MAX 8
+#define LD8(p) (*(const vf8u *)(p))
+#define ST8(p, v) (*(vf8u *)(p) = (v))
+#define BC8(x) ((vf8){0} + (x)) /* a scalar operand is broadcast */
+
+static int pad8(int n) { return (n + 7) & ~7; }
+
+size_t nn_attention_scratch(int T, int C, int H) {
+    size_t Tp = (size_t)pad8(T);
+    return ((size_t)(C / H) + 1 + (size_t)T) * Tp + (size_t)T;
+}
+
+/* dst (hs, Tp) = src rows (n, hs) at `stride`, transposed, zero past n up to Tp. */
+static void transpose_head(float *dst, const float *src, int n, int Tp, int hs, int stride) {
+    for (int t = 0; t < n; t++)
+        for (int i = 0; i < hs; i++) dst[(size_t)i * Tp + t] = src[(size_t)t * stride + i];
+    for (int i = 0; i < hs; i++)
+        for (int t = n; t < Tp; t++) dst[(size_t)i * Tp + t] = 0.0f;
+}
+
+/* row[0 .. 8*ceil(n/8)) = Σ_i x[i] * mt[i][.], x has hs = 8*nv entries */
+static inline __attribute__((always_inline)) void scores8(float *row, const float *x, float xscale,
+                                                          const float *mt, int Tp, int n, int nv) {
+    for (int j = 0; j < n; j += 8) {
+        vf8 acc = BC8(0.0f);
+        for (int i = 0; i < 8 * nv; i++) acc += BC8(x[i] * xscale) * LD8(mt + (size_t)i * Tp + j);
+        ST8(row + j, acc);
+    }
+}
+
+/* Queries r0 .. r1-1, all in sequence b (whose rows start at base), head h. */
+static inline __attribute__((always_inline)) void attn_fwd_head(float *out, float *att,
+                                                                const float *base, const int *rows,
+                                                                int r0, int r1, float *scratch,
+                                                                int T, int C, int H, int h, int nv) {
+    int hs = 8 * nv, C3 = 3 * C, Tp = pad8(T);
+    float scale = 1.0f / sqrtf((float)hs);
+    float *kt = scratch, *row = scratch + (size_t)hs * Tp;
+    transpose_head(kt, base + C + h * hs, row_at(rows, r1 - 1) % T + 1, Tp, hs, C3);
+    for (int r = r0; r < r1; r++) {
+        int t = row_at(rows, r) % T, n = t + 1;
+        scores8(row, base + (size_t)t * C3 + h * hs, scale, kt, Tp, n, nv);
+        float mx = row[0];
+        for (int j = 1; j < n; j++) mx = row[j] > mx ? row[j] : mx;
+        for (int j = 0; j < n; j++) row[j] = nn_expf(row[j] - mx);
+        float inv = 1.0f / sum8(row, n);
+        float *a = att + ((size_t)r * H + h) * T;
+        for (int j = 0; j < n; j++) a[j] = row[j] * inv;
+        for (int j = n; j < T; j++) a[j] = 0.0f;
+        vf8 o[NV_MAX];
+        for (int k = 0; k < nv; k++) o[k] = BC8(0.0f);
+        for (int j = 0; j < n; j++) {
+            const float *v = base + (size_t)j * C3 + 2 * C + h * hs;
+            for (int k = 0; k < nv; k++) o[k] += BC8(a[j]) * LD8(v + 8 * k);
+        }
+        for (int k = 0; k < nv; k++) ST8(out + (size_t)r * C + h * hs + 8 * k, o[k]);
+    }
+}
+
+static inline __attribute__((always_inline)) void attn_bwd_head(float *dbase, const float *dout,
+                                                                const float *base, const float *att,
+                                                                const int *rows, int r0, int r1,
+                                                                float *scratch, int T, int C, int H,
+                                                                int h, int nv) {
+    int hs = 8 * nv, C3 = 3 * C, Tp = pad8(T), nk = row_at(rows, r1 - 1) % T + 1;
+    float scale = 1.0f / sqrtf((float)hs);
+    float *vt = scratch, *row = scratch + (size_t)hs * Tp, *ds = row + Tp; /* ds (r1-r0, Tp) */
+    transpose_head(vt, base + 2 * C + h * hs, nk, Tp, hs, C3);
+    /* per query: d(probabilities), softmax backward into ds, and dq */
+    for (int r = r0; r < r1; r++) {
+        int t = row_at(rows, r) % T, n = t + 1;
+        const float *a = att + ((size_t)r * H + h) * T;
+        scores8(row, dout + (size_t)r * C + h * hs, 1.0f, vt, Tp, n, nv);
+        float s = nn_dot(a, row, n);
+        float *dst = ds + (size_t)(r - r0) * Tp;
+        for (int j = 0; j < n; j++) dst[j] = a[j] * (row[j] - s) * scale;
+        vf8 dq[NV_MAX];
+        for (int k = 0; k < nv; k++) dq[k] = BC8(0.0f);
+        for (int j = 0; j < n; j++) {
+            const float *kr = base + (size_t)j * C3 + C + h * hs;
+            for (int k = 0; k < nv; k++) dq[k] += BC8(dst[j]) * LD8(kr + 8 * k);
+        }
+        float *dqr = dbase + (size_t)t * C3 + h * hs;
+        for (int k = 0; k < nv; k++) ST8(dqr + 8 * k, LD8(dqr + 8 * k) + dq[k]);
+    }
+    /* per key: dk and dv gather over the queries that saw it (a suffix of the sorted rows) */
+    int first = r0;
+    for (int j = 0; j < nk; j++) {
+        while (row_at(rows, first) % T < j) first++;
+        vf8 dk[NV_MAX], dv[NV_MAX];
+        for (int k = 0; k < nv; k++) dk[k] = dv[k] = BC8(0.0f);
+        for (int r = first; r < r1; r++) {
+            int t = row_at(rows, r) % T;
+            vf8 dsv = BC8(ds[(size_t)(r - r0) * Tp + j]), pv = BC8(att[((size_t)r * H + h) * T + j]);
+            const float *q = base + (size_t)t * C3 + h * hs, *d = dout + (size_t)r * C + h * hs;
+            for (int k = 0; k < nv; k++) {
+                dk[k] += dsv * LD8(q + 8 * k);
+                dv[k] += pv * LD8(d + 8 * k);
+            }
+        }
+        float *dkr = dbase + (size_t)j * C3 + C + h * hs, *dvr = dkr + C;
+        for (int k = 0; k < nv; k++) {
+            ST8(dkr + 8 * k, LD8(dkr + 8 * k) + dk[k]);
+            ST8(dvr + 8 * k, LD8(dvr + 8 * k) + dv[k]);
+        }
+    }
+}
+
+/* Calls head(…, nv) for every (sequence, head), with nv a constant where it is common. */
+#define FOR_SEQ_HEADS(call_nv)                                                                     \
+    do {                                                                                           \
+        int nv_ = C / H / 8;                                                                       \
+        for (int r0 = 0, r1; r0 < N; r0 = r1) {                                                    \
+            r1 = seq_end(rows, r0, N, T);                                                          \
+            size_t b = (size_t)(row_at(rows, r0) / T);                                             \
+            for (int h = 0; h < H; h++) switch (nv_) {                                             \
+                case 1: call_nv(1); break;                                                         \
+                case 2: call_nv(2); break;                                                         \
+                case 4: call_nv(4); break;                                                         \
+                default: call_nv(nv_); break;                                                      \
+                }                                                                                  \
+        }                                                                                          \
+    } while (0)
+
+static int attention_fast(int C, int H) {
+    int hs = C / H;
+    return !use_reference && hs % 8 == 0 && hs <= 8 * NV_MAX;
+}
+
+NN_HOT void nn_attention_forward(float *out, float *att, const float *qkv, const int *rows,
+                                 float *scratch, int N, int T, int C, int H) {
+    if (!attention_fast(C, H)) {
+        attention_forward_ref(out, att, qkv, rows, N, T, C, H);
+        return;
+    }
+#define FWD(nv) attn_fwd_head(out, att, qkv + b * T * 3 * C, rows, r0, r1, scratch, T, C, H, h, nv)
+    FOR_SEQ_HEADS(FWD);
+#undef FWD
+}
+
+NN_HOT void nn_attention_backward(float *dqkv, const float *dout, const float *qkv,
+                                  const float *att, const int *rows, float *scratch, int N, int T,
+                                  int C, int H) {
+    if (!attention_fast(C, H)) {
+        attention_backward_ref(dqkv, dout, qkv, att, rows, scratch, N, T, C, H);
+        return;
+    }
+#define BWD(nv)                                                                                    \
+    attn_bwd_head(dqkv + b * T * 3 * C, dout, qkv + b * T * 3 * C, att, rows, r0, r1, scratch, T,  \
+                  C, H, h, nv)
+    FOR_SEQ_HEADS(BWD);
+#undef BWD
 }
 
 /* ---- GELU ----------------------------------------------------------------------------- */
 
 #define GELU_S 0.7978845608028654f /* sqrt(2/pi) */
 
-void nn_gelu_forward(float *out, const float *inp, size_t n) {
+NN_HOT void nn_gelu_forward(float *out, const float *inp, size_t n) {
     for (size_t i = 0; i < n; i++) {
         float x = inp[i];
         float t = nn_tanhf(GELU_S * (x + 0.044715f * x * x * x));
@@ -288,7 +485,7 @@ void nn_gelu_forward(float *out, const float *inp, size_t n) {
     }
 }
 
-void nn_gelu_backward(float *dinp, const float *dout, const float *inp, size_t n) {
+NN_HOT void nn_gelu_backward(float *dinp, const float *dout, const float *inp, size_t n) {
     for (size_t i = 0; i < n; i++) {
         float x = inp[i];
         float t = nn_tanhf(GELU_S * (x + 0.044715f * x * x * x));

@@ -23,8 +23,8 @@
 void nn_set_reference(int on);
 int nn_reference(void);
 
-/* Fast float exp and tanh (polynomial, about 2 ulp for exp, 2e-7 absolute for tanh); written
- * so loops that call them vectorise.  exp clamps its argument to [-87, 88]. */
+/* Fast float exp and tanh (polynomial/rational, about 2 ulp for exp, 3.1e-7 absolute for
+ * tanh); branch-free so loops that call them vectorise.  exp clamps its argument to [-87, 88]. */
 float nn_expf(float x);
 float nn_tanhf(float x);
 
@@ -79,20 +79,26 @@ void nn_matmul_backward(float *dinp,         /* (N, C) += , or NULL */
                         int N, int C, int OC);
 
 /* Causal multi-head self-attention on a packed qkv = [q | k | v] (each C wide, head h in
- * channels h*C/H .. (h+1)*C/H).  att keeps the softmax probabilities; entries above the
- * diagonal are written as 0.  scratch: nn_attention_scratch(T, C, H) floats. */
+ * channels h*C/H .. (h+1)*C/H), computed for a set of query positions: rows (N) lists them as
+ * b*T + t in increasing order, or is NULL for all B*T positions (N = B*T).  Query (b, t)
+ * attends to positions 0..t of sequence b.  att keeps each query's softmax probabilities,
+ * written as 0 past t.  The backward adds into dq at the query rows and dk, dv at every key
+ * position a query saw.  scratch: nn_attention_scratch(T, C, H) floats.  Head sizes that are
+ * a multiple of 8 (up to 64) take a vectorised path; others, and reference mode, plain loops. */
 size_t nn_attention_scratch(int T, int C, int H);
-void nn_attention_forward(float *out,        /* (B, T, C) */
-                          float *att,        /* (B, H, T, T) */
+void nn_attention_forward(float *out,        /* (N, C) */
+                          float *att,        /* (N, H, T) */
                           const float *qkv,  /* (B, T, 3C) */
+                          const int *rows,   /* (N) or NULL */
                           float *scratch,
-                          int B, int T, int C, int H);
+                          int N, int T, int C, int H);
 void nn_attention_backward(float *dqkv,      /* (B, T, 3C) += */
-                           const float *dout, /* (B, T, C) */
+                           const float *dout, /* (N, C) */
                            const float *qkv, /* (B, T, 3C) */
-                           const float *att, /* (B, H, T, T) */
+                           const float *att, /* (N, H, T) */
+                           const int *rows,  /* (N) or NULL */
                            float *scratch,
-                           int B, int T, int C, int H);
+                           int N, int T, int C, int H);
 
 /* GELU, tanh approximation (GPT-2). */
 void nn_gelu_forward(float *out, const float *inp, size_t n);
