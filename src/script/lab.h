@@ -1,0 +1,57 @@
+/* lab — dolab's Lua 5.4 layer: a sandboxed interpreter that runs experiment scripts and the
+ * TUI's command line.  This folder is the only place that calls lua_*; the rest of dolab sees
+ * this small interface.
+ *
+ * The sandbox opens only base (without dofile, loadfile, and with load limited to text
+ * chunks), table, string (without string.dump), math and utf8.  `require` finds only dolab's
+ * own lua/ modules and .lua files beside the script.  There is no io, os, debug or package.
+ * Memory is capped by a custom allocator; a count hook stops a script that runs longer than
+ * its time limit.  Every call into Lua is protected and its error carries a traceback.
+ * `print` writes to the caller's log, never to the terminal directly.
+ *
+ * Ownership: lab_new returns a Lab that owns its Lua state; lab_free frees it, and with it
+ * every predicate and explanation callback it handed out inside an Experiment (an Experiment
+ * loaded from a Lab must not be used after lab_free). */
+#ifndef DOLAB_SCRIPT_LAB_H
+#define DOLAB_SCRIPT_LAB_H
+
+#include <stddef.h>
+
+#include "learn/exp.h"
+#include "util/err.h"
+#include "util/strbuf.h"
+
+typedef struct Lab Lab;
+
+typedef struct LabLimits {
+    size_t memory;  /* bytes the Lua state may hold (default 256 MiB) */
+    double seconds; /* script time per call into Lua (default 10 s) */
+} LabLimits;
+
+LabLimits lab_limits_default(void);
+
+/* lua_dir: dolab's own lua/ folder (NULL: found next to the executable or in ./lua).
+ * log: where print() and warnings go (may be NULL: discarded). */
+Lab *lab_new(const LabLimits *limits, const char *lua_dir, SB *log, Err *e);
+void lab_free(Lab *lab);
+
+/* Runs an experiment script and fills x (every field resolved, defaults filled).  The script
+ * text is kept (lab_script_text) for the notebook.  Errors read
+ *   experiments/x.lua:12: heldout: expected a function, got number
+ * followed by a traceback. */
+int lab_load_experiment(Lab *lab, const char *path, Experiment *x, Err *e);
+/* The text of the last script loaded (borrowed). */
+const char *lab_script_text(const Lab *lab);
+
+/* Runs a chunk of Lua typed by a person (the TUI's `:` line) in the same sandbox, with the
+ * globals `world` and `episode` if set; results and print() output are appended to out. */
+int lab_eval_line(Lab *lab, const char *line, SB *out, Err *e);
+
+/* If a script function called from C (a predicate, a filter, an explanation) failed since
+ * the experiment was loaded, returns -1 with its message; else 0. */
+int lab_callback_error(const Lab *lab, Err *e);
+
+/* Makes lab.quick true in scripts (dolab run --quick) and shrinks the experiment. */
+void lab_set_quick(Lab *lab, int quick);
+
+#endif
