@@ -38,6 +38,7 @@ typedef struct Agent {
 /* A slot's queue for one act(): tokens to feed, with optional explanation runs after some. */
 typedef struct Queue {
     int n, pos;
+    int reserve; /* tokens the rest of the episode still needs after this call's explanations */
     int tok[TOK_MAX_LEN];
     uint8_t gen_after[TOK_MAX_LEN]; /* 1: after feeding tok[i], the model writes an explanation */
     int gen_left;                   /* explanation tokens still allowed in the current run */
@@ -70,7 +71,7 @@ static int run_queues(Agent *a, Queue *q, const int *ids, int n, Err *e) {
             if (qi->generating) {
                 const float *lg = a->logits + (size_t)ids[i] * a->V;
                 int g = argmax_masked(lg, a->V, is_expl_or_stop);
-                if (g < 0 || !is_expl_token(g) || qi->gen_left <= 0) {
+                if (g < 0 || !is_expl_token(g) || qi->gen_left <= 0 || s->len + qi->reserve + (qi->n - qi->pos) >= a->ctx) {
                     qi->generating = 0; /* the model ends its explanation */
                 } else {
                     qi->gen_left--;
@@ -92,7 +93,7 @@ static int run_queues(Agent *a, Queue *q, const int *ids, int n, Err *e) {
                 fed++;
                 if (gen) {
                     qi->generating = 1;
-                    qi->gen_left = 1 + 4 * SCM_MAX_VARS;
+                    qi->gen_left = 1 + (a->fmt.expl_max > 0 ? a->fmt.expl_max : 4 * SCM_MAX_VARS);
                     break;
                 }
             }
@@ -118,6 +119,8 @@ static void q_push(Queue *q, int t, int gen) {
 /* Queues what the view has revealed since the slot last looked. */
 static void queue_news(Agent *a, Slot *s, const EpView *v, Queue *q) {
     q->n = q->pos = q->generating = 0;
+    /* after this call: the remaining exploration steps, the goal and the exploit */
+    q->reserve = (v->explore_total - v->n_steps) * (2 + v->n) + 3 + 3;
     if (!s->started) {
         EpView head = *v;
         head.n_steps = 0;

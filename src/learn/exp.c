@@ -54,7 +54,12 @@ ExpEpPred exp_ep_assoc_agrees(int agree) {
 }
 
 TokFormat exp_format(const Experiment *x, int m) {
-    TokFormat f = {m < 0 ? x->explain_eval : x->mix[m].explain, &x->explain};
+    TokFormat f = {m < 0 ? x->explain_eval : x->mix[m].explain, &x->explain, 0};
+    int n = x->world.world.n, per = x->explain.after_obs.n > 3 ? x->explain.after_obs.n : 3;
+    int steps = per * (n - 1) + (n - 2), ex = x->explain.before_exploit.n;
+    if (x->explain.nothing.n > steps) steps = x->explain.nothing.n;
+    if (x->explain.fn_after || x->explain.fn_before) steps = ex = 4 * SCM_MAX_VARS;
+    f.expl_max = steps > ex ? steps : ex;
     return f;
 }
 
@@ -118,10 +123,8 @@ int exp_max_len(const Experiment *x) {
         int n = c->world.n;
         int k = c->explore ? c->explore : (c->cue_size ? c->cue_size : n);
         /* an explanation lists at most n-1 effects, with commas, after a bar */
-        int per = x->explain.after_obs.n > 3 ? x->explain.after_obs.n : 3;
-        int expl = tok_format_explains_steps(&f) ? 1 + per * (n - 1) + (n - 2) : 0;
-        if (x->explain.fn_after && f.explain) expl = 1 + 4 * SCM_MAX_VARS;
-        int pre = tok_format_explains_exploit(&f) ? 1 + (x->explain.fn_before ? 4 * SCM_MAX_VARS : x->explain.before_exploit.n) : 0;
+        int expl = tok_format_explains_steps(&f) ? 1 + f.expl_max : 0;
+        int pre = tok_format_explains_exploit(&f) ? 1 + f.expl_max : 0;
         int len = 1 + (c->cue_size ? 1 + c->cue_size : 0) + c->passive * (1 + n) + k * (2 + n + expl) + 3 + pre + 3;
         if (len > best) best = len;
     }

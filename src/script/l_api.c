@@ -383,6 +383,10 @@ static void push_episode(lua_State *L, const Episode *ep) {
         lua_rawseti(L, -2, i + 1);
     }
     lua_setfield(L, -2, "steps");
+    if (v->cued) {
+        push_set(L, v->relevant, v->n);
+        lua_setfield(L, -2, "cue");
+    }
     EpView g = *v;
     g.goal = ep->goal;
     int sign = 1, cue = tok_assoc_cue(&g, &sign);

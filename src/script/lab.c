@@ -277,6 +277,13 @@ int lab_callback_error(const Lab *lab, Err *e) {
 const char *lab_script_text(const Lab *lab) { return sb_str(&lab->script_text); }
 
 int lab_load_experiment(Lab *lab, const char *path, Experiment *x, Err *e) {
+    int n;
+    if (lab_load_experiments(lab, path, x, 1, &n, e)) return -1;
+    return 0;
+}
+
+int lab_load_experiments(Lab *lab, const char *path, Experiment *xs, int max, int *n, Err *e) {
+    *n = 0;
     lua_State *L = lab->L;
     size_t len;
     char *text = fio_read(path, &len, 4u << 20, e);
@@ -304,14 +311,37 @@ int lab_load_experiment(Lab *lab, const char *path, Experiment *x, Err *e) {
         lua_settop(L, top);
         return -1;
     }
-    if (!luaL_testudata(L, -1, LAB_EXPERIMENT_MT)) {
-        err_set(e, "%s: the script must return lab.experiment{...}, it returned %s", path, luaL_typename(L, -1));
+    if (luaL_testudata(L, -1, LAB_EXPERIMENT_MT)) {
+        rc = lab_experiment_from(L, -1, &xs[0], e);
+        *n = rc == 0;
+        lua_settop(L, top);
+        return rc;
+    }
+    int count = lua_type(L, -1) == LUA_TTABLE ? (int)luaL_len(L, -1) : 0;
+    if (count < 1) {
+        err_set(e, "%s: the script must return lab.experiment{...} (or a list of them), it returned %s", path,
+                luaL_typename(L, -1));
         lua_settop(L, top);
         return -1;
     }
-    rc = lab_experiment_from(L, -1, x, e);
+    if (count > max) {
+        err_set(e, "%s: the script returns %d experiments, at most %d", path, count, max);
+        lua_settop(L, top);
+        return -1;
+    }
+    for (int i = 1; i <= count; i++) {
+        lua_rawgeti(L, -1, i);
+        if (!luaL_testudata(L, -1, LAB_EXPERIMENT_MT)) {
+            err_set(e, "%s: item %d of the returned list is a %s, not lab.experiment{...}", path, i, luaL_typename(L, -1));
+            lua_settop(L, top);
+            return -1;
+        }
+        lab_experiment_from(L, -1, &xs[i - 1], e);
+        lua_pop(L, 1);
+    }
+    *n = count;
     lua_settop(L, top);
-    return rc;
+    return 0;
 }
 
 int lab_eval_line(Lab *lab, const char *line, SB *out, Err *e) {

@@ -40,6 +40,9 @@ void lab_free(Lab *lab);
  *   experiments/x.lua:12: heldout: expected a function, got number
  * followed by a traceback. */
 int lab_load_experiment(Lab *lab, const char *path, Experiment *x, Err *e);
+/* The same for a script that returns one experiment or a list of them (the arms of a study):
+ * fills xs[0..*n-1], at most max. */
+int lab_load_experiments(Lab *lab, const char *path, Experiment *xs, int max, int *n, Err *e);
 /* The text of the last script loaded (borrowed). */
 const char *lab_script_text(const Lab *lab);
 

@@ -91,6 +91,7 @@ int tok_explain_compile(TokExplain *x, Vocab *v, Err *e);
 typedef struct TokFormat {
     int explain;             /* 1: explanations in the stream */
     const TokExplain *spec;  /* NULL: tok_explain_builtin() */
+    int expl_max;            /* longest explanation (tokens after "|"); 0: 4 per variable */
 } TokFormat;
 
 struct TokSeq {
