@@ -6,7 +6,6 @@
 
 #include "nn/gpt.h"
 
-#include <cblas.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -220,7 +219,7 @@ Gpt *gpt_create(const GptConfig *c, uint64_t seed, Err *e) {
     init_params(m, seed);
     gpt_zero_grad(m);
     m->threads = 2;
-    openblas_set_num_threads(1);
+    nn_blas_init();
     return m;
 }
 
@@ -474,6 +473,29 @@ int gpt_forward(Gpt *m, const int *tokens, int B, int T, float *logits, Err *e) 
 
 GptAdamW gpt_adamw_default(void) { return (GptAdamW){0.9f, 0.95f, 1e-8f, 0.1f, 1.0f}; }
 
+/* One thread's share of an update: parameters [lo, hi), tensor by tensor. */
+typedef struct UpdateJob {
+    Gpt *m;
+    size_t lo, hi;
+    NnAdamStep step;
+    float weight_decay;
+} UpdateJob;
+
+static void *update_range(void *arg) {
+    UpdateJob *u = arg;
+    Gpt *m = u->m;
+    for (int t = 0; t < GPT_NUM_TENSORS; t++) {
+        const GptTensorInfo *ti = &m->tensors[t];
+        size_t lo = ti->offset > u->lo ? ti->offset : u->lo;
+        size_t hi = ti->offset + ti->size < u->hi ? ti->offset + ti->size : u->hi;
+        if (lo >= hi) continue;
+        NnAdamStep s = u->step;
+        s.decay = ti->decay ? u->weight_decay : 0.0f;
+        nn_adamw(m->param_mem + lo, m->adam_m + lo, m->adam_v + lo, m->grad_mem + lo, hi - lo, &s);
+    }
+    return NULL;
+}
+
 float gpt_update(Gpt *m, const GptAdamW *o, float lr) {
     if (!m->adam_m) {
         m->adam_m = alloc_floats(m->n_params);
@@ -494,23 +516,19 @@ float gpt_update(Gpt *m, const GptAdamW *o, float lr) {
     for (; i < n; i++) acc[0] += (double)g[i] * g[i];
     float norm = (float)sqrt((acc[0] + acc[1]) + (acc[2] + acc[3]));
     if (!isfinite(norm)) return norm;
-    float clip = o->grad_clip > 0.0f && norm > o->grad_clip ? o->grad_clip / norm : 1.0f;
     m->adam_steps++;
-    float b1 = o->beta1, b2 = o->beta2;
-    float bc1 = 1.0f - powf(b1, (float)m->adam_steps), bc2 = 1.0f - powf(b2, (float)m->adam_steps);
-    for (int t = 0; t < GPT_NUM_TENSORS; t++) {
-        const GptTensorInfo *ti = &m->tensors[t];
-        float wd = ti->decay ? o->weight_decay : 0.0f;
-        float *p = m->param_mem + ti->offset, *mm = m->adam_m + ti->offset, *vv = m->adam_v + ti->offset;
-        const float *gg = g + ti->offset;
-        for (size_t k = 0; k < ti->size; k++) {
-            float gk = gg[k] * clip;
-            float mk = b1 * mm[k] + (1.0f - b1) * gk;
-            float vk = b2 * vv[k] + (1.0f - b2) * gk * gk;
-            mm[k] = mk;
-            vv[k] = vk;
-            p[k] -= lr * ((mk / bc1) / (sqrtf(vk / bc2) + o->eps) + wd * p[k]);
-        }
+    NnAdamStep s = {lr, o->beta1, o->beta2, 1.0f - powf(o->beta1, (float)m->adam_steps),
+                    1.0f - powf(o->beta2, (float)m->adam_steps), o->eps, 0.0f,
+                    o->grad_clip > 0.0f && norm > o->grad_clip ? o->grad_clip / norm : 1.0f};
+    /* elementwise: split the parameters between the threads, same result either way */
+    UpdateJob jobs[2] = {{m, 0, n / 2, s, o->weight_decay}, {m, n / 2, n, s, o->weight_decay}};
+    pthread_t th;
+    if (m->threads > 1 && pthread_create(&th, NULL, update_range, &jobs[1]) == 0) {
+        update_range(&jobs[0]);
+        pthread_join(th, NULL);
+    } else {
+        update_range(&jobs[0]);
+        update_range(&jobs[1]);
     }
     return norm;
 }

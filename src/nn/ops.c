@@ -12,6 +12,7 @@
 
 #include <cblas.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -27,6 +28,20 @@ static int use_reference;
 
 void nn_set_reference(int on) { use_reference = on != 0; }
 int nn_reference(void) { return use_reference; }
+
+/* ---- OpenBLAS set-up ----------------------------------------------------------------------- */
+
+static void blas_init_once(void) { openblas_set_num_threads(1); }
+
+void nn_blas_init(void) {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, blas_init_once);
+}
+
+const char *nn_blas_core(void) {
+    const char *c = openblas_get_corename();
+    return c ? c : "unknown";
+}
 
 /* ---- scalar helpers ------------------------------------------------------------------- */
 
@@ -71,7 +86,7 @@ float nn_tanhf(float x) {
     return xc * p / q;
 }
 
-float nn_dot(const float *a, const float *b, int n) {
+static inline float dot8(const float *a, const float *b, int n) {
     float acc[8] = {0};
     int i = 0;
     for (; i + 8 <= n; i += 8)
@@ -81,7 +96,7 @@ float nn_dot(const float *a, const float *b, int n) {
     return s;
 }
 
-static float sum8(const float *a, int n) {
+static inline float sum8(const float *a, int n) {
     float acc[8] = {0};
     int i = 0;
     for (; i + 8 <= n; i += 8)
@@ -90,6 +105,8 @@ static float sum8(const float *a, int n) {
     for (; i < n; i++) s += a[i];
     return s;
 }
+
+float nn_dot(const float *a, const float *b, int n) { return dot8(a, b, n); }
 
 void nn_axpy(float *restrict y, float a, const float *restrict x, int n) {
     for (int i = 0; i < n; i++) y[i] += a * x[i];
@@ -119,22 +136,25 @@ void nn_encoder_backward(float *dwte, float *dwpe, const float *dout, const int 
 
 /* ---- layernorm ------------------------------------------------------------------------ */
 
-void nn_layernorm_forward(float *out, float *mean, float *rstd, const float *inp, const float *w,
-                          const float *b, int N, int C) {
+NN_HOT void nn_layernorm_forward(float *restrict out, float *mean, float *rstd,
+                                 const float *restrict inp, const float *restrict w,
+                                 const float *restrict b, int N, int C) {
     for (int r = 0; r < N; r++) {
         const float *x = inp + (size_t)r * C;
         float *o = out + (size_t)r * C;
         float m = sum8(x, C) / (float)C;
         for (int i = 0; i < C; i++) o[i] = x[i] - m; /* centred first: two-pass variance */
-        float s = 1.0f / sqrtf(nn_dot(o, o, C) / (float)C + 1e-5f);
+        float s = 1.0f / sqrtf(dot8(o, o, C) / (float)C + 1e-5f);
         for (int i = 0; i < C; i++) o[i] = o[i] * s * w[i] + b[i];
         mean[r] = m;
         rstd[r] = s;
     }
 }
 
-void nn_layernorm_backward(float *dinp, float *dw, float *db, const float *dout, const float *inp,
-                           const float *w, const float *mean, const float *rstd, int N, int C) {
+NN_HOT void nn_layernorm_backward(float *restrict dinp, float *restrict dw, float *restrict db,
+                                  const float *restrict dout, const float *restrict inp,
+                                  const float *restrict w, const float *mean, const float *rstd, int N,
+                                  int C) {
     for (int r = 0; r < N; r++) {
         const float *x = inp + (size_t)r * C, *d = dout + (size_t)r * C;
         float *di = dinp + (size_t)r * C;
@@ -322,7 +342,8 @@ typedef float vf8u __attribute__((vector_size(32), aligned(4), may_alias)); /* u
 #define NV_MAX 8
 #define LD8(p) (*(const vf8u *)(p))
 #define ST8(p, v) (*(vf8u *)(p) = (v))
-#define BC8(x) ((vf8){0} + (x)) /* a scalar operand is broadcast */
+/* broadcast: a scalar operand is spread over the vector, and x * 1 folds away exactly */
+#define BC8(x) ((vf8){1, 1, 1, 1, 1, 1, 1, 1} * (x))
 
 static int pad8(int n) { return (n + 7) & ~7; }
 
@@ -339,79 +360,106 @@ static void transpose_head(float *dst, const float *src, int n, int Tp, int hs, 
         for (int t = n; t < Tp; t++) dst[(size_t)i * Tp + t] = 0.0f;
 }
 
-/* row[0 .. 8*ceil(n/8)) = Σ_i x[i] * mt[i][.], x has hs = 8*nv entries */
-static inline __attribute__((always_inline)) void scores8(float *row, const float *x, float xscale,
+/* row[0 .. 8*ceil(n/8)) = Σ_i x[i] * mt[i][.], x has hs = 8*nv entries.  Four partial sums
+ * over i keep the FMA pipeline full. */
+static inline __attribute__((always_inline)) void scores8(float *row, const float *x,
                                                           const float *mt, int Tp, int n, int nv) {
     for (int j = 0; j < n; j += 8) {
-        vf8 acc = BC8(0.0f);
-        for (int i = 0; i < 8 * nv; i++) acc += BC8(x[i] * xscale) * LD8(mt + (size_t)i * Tp + j);
-        ST8(row + j, acc);
+        vf8 acc[4] = {BC8(0.0f), BC8(0.0f), BC8(0.0f), BC8(0.0f)};
+        for (int i = 0; i < 8 * nv; i += 4)
+            for (int u = 0; u < 4; u++) acc[u] += BC8(x[i + u]) * LD8(mt + (size_t)(i + u) * Tp + j);
+        ST8(row + j, (acc[0] + acc[1]) + (acc[2] + acc[3]));
+    }
+}
+
+/* max of row[0..n); row has room up to pad8(n), which this fills with -inf */
+static inline __attribute__((always_inline)) float max8(float *row, int n) {
+    typedef int vi8 __attribute__((vector_size(32)));
+    for (int j = n; j < pad8(n); j++) row[j] = -INFINITY;
+    vf8 m = LD8(row);
+    for (int j = 8; j < n; j += 8) {
+        vf8 x = LD8(row + j);
+        vi8 gt = x > m;
+        m = (vf8)(((vi8)x & gt) | ((vi8)m & ~gt));
+    }
+    float mx = m[0];
+    for (int k = 1; k < 8; k++) mx = m[k] > mx ? m[k] : mx;
+    return mx;
+}
+
+/* out[0 .. 8nv) (+)= Σ_{j<n} p[j] * rows[j*stride + .], with two partial sums over j */
+static inline __attribute__((always_inline)) void mix_rows(float *out, int add, const float *p,
+                                                           const float *rows, int stride, int n,
+                                                           int nv) {
+    vf8 o0[NV_MAX], o1[NV_MAX];
+    for (int k = 0; k < nv; k++) o0[k] = o1[k] = BC8(0.0f);
+    int j = 0;
+    for (; j + 2 <= n; j += 2) {
+        const float *r0 = rows + (size_t)j * stride, *r1 = r0 + stride;
+        for (int k = 0; k < nv; k++) {
+            o0[k] += BC8(p[j]) * LD8(r0 + 8 * k);
+            o1[k] += BC8(p[j + 1]) * LD8(r1 + 8 * k);
+        }
+    }
+    if (j < n)
+        for (int k = 0; k < nv; k++) o0[k] += BC8(p[j]) * LD8(rows + (size_t)j * stride + 8 * k);
+    for (int k = 0; k < nv; k++) {
+        vf8 sum = o0[k] + o1[k];
+        if (add) sum += LD8(out + 8 * k);
+        ST8(out + 8 * k, sum);
     }
 }
 
 /* Queries r0 .. r1-1, all in sequence b (whose rows start at base), head h. */
 static inline __attribute__((always_inline)) void attn_fwd_head(float *out, float *att,
                                                                 const float *base, const int *rows,
-                                                                int r0, int r1, float *scratch,
+                                                                int r0, int r1, int bT, float *scratch,
                                                                 int T, int C, int H, int h, int nv) {
     int hs = 8 * nv, C3 = 3 * C, Tp = pad8(T);
     float scale = 1.0f / sqrtf((float)hs);
-    float *kt = scratch, *row = scratch + (size_t)hs * Tp;
-    transpose_head(kt, base + C + h * hs, row_at(rows, r1 - 1) % T + 1, Tp, hs, C3);
+    float *kt = scratch, *row = scratch + (size_t)hs * Tp, qs[8 * NV_MAX];
+    transpose_head(kt, base + C + h * hs, row_at(rows, r1 - 1) - bT + 1, Tp, hs, C3);
     for (int r = r0; r < r1; r++) {
-        int t = row_at(rows, r) % T, n = t + 1;
-        scores8(row, base + (size_t)t * C3 + h * hs, scale, kt, Tp, n, nv);
-        float mx = row[0];
-        for (int j = 1; j < n; j++) mx = row[j] > mx ? row[j] : mx;
+        int t = row_at(rows, r) - bT, n = t + 1;
+        for (int i = 0; i < hs; i++) qs[i] = base[(size_t)t * C3 + h * hs + i] * scale;
+        scores8(row, qs, kt, Tp, n, nv);
+        float mx = max8(row, n);
         for (int j = 0; j < n; j++) row[j] = nn_expf(row[j] - mx);
         float inv = 1.0f / sum8(row, n);
         float *a = att + ((size_t)r * H + h) * T;
         for (int j = 0; j < n; j++) a[j] = row[j] * inv;
         for (int j = n; j < T; j++) a[j] = 0.0f;
-        vf8 o[NV_MAX];
-        for (int k = 0; k < nv; k++) o[k] = BC8(0.0f);
-        for (int j = 0; j < n; j++) {
-            const float *v = base + (size_t)j * C3 + 2 * C + h * hs;
-            for (int k = 0; k < nv; k++) o[k] += BC8(a[j]) * LD8(v + 8 * k);
-        }
-        for (int k = 0; k < nv; k++) ST8(out + (size_t)r * C + h * hs + 8 * k, o[k]);
+        mix_rows(out + (size_t)r * C + h * hs, 0, a, base + 2 * C + h * hs, C3, n, nv);
     }
 }
 
 static inline __attribute__((always_inline)) void attn_bwd_head(float *dbase, const float *dout,
                                                                 const float *base, const float *att,
-                                                                const int *rows, int r0, int r1,
+                                                                const int *rows, int r0, int r1, int bT,
                                                                 float *scratch, int T, int C, int H,
                                                                 int h, int nv) {
-    int hs = 8 * nv, C3 = 3 * C, Tp = pad8(T), nk = row_at(rows, r1 - 1) % T + 1;
+    int hs = 8 * nv, C3 = 3 * C, Tp = pad8(T), nk = row_at(rows, r1 - 1) - bT + 1;
     float scale = 1.0f / sqrtf((float)hs);
     float *vt = scratch, *row = scratch + (size_t)hs * Tp, *ds = row + Tp; /* ds (r1-r0, Tp) */
     transpose_head(vt, base + 2 * C + h * hs, nk, Tp, hs, C3);
     /* per query: d(probabilities), softmax backward into ds, and dq */
     for (int r = r0; r < r1; r++) {
-        int t = row_at(rows, r) % T, n = t + 1;
+        int t = row_at(rows, r) - bT, n = t + 1;
         const float *a = att + ((size_t)r * H + h) * T;
-        scores8(row, dout + (size_t)r * C + h * hs, 1.0f, vt, Tp, n, nv);
-        float s = nn_dot(a, row, n);
+        scores8(row, dout + (size_t)r * C + h * hs, vt, Tp, n, nv);
+        float s = dot8(a, row, n);
         float *dst = ds + (size_t)(r - r0) * Tp;
         for (int j = 0; j < n; j++) dst[j] = a[j] * (row[j] - s) * scale;
-        vf8 dq[NV_MAX];
-        for (int k = 0; k < nv; k++) dq[k] = BC8(0.0f);
-        for (int j = 0; j < n; j++) {
-            const float *kr = base + (size_t)j * C3 + C + h * hs;
-            for (int k = 0; k < nv; k++) dq[k] += BC8(dst[j]) * LD8(kr + 8 * k);
-        }
-        float *dqr = dbase + (size_t)t * C3 + h * hs;
-        for (int k = 0; k < nv; k++) ST8(dqr + 8 * k, LD8(dqr + 8 * k) + dq[k]);
+        mix_rows(dbase + (size_t)t * C3 + h * hs, 1, dst, base + C + h * hs, C3, n, nv);
     }
     /* per key: dk and dv gather over the queries that saw it (a suffix of the sorted rows) */
     int first = r0;
     for (int j = 0; j < nk; j++) {
-        while (row_at(rows, first) % T < j) first++;
+        while (row_at(rows, first) - bT < j) first++;
         vf8 dk[NV_MAX], dv[NV_MAX];
         for (int k = 0; k < nv; k++) dk[k] = dv[k] = BC8(0.0f);
         for (int r = first; r < r1; r++) {
-            int t = row_at(rows, r) % T;
+            int t = row_at(rows, r) - bT;
             vf8 dsv = BC8(ds[(size_t)(r - r0) * Tp + j]), pv = BC8(att[((size_t)r * H + h) * T + j]);
             const float *q = base + (size_t)t * C3 + h * hs, *d = dout + (size_t)r * C + h * hs;
             for (int k = 0; k < nv; k++) {
@@ -454,7 +502,8 @@ NN_HOT void nn_attention_forward(float *out, float *att, const float *qkv, const
         attention_forward_ref(out, att, qkv, rows, N, T, C, H);
         return;
     }
-#define FWD(nv) attn_fwd_head(out, att, qkv + b * T * 3 * C, rows, r0, r1, scratch, T, C, H, h, nv)
+#define FWD(nv)                                                                                    \
+    attn_fwd_head(out, att, qkv + b * T * 3 * C, rows, r0, r1, (int)b * T, scratch, T, C, H, h, nv)
     FOR_SEQ_HEADS(FWD);
 #undef FWD
 }
@@ -467,8 +516,8 @@ NN_HOT void nn_attention_backward(float *dqkv, const float *dout, const float *q
         return;
     }
 #define BWD(nv)                                                                                    \
-    attn_bwd_head(dqkv + b * T * 3 * C, dout, qkv + b * T * 3 * C, att, rows, r0, r1, scratch, T,  \
-                  C, H, h, nv)
+    attn_bwd_head(dqkv + b * T * 3 * C, dout, qkv + b * T * 3 * C, att, rows, r0, r1, (int)b * T,  \
+                  scratch, T, C, H, h, nv)
     FOR_SEQ_HEADS(BWD);
 #undef BWD
 }
@@ -477,7 +526,7 @@ NN_HOT void nn_attention_backward(float *dqkv, const float *dout, const float *q
 
 #define GELU_S 0.7978845608028654f /* sqrt(2/pi) */
 
-NN_HOT void nn_gelu_forward(float *out, const float *inp, size_t n) {
+NN_HOT void nn_gelu_forward(float *out, const float *inp, size_t n) { /* out may be inp */
     for (size_t i = 0; i < n; i++) {
         float x = inp[i];
         float t = nn_tanhf(GELU_S * (x + 0.044715f * x * x * x));
@@ -485,7 +534,8 @@ NN_HOT void nn_gelu_forward(float *out, const float *inp, size_t n) {
     }
 }
 
-NN_HOT void nn_gelu_backward(float *dinp, const float *dout, const float *inp, size_t n) {
+NN_HOT void nn_gelu_backward(float *restrict dinp, const float *restrict dout,
+                              const float *restrict inp, size_t n) {
     for (size_t i = 0; i < n; i++) {
         float x = inp[i];
         float t = nn_tanhf(GELU_S * (x + 0.044715f * x * x * x));
@@ -522,5 +572,21 @@ void nn_xent_backward(float *dlogits, const float *probs, const int *targets, co
         else
             for (int j = 0; j < V; j++) d[j] += p[j] * k;
         d[targets[r]] -= k;
+    }
+}
+
+/* ---- AdamW ------------------------------------------------------------------------------ */
+
+NN_HOT void nn_adamw(float *restrict p, float *restrict m, float *restrict v,
+                     const float *restrict g, size_t n, const NnAdamStep *s) {
+    float b1 = s->beta1, b2 = s->beta2;
+    float inv_bc1 = 1.0f / s->bias1, inv_bc2 = 1.0f / s->bias2;
+    for (size_t i = 0; i < n; i++) {
+        float gi = g[i] * s->gscale;
+        float mi = b1 * m[i] + (1.0f - b1) * gi;
+        float vi = b2 * v[i] + (1.0f - b2) * gi * gi;
+        m[i] = mi;
+        v[i] = vi;
+        p[i] -= s->lr * ((mi * inv_bc1) / (sqrtf(vi * inv_bc2) + s->eps) + s->decay * p[i]);
     }
 }

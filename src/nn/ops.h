@@ -6,7 +6,8 @@
  *     op_backward(dinp, dweights..., dout, cached/in..., weights..., dims)
  * Backward functions ACCUMULATE (+=) into every gradient they are given, so the caller zeroes
  * gradient buffers once (gpt_zero_grad for the weights) and several paths can add into one.
- * A NULL gradient pointer means "not needed" where the comment says so.
+ * A NULL gradient pointer means "not needed" where the comment says so.  Output buffers never
+ * overlap inputs (except where a comment says "may be").
  *
  * Dimension names: N rows (tokens, B*T flattened), C channels in, OC channels out,
  * B sequences, T positions, H heads (C % H == 0), V vocabulary.
@@ -17,6 +18,13 @@
 #define DOLAB_NN_OPS_H
 
 #include <stddef.h>
+
+/* Sets OpenBLAS to one thread (we split batches across our own threads).  Idempotent and
+ * thread-safe; gpt_create calls it. */
+void nn_blas_init(void);
+/* OpenBLAS's kernel family in use, e.g. "Haswell" (OPENBLAS_CORETYPE in the environment
+ * chooses it; on AVX-512 CPUs "SkylakeX" runs these products about 1.4x faster). */
+const char *nn_blas_core(void);
 
 /* 1: matrix products use the naive reference loops; 0 (default): cblas_sgemm.  A process-wide
  * switch meant for tests; set it while no model is running. */
@@ -101,7 +109,7 @@ void nn_attention_backward(float *dqkv,      /* (B, T, 3C) += */
                            int N, int T, int C, int H);
 
 /* GELU, tanh approximation (GPT-2). */
-void nn_gelu_forward(float *out, const float *inp, size_t n);
+void nn_gelu_forward(float *out, const float *inp, size_t n); /* out may be inp */
 void nn_gelu_backward(float *dinp,           /* (n) += */
                       const float *dout, const float *inp, size_t n);
 
@@ -118,6 +126,16 @@ void nn_xent_backward(float *dlogits,        /* (N, V) */
                       const int *targets,    /* (N) */
                       const float *w,        /* (N) */
                       float scale, int N, int V);
+
+/* AdamW with decoupled weight decay on n parameters:
+ *   g' = g * gscale;  m = b1 m + (1 - b1) g';  v = b2 v + (1 - b2) g'^2;
+ *   p -= lr * ((m / bias1) / (sqrt(v / bias2) + eps) + decay * p)
+ * with bias1 = 1 - b1^t, bias2 = 1 - b2^t.  Elementwise, so any split of a range gives the
+ * same result. */
+typedef struct NnAdamStep {
+    float lr, beta1, beta2, bias1, bias2, eps, decay, gscale;
+} NnAdamStep;
+void nn_adamw(float *p, float *m, float *v, const float *g, size_t n, const NnAdamStep *s);
 
 /* Small vector helpers the model and the KV cache share. */
 float nn_dot(const float *a, const float *b, int n);   /* 8 partial sums, fixed order */
