@@ -1,5 +1,7 @@
 /* l_api — the `lab` table scripts see: experiments, graphs, worlds, episodes. */
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,6 +12,20 @@
 
 /* ---- small checks with the field path in every message ------------------------------------ */
 
+/* luaL_error with printf formats (lua_pushfstring knows no %g): "script:line: message". */
+static int lerr(lua_State *L, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int lerr(lua_State *L, const char *fmt, ...) {
+    char buf[600];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    luaL_where(L, 1);
+    lua_pushstring(L, buf);
+    lua_concat(L, 2);
+    return lua_error(L);
+}
+
 static const char *type_of(lua_State *L, int idx) { return luaL_typename(L, idx); }
 
 static void unknown_fields(lua_State *L, int t, const char *path, const char *const *allowed) {
@@ -19,8 +35,8 @@ static void unknown_fields(lua_State *L, int t, const char *path, const char *co
         lua_pop(L, 1);
         if (lua_type(L, -1) != LUA_TSTRING) {
             if (lua_type(L, -1) == LUA_TNUMBER)
-                luaL_error(L, "%s: unexpected list item [%s] (use named fields)", path, lua_tostring(L, -1));
-            luaL_error(L, "%s: unexpected %s key", path, type_of(L, -1));
+                lerr(L, "%s: unexpected list item [%s] (use named fields)", path, lua_tostring(L, -1));
+            lerr(L, "%s: unexpected %s key", path, type_of(L, -1));
         }
         const char *k = lua_tostring(L, -1);
         int ok = 0;
@@ -31,7 +47,7 @@ static void unknown_fields(lua_State *L, int t, const char *path, const char *co
                 if (i) strncat(list, ", ", sizeof list - strlen(list) - 1);
                 strncat(list, allowed[i], sizeof list - strlen(list) - 1);
             }
-            luaL_error(L, "%s%s%s: unknown field (expected one of %s)", path, *path ? "." : "", k, list);
+            lerr(L, "%s%s%s: unknown field (expected one of %s)", path, *path ? "." : "", k, list);
         }
     }
 }
@@ -44,8 +60,8 @@ static void get_num(lua_State *L, int t, const char *path, const char *key, doub
         int isnum;
         double v = lua_tonumberx(L, -1, &isnum);
         if (!isnum || lua_type(L, -1) != LUA_TNUMBER || !(v >= lo && v <= hi))
-            luaL_error(L, "%s.%s: expected a number from %g to %g, got %s%s%s", path, key, lo, hi,
-                       lua_type(L, -1) == LUA_TNUMBER ? "" : "a ", lua_type(L, -1) == LUA_TNUMBER ? lua_tostring(L, -1) : type_of(L, -1), "");
+            lerr(L, "%s.%s: expected a number from %g to %g, got %s", path, key, lo, hi,
+                 lua_type(L, -1) == LUA_TNUMBER ? lua_tostring(L, -1) : type_of(L, -1));
         *dst = v;
     }
     lua_pop(L, 1);
@@ -56,7 +72,7 @@ static void get_int(lua_State *L, int t, const char *path, const char *key, int 
         int isint;
         lua_Integer v = lua_tointegerx(L, -1, &isint);
         if (!isint || lua_type(L, -1) != LUA_TNUMBER || v < lo || v > hi)
-            luaL_error(L, "%s.%s: expected an integer from %d to %d, got %s", path, key, lo, hi,
+            lerr(L, "%s.%s: expected an integer from %d to %d, got %s", path, key, lo, hi,
                        lua_type(L, -1) == LUA_TNUMBER ? lua_tostring(L, -1) : type_of(L, -1));
         *dst = (int)v;
     }
@@ -67,7 +83,7 @@ static void get_u64(lua_State *L, int t, const char *path, const char *key, uint
     if (field(L, t, key) != LUA_TNIL) {
         int isint;
         lua_Integer v = lua_tointegerx(L, -1, &isint);
-        if (!isint || v < 0) luaL_error(L, "%s.%s: expected a non-negative integer, got %s", path, key, lua_type(L, -1) == LUA_TNUMBER ? lua_tostring(L, -1) : type_of(L, -1));
+        if (!isint || v < 0) lerr(L, "%s.%s: expected a non-negative integer, got %s", path, key, lua_type(L, -1) == LUA_TNUMBER ? lua_tostring(L, -1) : type_of(L, -1));
         *dst = (uint64_t)v;
     }
     lua_pop(L, 1);
@@ -75,7 +91,7 @@ static void get_u64(lua_State *L, int t, const char *path, const char *key, uint
 
 static void get_bool(lua_State *L, int t, const char *path, const char *key, int *dst) {
     if (field(L, t, key) != LUA_TNIL) {
-        if (!lua_isboolean(L, -1)) luaL_error(L, "%s.%s: expected true or false, got %s", path, key, type_of(L, -1));
+        if (!lua_isboolean(L, -1)) lerr(L, "%s.%s: expected true or false, got %s", path, key, type_of(L, -1));
         *dst = lua_toboolean(L, -1);
     }
     lua_pop(L, 1);
@@ -83,10 +99,10 @@ static void get_bool(lua_State *L, int t, const char *path, const char *key, int
 
 static void get_str(lua_State *L, int t, const char *path, const char *key, char *dst, size_t cap) {
     if (field(L, t, key) != LUA_TNIL) {
-        if (lua_type(L, -1) != LUA_TSTRING) luaL_error(L, "%s%s%s: expected a string, got %s", path, *path ? "." : "", key, type_of(L, -1));
+        if (lua_type(L, -1) != LUA_TSTRING) lerr(L, "%s%s%s: expected a string, got %s", path, *path ? "." : "", key, type_of(L, -1));
         size_t n;
         const char *s = lua_tolstring(L, -1, &n);
-        if (n >= cap) luaL_error(L, "%s%s%s: longer than %d characters", path, *path ? "." : "", key, (int)cap - 1);
+        if (n >= cap) lerr(L, "%s%s%s: longer than %d characters", path, *path ? "." : "", key, (int)cap - 1);
         memcpy(dst, s, n + 1);
     }
     lua_pop(L, 1);
@@ -94,10 +110,10 @@ static void get_str(lua_State *L, int t, const char *path, const char *key, char
 
 static int var_index(lua_State *L, int idx, int n, const char *path) {
     if (lua_type(L, idx) != LUA_TSTRING)
-        return luaL_error(L, "%s: expected a variable name like \"A\", got %s", path, type_of(L, idx));
+        return lerr(L, "%s: expected a variable name like \"A\", got %s", path, type_of(L, idx));
     const char *s = lua_tostring(L, idx);
     if (!s[0] || s[1] || s[0] < 'A' || s[0] >= 'A' + n)
-        return luaL_error(L, "%s: '%s' is not a variable (A to %c)", path, s, 'A' + n - 1);
+        return lerr(L, "%s: '%s' is not a variable (A to %c)", path, s, 'A' + n - 1);
     return s[0] - 'A';
 }
 
@@ -111,7 +127,7 @@ static void get_var(lua_State *L, int t, const char *path, const char *key, int 
 }
 
 static void check_table(lua_State *L, int idx, const char *path) {
-    if (lua_type(L, idx) != LUA_TTABLE) luaL_error(L, "%s: expected a table, got %s", path, type_of(L, idx));
+    if (lua_type(L, idx) != LUA_TTABLE) lerr(L, "%s: expected a table, got %s", path, type_of(L, idx));
 }
 
 /* ---- graphs ----------------------------------------------------------------------------- */
@@ -274,7 +290,7 @@ static int w_intervene(lua_State *L) {
     if (lua_type(L, 2) == LUA_TTABLE) { /* w:intervene{A = 5, C = -1} */
         lua_pushnil(L);
         while (lua_next(L, 2)) {
-            if (nd >= SCM_MAX_VARS) return luaL_error(L, "intervene: too many variables");
+            if (nd >= SCM_MAX_VARS) return lerr(L, "intervene: too many variables");
             d[nd].var = gvar(L, &w->s, -2);
             d[nd].value = luaL_checknumber(L, -1);
             nd++;
@@ -286,7 +302,7 @@ static int w_intervene(lua_State *L) {
         nd = 1;
     }
     for (int i = 0; i < nd; i++)
-        if (!isfinite(d[i].value)) return luaL_error(L, "intervene: the value must be a finite number");
+        if (!isfinite(d[i].value)) return lerr(L, "intervene: the value must be a finite number");
     double x[SCM_MAX_VARS];
     scm_sample(&w->s, d, nd, &w->rng, x);
     push_values(L, x, w->s.n);
@@ -314,7 +330,7 @@ static int l_world(lua_State *L) {
         check_table(L, -1, "lab.world.weights");
         lua_rawgeti(L, -1, 1);
         lua_rawgeti(L, -2, 2);
-        if (!lua_isnumber(L, -2) || !lua_isnumber(L, -1)) luaL_error(L, "lab.world.weights: expected {lo, hi}");
+        if (!lua_isnumber(L, -2) || !lua_isnumber(L, -1)) lerr(L, "lab.world.weights: expected {lo, hi}");
         p.w_lo = lua_tonumber(L, -2);
         p.w_hi = lua_tonumber(L, -1);
         lua_pop(L, 2);
@@ -326,7 +342,7 @@ static int l_world(lua_State *L) {
     Err e;
     if (field(L, 1, "edges") != LUA_TNIL) {
         check_table(L, -1, "lab.world.edges");
-        if (scm_init(&w->s, p.n, p.sigma, &e)) return luaL_error(L, "lab.world: %s", e.msg);
+        if (scm_init(&w->s, p.n, p.sigma, &e)) return lerr(L, "lab.world: %s", e.msg);
         int m = (int)luaL_len(L, -1);
         for (int i = 1; i <= m; i++) {
             lua_rawgeti(L, -1, i);
@@ -338,11 +354,11 @@ static int l_world(lua_State *L) {
             snprintf(path, sizeof path, "lab.world.edges[%d]", i);
             int a = var_index(L, -3, p.n, path), b = var_index(L, -2, p.n, path);
             double wt = lua_isnil(L, -1) ? 1.0 : luaL_checknumber(L, -1);
-            if (scm_add_edge(&w->s, a, b, wt, &e)) return luaL_error(L, "%s: %s", path, e.msg);
+            if (scm_add_edge(&w->s, a, b, wt, &e)) return lerr(L, "%s: %s", path, e.msg);
             lua_pop(L, 4);
         }
     } else {
-        if (scm_random(&w->s, &p, &w->rng, &e)) return luaL_error(L, "lab.world: %s", e.msg);
+        if (scm_random(&w->s, &p, &w->rng, &e)) return lerr(L, "lab.world: %s", e.msg);
     }
     lua_pop(L, 1);
     return 1;
@@ -417,7 +433,7 @@ static int l_episode(lua_State *L) {
     LWorld *w = check_world(L, 1);
     const char *name = luaL_optstring(L, 2, "expert");
     Strategy *s = strat_find(name);
-    if (!s) return luaL_error(L, "lab.episode: unknown strategy '%s' (expert, oracle, corr, max_seen, parents, random)", name);
+    if (!s) return lerr(L, "lab.episode: unknown strategy '%s' (expert, oracle, corr, max_seen, parents, random)", name);
     EpConfig c = ep_config_default();
     c.world.n = w->s.n;
     c.world.sigma = w->s.sigma;
@@ -434,18 +450,18 @@ static int l_episode(lua_State *L) {
     if (goal < 0) { /* the last variable that has a cause */
         for (int v = w->s.n - 1; v >= 0 && goal < 0; v--)
             if (scm_parents(&w->s, v)) goal = v;
-        if (goal < 0) return luaL_error(L, "lab.episode: the world has no edge, so no goal can be raised");
+        if (goal < 0) return lerr(L, "lab.episode: the world has no edge, so no goal can be raised");
     }
     Episode *ep = malloc(sizeof *ep);
-    if (!ep) return luaL_error(L, "out of memory");
+    if (!ep) return lerr(L, "out of memory");
     Err e;
     if (ep_from_world(ep, &w->s, &c, goal, 0, 0, seed, &e)) {
         free(ep);
-        return luaL_error(L, "lab.episode: %s", e.msg);
+        return lerr(L, "lab.episode: %s", e.msg);
     }
     if (strat_play(s, &ep, 1, &e)) {
         free(ep);
-        return luaL_error(L, "lab.episode: %s", e.msg);
+        return lerr(L, "lab.episode: %s", e.msg);
     }
     push_episode(L, ep);
     free(ep);
@@ -455,9 +471,9 @@ static int l_episode(lua_State *L) {
 /* ---- predicates kept for C ----------------------------------------------------------------- */
 
 LabFn *lab_fn_new(Lab *lab, lua_State *L, int idx, const char *what) {
-    if (lab->n_fns >= (int)(sizeof lab->fns / sizeof *lab->fns)) luaL_error(L, "%s: too many script functions", what);
+    if (lab->n_fns >= (int)(sizeof lab->fns / sizeof *lab->fns)) lerr(L, "%s: too many script functions", what);
     LabFn *f = calloc(1, sizeof *f);
-    if (!f) luaL_error(L, "out of memory");
+    if (!f) lerr(L, "out of memory");
     lab->fns[lab->n_fns++] = f;
     f->lab = lab;
     snprintf(f->what, sizeof f->what, "%s", what);
@@ -546,18 +562,18 @@ static void precompute(lua_State *L, LabFn *f, int n) {
     uint64_t *ids;
     size_t count;
     Err e;
-    if (dag_enumerate(n, &ids, &count, &e)) luaL_error(L, "%s", e.msg);
+    if (dag_enumerate(n, &ids, &count, &e)) lerr(L, "%s", e.msg);
     for (size_t i = 0; i < count; i++) {
         Scm g;
         scm_from_id(&g, n, ids[i], 1.0, 0.1, &e);
         int v = call_graph_pred(f, &g, &e);
         if (v < 0) {
             free(ids);
-            luaL_error(L, "%s", e.msg);
+            lerr(L, "%s", e.msg);
         }
         if (cache_put(f, ids[i] ^ ((uint64_t)n << 61), v)) {
             free(ids);
-            luaL_error(L, "out of memory");
+            lerr(L, "out of memory");
         }
     }
     free(ids);
@@ -600,7 +616,7 @@ static void get_graph_pred(lua_State *L, int t, const char *path, const char *ke
     }
     Marker *m = luaL_testudata(L, -1, LAB_MARKER_MT);
     if (m && m->kind <= 2) {
-        if (m->a >= n || m->b >= n) luaL_error(L, "%s: %c or %c is not a variable of %d-variable worlds", p, 'A' + m->a, 'A' + m->b, n);
+        if (m->a >= n || m->b >= n) lerr(L, "%s: %c or %c is not a variable of %d-variable worlds", p, 'A' + m->a, 'A' + m->b, n);
         *dst = m->kind == 1 ? exp_pred_link(m->a, m->b) : exp_pred_ancestor(m->a, m->b);
     } else if (ty == LUA_TFUNCTION) {
         LabFn *f = lab_fn_new(lab, L, -1, p);
@@ -609,7 +625,7 @@ static void get_graph_pred(lua_State *L, int t, const char *path, const char *ke
         dst->ctx = f;
         snprintf(dst->desc, sizeof dst->desc, "%.60s (script function)", p);
     } else {
-        luaL_error(L, "%s: expected a function of a graph or lab.link(a, b), got %s", p, type_of(L, -1));
+        lerr(L, "%s: expected a function of a graph or lab.link(a, b), got %s", p, type_of(L, -1));
     }
     lua_pop(L, 1);
 }
@@ -644,7 +660,7 @@ static void get_ep_pred(lua_State *L, int t, const char *path, const char *key, 
             dst->ctx = lab_fn_new(lab, L, -1, p);
             snprintf(dst->desc, sizeof dst->desc, "%.60s (script function)", p);
         } else {
-            luaL_error(L, "%s: expected a function of an episode or lab.assoc_agrees(), got %s", p, type_of(L, -1));
+            lerr(L, "%s: expected a function of an episode or lab.assoc_agrees(), got %s", p, type_of(L, -1));
         }
     }
     lua_pop(L, 1);
@@ -756,7 +772,7 @@ static void read_world(lua_State *L, int t, const char *path, EpConfig *c, int a
             lua_rawgeti(L, -1, 1);
             lua_rawgeti(L, -2, 2);
             if (!lua_isnumber(L, -2) || !lua_isnumber(L, -1) || luaL_len(L, -3) != 2)
-                luaL_error(L, "%s: expected {lo, hi}", p);
+                lerr(L, "%s: expected {lo, hi}", p);
             c->world.w_lo = lua_tonumber(L, -2);
             c->world.w_hi = lua_tonumber(L, -1);
             lua_pop(L, 2);
@@ -770,7 +786,7 @@ static void read_world(lua_State *L, int t, const char *path, EpConfig *c, int a
     get_int(L, t, path, "explore", &c->explore, 0, EP_MAX_STEPS);
     get_int(L, t, path, "cue", &c->cue_size, 0, SCM_MAX_VARS);
     Err e;
-    if (ep_config_check(c, &e)) luaL_error(L, "%s: %s", path, e.msg);
+    if (ep_config_check(c, &e)) lerr(L, "%s: %s", path, e.msg);
 }
 
 static void read_template(lua_State *L, int t, const char *key, TokTemplate *tpl, LabFn **fn) {
@@ -779,12 +795,12 @@ static void read_template(lua_State *L, int t, const char *key, TokTemplate *tpl
     int ty = field(L, t, key);
     if (ty == LUA_TSTRING) {
         Err e;
-        if (tok_template_set(tpl, lua_tostring(L, -1), &e)) luaL_error(L, "%s: %s", p, e.msg);
+        if (tok_template_set(tpl, lua_tostring(L, -1), &e)) lerr(L, "%s: %s", p, e.msg);
     } else if (ty == LUA_TFUNCTION && fn) {
         *fn = lab_fn_new(lab_from_state(L), L, -1, p);
         tok_template_set(tpl, "", NULL);
     } else if (ty != LUA_TNIL) {
-        luaL_error(L, "%s: expected a template string%s, got %s", p, fn ? " or a function" : "", type_of(L, -1));
+        lerr(L, "%s: expected a template string%s, got %s", p, fn ? " or a function" : "", type_of(L, -1));
     }
     lua_pop(L, 1);
 }
@@ -817,6 +833,9 @@ static int l_experiment(lua_State *L) {
     int n = x->world.world.n;
     memset(&x->heldout, 0, sizeof x->heldout);
     get_graph_pred(L, 1, "", "heldout", &x->heldout, n);
+    /* without eval.sets: the training worlds, and the held-out ones if anything is held out */
+    x->n_sets = x->heldout.fn ? 2 : 1;
+    x->sets[0].worlds = x->heldout.fn ? EXP_WORLDS_TRAIN : EXP_WORLDS_ALL;
     /* train */
     x->n_mix = 1;
     x->mix[0] = (ExpMix){.weight = 1.0, .ep = x->world};
@@ -829,7 +848,7 @@ static int l_experiment(lua_State *L) {
         if (field(L, T, "mix") != LUA_TNIL) {
             check_table(L, -1, "train.mix");
             int m = (int)luaL_len(L, -1);
-            if (m < 1 || m > EXP_MAX_MIX) luaL_error(L, "train.mix: expected 1 to %d components, got %d", EXP_MAX_MIX, m);
+            if (m < 1 || m > EXP_MAX_MIX) lerr(L, "train.mix: expected 1 to %d components, got %d", EXP_MAX_MIX, m);
             x->n_mix = m;
             for (int i = 0; i < m; i++) {
                 char p[32];
@@ -870,7 +889,7 @@ static int l_experiment(lua_State *L) {
             check_table(L, -1, "train.betas");
             lua_rawgeti(L, -1, 1);
             lua_rawgeti(L, -2, 2);
-            if (!lua_isnumber(L, -2) || !lua_isnumber(L, -1)) luaL_error(L, "train.betas: expected {beta1, beta2}");
+            if (!lua_isnumber(L, -2) || !lua_isnumber(L, -1)) lerr(L, "train.betas: expected {beta1, beta2}");
             x->beta1 = lua_tonumber(L, -2);
             x->beta2 = lua_tonumber(L, -1);
             lua_pop(L, 2);
@@ -914,10 +933,10 @@ static int l_experiment(lua_State *L) {
         if (field(L, X, "words") != LUA_TNIL) {
             check_table(L, -1, "explain.words");
             int m = (int)luaL_len(L, -1);
-            if (m > 64) luaL_error(L, "explain.words: at most 64 words");
+            if (m > 64) lerr(L, "explain.words: at most 64 words");
             for (int i = 1; i <= m; i++) {
                 lua_rawgeti(L, -1, i);
-                if (lua_type(L, -1) != LUA_TSTRING) luaL_error(L, "explain.words[%d]: expected a string", i);
+                if (lua_type(L, -1) != LUA_TSTRING) lerr(L, "explain.words[%d]: expected a string", i);
                 snprintf(x->words[x->n_words++], sizeof x->words[0], "%s", lua_tostring(L, -1));
                 lua_pop(L, 1);
             }
@@ -938,13 +957,13 @@ static int l_experiment(lua_State *L) {
         if (field(L, E, "strategies") != LUA_TNIL) {
             check_table(L, -1, "eval.strategies");
             int m = (int)luaL_len(L, -1);
-            if (m > EXP_MAX_STRATS) luaL_error(L, "eval.strategies: at most %d", EXP_MAX_STRATS);
+            if (m > EXP_MAX_STRATS) lerr(L, "eval.strategies: at most %d", EXP_MAX_STRATS);
             x->n_strats = 0;
             for (int i = 1; i <= m; i++) {
                 lua_rawgeti(L, -1, i);
                 const char *s = lua_tostring(L, -1);
                 if (lua_type(L, -1) != LUA_TSTRING || !strat_find(s))
-                    luaL_error(L, "eval.strategies[%d]: expected one of expert, oracle, corr, max_seen, parents, random", i);
+                    lerr(L, "eval.strategies[%d]: expected one of expert, oracle, corr, max_seen, parents, random", i);
                 snprintf(x->strats[x->n_strats++], sizeof x->strats[0], "%s", s);
                 lua_pop(L, 1);
             }
@@ -953,7 +972,7 @@ static int l_experiment(lua_State *L) {
         if (field(L, E, "sets") != LUA_TNIL) {
             check_table(L, -1, "eval.sets");
             int m = (int)luaL_len(L, -1);
-            if (m < 1 || m > EXP_MAX_SETS) luaL_error(L, "eval.sets: expected 1 to %d sets, got %d", EXP_MAX_SETS, m);
+            if (m < 1 || m > EXP_MAX_SETS) lerr(L, "eval.sets: expected 1 to %d sets, got %d", EXP_MAX_SETS, m);
             x->n_sets = m;
             for (int i = 0; i < m; i++) {
                 char p[64];
@@ -973,7 +992,7 @@ static int l_experiment(lua_State *L) {
                 if (strcmp(wname, "train") == 0) es->worlds = EXP_WORLDS_TRAIN;
                 else if (strcmp(wname, "heldout") == 0) es->worlds = EXP_WORLDS_HELDOUT;
                 else if (strcmp(wname, "all") == 0) es->worlds = EXP_WORLDS_ALL;
-                else luaL_error(L, "%s.worlds: expected \"train\", \"heldout\" or \"all\", got \"%s\"", p, wname);
+                else lerr(L, "%s.worlds: expected \"train\", \"heldout\" or \"all\", got \"%s\"", p, wname);
                 get_graph_pred(L, S, p, "where", &es->where, n);
                 get_var(L, S, p, "goal", &es->goal, n);
                 get_var(L, S, p, "best", &es->best_var, n);
@@ -1013,19 +1032,19 @@ static int l_experiment(lua_State *L) {
     }
     Err e;
     Vocab *voc = train_vocab(x, &e);
-    if (!voc) luaL_error(L, "%s", e.msg);
+    if (!voc) lerr(L, "%s", e.msg);
     if (u->explain) {
         /* the Lab keeps this vocabulary for the callbacks: same words, same order, same ids */
         if (lab->n_vocabs >= 16) {
             tok_vocab_free(voc);
-            luaL_error(L, "too many experiments in one script");
+            lerr(L, "too many experiments in one script");
         }
         u->explain->vocab = voc;
         lab->vocabs[lab->n_vocabs++] = voc; /* freed by lab_free */
     } else {
         tok_vocab_free(voc);
     }
-    if (exp_check(x, &e)) luaL_error(L, "%s", e.msg);
+    if (exp_check(x, &e)) lerr(L, "%s", e.msg);
     lua_settop(L, U);
     return 1;
 }

@@ -36,10 +36,15 @@ static void *lab_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
 /* ---- time limit ------------------------------------------------------------------------- */
 
 static void count_hook(lua_State *L, lua_Debug *ar) {
-    (void)ar;
     Lab *lab = lab_from_state(L);
-    if (progress_now() > lab->deadline)
-        luaL_error(L, "script stopped: it ran longer than %.0f s (a runaway loop?)", lab->seconds);
+    if (progress_now() > lab->deadline) {
+        char msg[1400];
+        lua_getinfo(L, "Sl", ar); /* where the script is now */
+        snprintf(msg, sizeof msg, "%s:%d: script stopped: it ran longer than %g s (a runaway loop?)", ar->short_src,
+                 ar->currentline, lab->seconds);
+        lua_pushstring(L, msg);
+        lua_error(L);
+    }
 }
 
 Lab *lab_from_state(lua_State *L) {

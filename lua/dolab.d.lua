@@ -1,0 +1,144 @@
+---@meta
+-- LuaCATS annotations for dolab's Lua API (lua-language-server reads them; dolab does not).
+
+---@alias dolab.Var "A"|"B"|"C"|"D"|"E"|"F"|"G"|"H"
+
+---@class dolab.Graph
+---@field n integer number of variables
+local Graph = {}
+---@return dolab.Var[]
+function Graph:variables() end
+---@param a dolab.Var @param b dolab.Var
+---@return boolean
+function Graph:edge(a, b) end
+---@return number weight of a -> b (0 if none)
+function Graph:weight(a, b) end
+---@return dolab.Var[]
+function Graph:parents(v) end
+---@return dolab.Var[]
+function Graph:children(v) end
+---@return dolab.Var[]
+function Graph:ancestors(v) end
+---@return dolab.Var[]
+function Graph:descendants(v) end
+---@return boolean
+function Graph:is_ancestor(a, b) end
+---@return number total causal effect of a on b
+function Graph:effect(a, b) end
+---@return string structure id (hex)
+function Graph:id() end
+---@return {[1]: dolab.Var, [2]: dolab.Var, [3]: number}[]
+function Graph:edges() end
+
+---@class dolab.World: dolab.Graph
+local World = {}
+---@return table<dolab.Var, number>
+function World:sample() end
+---@param v dolab.Var|table<dolab.Var, number> @param value? number
+---@return table<dolab.Var, number>
+function World:intervene(v, value) end
+---@return dolab.Graph
+function World:graph() end
+
+---@class dolab.Episode
+---@field goal dolab.Var
+---@field best dolab.Var
+---@field best_sign integer
+---@field graph dolab.Graph
+---@field passive table<dolab.Var, number>[]
+---@field steps {do: dolab.Var, value: number, observed: table<dolab.Var, number>}[]
+---@field cue? dolab.Var[]
+---@field assoc? dolab.Var
+---@field assoc_sign? integer
+---@field exploit? {do: dolab.Var, value: number}
+---@field reward? number
+---@field normalised_reward? number
+
+---@class dolab.WorldSpec
+---@field variables? integer
+---@field edge_prob? number
+---@field weights? {[1]: number, [2]: number}
+---@field noise? number
+---@field value? number
+---@field exploit_value? number
+---@field passive? integer
+---@field explore? integer
+---@field cue? integer
+
+---@alias dolab.GraphPred fun(g: dolab.Graph): boolean
+---@alias dolab.EpisodeFilter fun(ep: dolab.Episode): boolean
+
+---@class dolab.MixComponent
+---@field weight? number
+---@field explain? boolean
+---@field accept? dolab.EpisodeFilter|userdata
+---@field passive? integer
+---@field noise? number
+---@field explore? integer
+---@field cue? integer
+---@field value? number
+
+---@class dolab.TrainSpec
+---@field mix? dolab.MixComponent[]
+---@field steps? integer
+---@field batch? integer
+---@field lr? number
+---@field lr_min? number
+---@field warmup? number
+---@field betas? {[1]: number, [2]: number}
+---@field weight_decay? number
+---@field grad_clip? number
+---@field seed? integer
+---@field threads? 1|2
+---@field loss_weights? {action?: number, explanation?: number, observation?: number, goal?: number}
+---@field eval_every? integer
+
+---@class dolab.ExplainSpec
+---@field after_observation? string|fun(step: table): string
+---@field nothing? string
+---@field before_exploit? string|fun(step: table): string
+---@field words? string[]
+---@field threshold? number
+
+---@class dolab.EvalSet
+---@field name? string
+---@field worlds? "train"|"heldout"|"all"
+---@field where? dolab.GraphPred|userdata
+---@field goal? dolab.Var
+---@field best? dolab.Var
+---@field cue? integer
+---@field accept? dolab.EpisodeFilter|userdata
+---@field episodes? integer
+
+---@class dolab.ExperimentSpec
+---@field name? string
+---@field about? string
+---@field world? dolab.WorldSpec
+---@field heldout? dolab.GraphPred|userdata
+---@field train? dolab.TrainSpec
+---@field model? {layers?: integer, dim?: integer, heads?: integer, context?: integer}
+---@field explain? dolab.ExplainSpec
+---@field eval? {sets?: dolab.EvalSet[], episodes?: integer, strategies?: string[], seed?: integer, explain?: boolean}
+
+---@class dolab.lab
+---@field quick boolean true under `dolab run --quick`
+---@field version string
+lab = {}
+---@param spec dolab.ExperimentSpec
+---@return userdata experiment
+function lab.experiment(spec) end
+---@param spec {variables?: integer, seed?: integer, edge_prob?: number, weights?: {[1]: number, [2]: number}, noise?: number, edges?: {[1]: dolab.Var, [2]: dolab.Var, [3]?: number}[]}
+---@return dolab.World
+function lab.world(spec) end
+---@param w dolab.World @param strategy? "expert"|"oracle"|"corr"|"max_seen"|"parents"|"random"
+---@param opts? {goal?: dolab.Var, passive?: integer, seed?: integer}
+---@return dolab.Episode
+function lab.episode(w, strategy, opts) end
+---@return userdata predicate: the edge a -> b
+function lab.link(a, b) end
+---@return userdata predicate: a is an ancestor of b
+function lab.ancestor(a, b) end
+---@return userdata episode filter
+function lab.assoc_agrees() end
+---@return userdata episode filter
+function lab.assoc_disagrees() end

@@ -1,0 +1,199 @@
+/* Tests of src/script: the sandbox holds, errors name script, line and field, the API works. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "script/lab.h"
+#include "test.h"
+
+static char dir[] = "/tmp/dolab-script-XXXXXX";
+
+static const char *write_script(const char *name, const char *text) {
+    static char path[256];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    fputs(text, f);
+    fclose(f);
+    return path;
+}
+
+/* Loads text as an experiment script; returns 0/-1 and the message in e. */
+static int load(const char *text, Experiment *x, Err *e) {
+    const char *path = write_script("x.lua", text);
+    LabLimits lim = lab_limits_default();
+    lim.memory = 64u << 20;
+    lim.seconds = 1.0;
+    Lab *lab = lab_new(&lim, "lua", NULL, e);
+    if (!lab) return -1;
+    int rc = lab_load_experiment(lab, path, x, e);
+    lab_free(lab);
+    return rc;
+}
+
+static int fails_with(const char *text, const char *want) {
+    Experiment x;
+    Err e = {""};
+    int rc = load(text, &x, &e);
+    if (rc == 0 || !strstr(e.msg, want)) {
+        fprintf(stderr, "  script: %s\n  wanted: %s\n  got: %s\n", text, want, rc ? e.msg : "(success)");
+        return 0;
+    }
+    return 1;
+}
+
+TEST(test_sandbox_escapes) {
+    CHECK(fails_with("io.open('/etc/passwd')\n", "x.lua:1: attempt to index a nil value (global 'io')"), "io is gone");
+    CHECK(fails_with("os.execute('touch /tmp/pwned')\n", "global 'os'"), "os is gone");
+    CHECK(fails_with("local f = string.dump(print)\n", "field 'dump'"), "string.dump is gone");
+    CHECK(fails_with("dofile('/etc/passwd')\n", "global 'dofile'"), "dofile is gone");
+    CHECK(fails_with("loadfile('/etc/passwd')\n", "global 'loadfile'"), "loadfile is gone");
+    CHECK(fails_with("debug.getinfo(1)\n", "global 'debug'"), "debug is gone");
+    CHECK(fails_with("package.loadlib('x', 'y')\n", "global 'package'"), "package is gone");
+    CHECK(fails_with("local f, err = load('\\27Lua\\84\\0')\nerror(err)\n", "binary chunk"), "bytecode refused");
+    CHECK(fails_with("local s = string.rep('x', 1 << 30)\n", "not enough memory"), "string.rep bomb refused");
+    CHECK(fails_with("local t = {}\nfor i = 1, 1e9 do t[i] = i end\n", "not enough memory"), "table growth capped");
+    CHECK(fails_with("while true do end\n", "ran longer than 1 s"), "runaway loop stopped");
+    CHECK(fails_with("require('../../etc/passwd')\n", "not a module name"), "require cannot leave its folders");
+    CHECK(fails_with("require('nosuchmodule')\n", "no module 'nosuchmodule'"), "unknown module");
+    CHECK(access("/tmp/pwned", F_OK) != 0, "nothing escaped");
+    /* text load still works, and a module beside the script is found */
+    write_script("helper.lua", "return { n = 4 }\n");
+    Experiment x;
+    Err e;
+    CHECK(load("local h = require 'helper'\nlocal f = load('return 1 + 1')\nassert(f() == 2)\n"
+               "return lab.experiment{ world = { variables = h.n } }\n",
+               &x, &e) == 0 && x.world.world.n == 4,
+          "require beside the script and text load: %s", e.msg);
+    CHECK(load("local d = require 'dolab'\nreturn d.experiment{ heldout = d.path('A', 'C'), world = {variables = 3} }\n",
+               &x, &e) == 0,
+          "require 'dolab': %s", e.msg);
+}
+
+TEST(test_field_errors) {
+    static const struct {
+        const char *script, *want;
+    } cases[] = {
+        {"\n\nreturn lab.experiment{ heldout = 3 }\n", "x.lua:3: heldout: expected a function of a graph or lab.link(a, b), got number"},
+        {"return lab.experiment{ wrld = {} }\n", "x.lua:1: wrld: unknown field (expected one of name, about, world"},
+        {"return lab.experiment{ world = { variables = 9 } }\n", "world.variables: expected an integer from 2 to 8, got 9"},
+        {"return lab.experiment{ world = { variables = 'five' } }\n", "world.variables: expected an integer from 2 to 8, got string"},
+        {"return lab.experiment{ world = { noise = -1 } }\n", "world.noise: expected a number from 0 to 100, got -1"},
+        {"return lab.experiment{ world = { weights = {2, 1} } }\n", "world: weights: expected 0 < lo <= hi"},
+        {"return lab.experiment{ world = 5 }\n", "world: expected a table, got number"},
+        {"return lab.experiment{ train = { steps = 0 } }\n", "train.steps: expected an integer from 1"},
+        {"return lab.experiment{ train = { lr = 'fast' } }\n", "train.lr: expected a number"},
+        {"return lab.experiment{ train = { mix = {} } }\n", "train.mix: expected 1 to 8 components, got 0"},
+        {"return lab.experiment{ train = { mix = { { wieght = 1 } } } }\n", "train.mix[1].wieght: unknown field"},
+        {"return lab.experiment{ train = { mix = { { accept = 1 } } } }\n", "train.mix[1].accept: expected a function of an episode"},
+        {"return lab.experiment{ train = { loss_weights = { actions = 1 } } }\n", "train.loss_weights.actions: unknown field"},
+        {"return lab.experiment{ train = { loss_weights = { action = 0, explanation = 0 } } }\n", "every class has weight 0"},
+        {"return lab.experiment{ model = { dim = 30 } }\n", "model: dim (30) must be 8 to 1024 and a multiple of heads (4)"},
+        {"return lab.experiment{ model = { context = 10 } }\n", "model.context: 10 is shorter than the longest episode"},
+        {"return lab.experiment{ eval = { sets = { { goal = 'Z' } } } }\n", "eval.sets.set1.goal: 'Z' is not a variable (A to E)"},
+        {"return lab.experiment{ eval = { sets = { { worlds = 'mars' } } } }\n", "eval.sets.set1.worlds: expected \"train\", \"heldout\" or \"all\""},
+        {"return lab.experiment{ eval = { strategies = { 'psychic' } } }\n", "eval.strategies[1]: expected one of expert"},
+        {"return lab.experiment{ explain = { after_observation = '{actor} {frobs}' } }\n", "explain.after_observation: '{frobs}' is not a placeholder"},
+        {"return lab.experiment{ explain = { nothing = '{goal}' } }\n", "explain.nothing: '{goal}' is not a placeholder"},
+        {"return lab.experiment{ explain = { words = { 'two words' } } }\n", "only letters, digits"},
+        {"return lab.experiment{ heldout = function(g) return g:edge('A', 'Q') end }\n", "'Q' is not a variable of this graph"},
+        {"return lab.experiment{ heldout = function(g) return 1 end }\n", "heldout: the function must return true or false"},
+        {"return lab.experiment{ heldout = function(g) error('boom') end }\n", "x.lua:1: boom"},
+        {"return 42\n", "the script must return lab.experiment{...} (or a list of them), it returned number"},
+        {"return {7}\n", "item 1 of the returned list is a number"},
+        {"return lab.experiment{\n", "x.lua:2: unexpected symbol near <eof>"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+        CHECK(fails_with(cases[i].script, cases[i].want), "case %zu", i);
+}
+
+TEST(test_experiment_fields) {
+    Experiment x;
+    Err e;
+    const char *s =
+        "return lab.experiment{\n"
+        "  name = 'demo', about = 'about it',\n"
+        "  world = { variables = 4, edge_prob = 0.3, weights = {1, 2}, noise = 0.2, passive = 2 },\n"
+        "  heldout = function(g) return g:is_ancestor('A', 'D') end,\n"
+        "  train = { steps = 123, batch = 7, lr = 0.01, seed = 9, betas = {0.8, 0.9},\n"
+        "            loss_weights = { action = 2, observation = 0.5 },\n"
+        "            mix = { { weight = 3, cue = 2 }, { weight = 1, explain = true } } },\n"
+        "  model = { layers = 1, dim = 32, heads = 2 },\n"
+        "  explain = { after_observation = '{actor} moves {variable} by {delta}', words = { 'hence' } },\n"
+        "  eval = { seed = 5, episodes = 77, strategies = { 'expert', 'corr' },\n"
+        "           sets = { { name = 'hard', worlds = 'heldout', goal = 'D', best = 'A' },\n"
+        "                    { name = 'easy', worlds = 'train', episodes = 10 } } },\n"
+        "}\n";
+    CHECK(load(s, &x, &e) == 0, "load: %s", e.msg);
+    CHECK(strcmp(x.name, "demo") == 0 && x.world.world.n == 4 && x.world.world.edge_prob == 0.3, "world fields");
+    CHECK(x.world.world.w_lo == 1 && x.world.world.w_hi == 2 && x.world.passive == 2, "weights and passive");
+    CHECK(x.steps == 123 && x.batch == 7 && x.seed == 9 && x.beta1 == 0.8, "train fields");
+    CHECK(x.class_weight[TOKC_ACTION] == 2 && x.class_weight[TOKC_OBS] == 0.5 && x.class_weight[TOKC_EXPL] == 1,
+          "loss weights: given ones set, others default");
+    CHECK(x.n_mix == 2 && x.mix[0].weight == 3 && x.mix[0].ep.cue_size == 2 && x.mix[1].explain == 1 &&
+              x.mix[1].ep.passive == 2,
+          "mix components inherit the world and override it");
+    CHECK(x.layers == 1 && x.dim == 32 && x.heads == 2, "model");
+    CHECK(x.n_sets == 2 && x.sets[0].goal == 3 && x.sets[0].best_var == 0 && x.sets[0].episodes == 77 &&
+              x.sets[1].episodes == 10 && x.sets[1].worlds == EXP_WORLDS_TRAIN,
+          "eval sets, with the default episode count");
+    CHECK(x.n_strats == 2 && x.eval_seed == 5, "strategies and seed");
+    CHECK(x.n_words == 1 && strcmp(x.words[0], "hence") == 0, "declared words");
+    /* the held-out predicate was precomputed over every structure and answers from its cache */
+    Scm g;
+    scm_init(&g, 4, 0.1, &e);
+    scm_add_edge(&g, 0, 1, 1.0, &e);
+    scm_add_edge(&g, 1, 3, 1.0, &e);
+    CHECK(exp_pred_eval(&x.heldout, &g) == 1, "A->B->D: A is an ancestor of D");
+    scm_remove_edge(&g, 1, 3);
+    CHECK(exp_pred_eval(&x.heldout, &g) == 0, "without B->D it is not");
+}
+
+TEST(test_worlds_and_episodes) {
+    const char *path = write_script("w.lua", "");
+    (void)path;
+    SB out = {0};
+    Err e;
+    Lab *lab = lab_new(NULL, "lua", NULL, &e);
+    CHECK(lab != NULL, "lab: %s", e.msg);
+    CHECK(lab_eval_line(lab, "1 + 1", &out, &e) == 0 && strcmp(sb_str(&out), "2\n") == 0, "an expression: %s", sb_str(&out));
+    sb_free(&out);
+    CHECK(lab_eval_line(lab, "w = lab.world{variables = 3, edges = {{'A','B',2}, {'B','C',-1}}, noise = 0}", &out, &e) == 0,
+          "make a world: %s", e.msg);
+    sb_free(&out);
+    CHECK(lab_eval_line(lab, "w:intervene('A', 5).C", &out, &e) == 0 && strcmp(sb_str(&out), "-10.0\n") == 0,
+          "do(A=5) gives C = 5 * 2 * -1: %s", sb_str(&out));
+    sb_free(&out);
+    CHECK(lab_eval_line(lab, "w:effect('A', 'C'), w:is_ancestor('C', 'A'), w.n, #w:parents('C')", &out, &e) == 0 &&
+              strcmp(sb_str(&out), "-2.0\tfalse\t3\t1\n") == 0,
+          "graph queries: %s", sb_str(&out));
+    sb_free(&out);
+    CHECK(lab_eval_line(lab, "lab.episode(w, 'oracle', {goal = 'C'}).normalised_reward", &out, &e) == 0 &&
+              strcmp(sb_str(&out), "1.0\n") == 0,
+          "an oracle episode: %s", sb_str(&out));
+    sb_free(&out);
+    CHECK(lab_eval_line(lab, "print('hello', 3)", &out, &e) == 0 && strcmp(sb_str(&out), "hello\t3\n") == 0,
+          "print goes to the log: %s", sb_str(&out));
+    sb_free(&out);
+    CHECK(lab_eval_line(lab, "w:intervene('Q', 1)", &out, &e) == -1 && strstr(e.msg, "'Q' is not a variable"),
+          "bad variable: %s", e.msg);
+    CHECK(lab_eval_line(lab, "lab.world{variables = 3, edges = {{'A','B'}, {'B','A'}}}", &out, &e) == -1 &&
+              strstr(e.msg, "cycle"),
+          "a cycle is refused: %s", e.msg);
+    CHECK(lab_eval_line(lab, "w.colour", &out, &e) == -1 && strstr(e.msg, "no field 'colour'"), "unknown field: %s", e.msg);
+    CHECK(lab_eval_line(lab, "for i = 1, 3 do", &out, &e) == -1 && strstr(e.msg, "expected"), "syntax error: %s", e.msg);
+    sb_free(&out);
+    lab_free(lab);
+}
+
+int main(void) {
+    if (!mkdtemp(dir)) return 1;
+    RUN(test_sandbox_escapes);
+    RUN(test_field_errors);
+    RUN(test_experiment_fields);
+    RUN(test_worlds_and_episodes);
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    if (system(cmd)) return 1;
+    return TEST_SUMMARY();
+}
