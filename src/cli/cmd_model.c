@@ -89,34 +89,6 @@ int cmd_train(int argc, char **argv) {
     return 0;
 }
 
-/* Loads a checkpoint with its experiment; checks the vocabulary against this build's stream. */
-static int load_model(const char *path, Gpt **m, Experiment *x, cJSON **meta, Err *e) {
-    if (gpt_load(path, m, meta, e)) return -1;
-    const cJSON *ej = cJSON_GetObjectItemCaseSensitive(*meta, "experiment");
-    const cJSON *voc = cJSON_GetObjectItemCaseSensitive(*meta, "vocab");
-    if (exp_from_json(ej, x, e)) goto fail;
-    Vocab *v = train_vocab(x, e);
-    if (!v) goto fail;
-    int ok = cJSON_IsArray(voc) && cJSON_GetArraySize(voc) == tok_vocab_size(v) &&
-             tok_vocab_size(v) == (*m)->cfg.vocab;
-    for (int i = 0; ok && i < tok_vocab_size(v); i++) {
-        const cJSON *s = cJSON_GetArrayItem(voc, i);
-        ok = cJSON_IsString(s) && strcmp(s->valuestring, tok_name(v, i)) == 0;
-    }
-    tok_vocab_free(v);
-    if (!ok) {
-        err_set(e, "%s: its vocabulary does not match this dolab's stream", path);
-        goto fail;
-    }
-    return 0;
-fail:
-    gpt_free(*m);
-    cJSON_Delete(*meta);
-    *m = NULL;
-    *meta = NULL;
-    return -1;
-}
-
 int cmd_eval(int argc, char **argv) {
     int episodes = 0, json = 0;
     uint64_t seed = 0;
@@ -154,7 +126,7 @@ int cmd_eval(int argc, char **argv) {
     Gpt *m;
     Experiment x;
     cJSON *meta;
-    if (load_model(pos[0], &m, &x, &meta, &e)) {
+    if (train_load(pos[0], &m, &x, &meta, &e)) {
         fprintf(stderr, "dolab eval: %s\n", e.msg);
         return 1;
     }

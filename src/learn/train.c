@@ -235,3 +235,32 @@ int train_save(const char *path, const TrainResult *r, const Experiment *x, cons
     cJSON_Delete(meta);
     return rc;
 }
+
+/* Loads a checkpoint with its experiment; checks the vocabulary against this build's stream. */
+int train_load(const char *path, Gpt **m, Experiment *x, cJSON **meta, Err *e) {
+    if (gpt_load(path, m, meta, e)) return -1;
+    const cJSON *ej = cJSON_GetObjectItemCaseSensitive(*meta, "experiment");
+    const cJSON *voc = cJSON_GetObjectItemCaseSensitive(*meta, "vocab");
+    if (exp_from_json(ej, x, e)) goto fail;
+    Vocab *v = train_vocab(x, e);
+    if (!v) goto fail;
+    int ok = cJSON_IsArray(voc) && cJSON_GetArraySize(voc) == tok_vocab_size(v) &&
+             tok_vocab_size(v) == (*m)->cfg.vocab;
+    for (int i = 0; ok && i < tok_vocab_size(v); i++) {
+        const cJSON *s = cJSON_GetArrayItem(voc, i);
+        ok = cJSON_IsString(s) && strcmp(s->valuestring, tok_name(v, i)) == 0;
+    }
+    tok_vocab_free(v);
+    if (!ok) {
+        err_set(e, "%s: its vocabulary does not match this dolab's stream", path);
+        goto fail;
+    }
+    return 0;
+fail:
+    gpt_free(*m);
+    cJSON_Delete(*meta);
+    *m = NULL;
+    *meta = NULL;
+    return -1;
+}
+

@@ -51,6 +51,10 @@ int train_batch(const Experiment *x, uint64_t step, int *tokens, int *targets, f
 int train_run(Experiment *x, const TrainHooks *hooks, TrainResult *out, Err *e);
 void train_result_free(TrainResult *r);
 
+/* Loads a checkpoint made by train_save: the model (gpt_free), its experiment rebuilt from the
+ * header, and the header's meta object (cJSON_Delete).  The vocabulary must match this build's
+ * stream.  On error nothing is returned to free. */
+int train_load(const char *path, Gpt **m, Experiment *x, cJSON **meta, Err *e);
 /* Saves model + vocabulary + experiment + training record as one checkpoint (atomic). */
 int train_save(const char *path, const TrainResult *r, const Experiment *x, const cJSON *extra, Err *e);
 
