@@ -7,6 +7,8 @@
 #include "cli/commands.h"
 #include "learn/agent.h"
 #include "learn/exp.h"
+#include "learn/train.h"
+#include "script/lab.h"
 #include "nn/gpt.h"
 #include "nn/infer.h"
 #include "util/progress.h"
@@ -122,6 +124,52 @@ out:
     return rc;
 }
 
+/* Training-episode generation with the script's held-out filter, against the same experiment
+ * with nothing held out: the cost of held-out predicates (Lua ones are cached per structure). */
+static double episodes_per_s(Experiment *x, double seconds, Err *e) {
+    TokSeq *ts = malloc(sizeof *ts);
+    if (!ts) return err_set(e, "out of memory"), -1;
+    long n = 0;
+    double t0 = progress_now(), t = t0;
+    while (t - t0 < seconds) {
+        for (int k = 0; k < 1000; k++, n++) {
+            Episode ep;
+            if (train_episode(x, (uint64_t)n, &ep, ts, e)) {
+                free(ts);
+                return -1;
+            }
+        }
+        t = progress_now();
+    }
+    free(ts);
+    return n / (t - t0);
+}
+
+static int bench_heldout(const char *script, double seconds) {
+    Err e;
+    Lab *lab = lab_new(NULL, NULL, NULL, &e);
+    Experiment x;
+    double t0 = progress_now();
+    if (!lab || lab_load_experiment(lab, script, &x, &e)) {
+        fprintf(stderr, "dolab bench heldout: %s\n", e.msg);
+        lab_free(lab);
+        return 1;
+    }
+    double load = progress_now() - t0;
+    Experiment none = x;
+    memset(&none.heldout, 0, sizeof none.heldout);
+    double with = episodes_per_s(&x, seconds, &e), without = with < 0 ? -1 : episodes_per_s(&none, seconds, &e);
+    lab_free(lab);
+    if (with < 0 || without < 0) {
+        fprintf(stderr, "dolab bench heldout: %s\n", e.msg);
+        return 1;
+    }
+    printf("bench heldout: %s (%s)\n  script load (predicate over every structure): %.3f s\n"
+           "  training episodes/s with the held-out filter: %.0f, without: %.0f (ratio %.2f)\n",
+           script, x.heldout.fn ? x.heldout.desc : "nothing held out", load, with, without, with / without);
+    return 0;
+}
+
 int cmd_bench(int argc, char **argv) {
     BenchOpts o = {.variables = 5, .steps = 50, .batch = 32, .layers = 2, .dim = 64, .heads = 4, .threads = 2,
                    .episodes = 5000, .seconds = 2.0};
@@ -135,14 +183,16 @@ int cmd_bench(int argc, char **argv) {
         {"--heads", ARG_INT, &o.heads, 1, 64, NULL, "H", "attention heads (default 4)"},
         {"--episodes", ARG_INT, &o.episodes, 1, 1000000, NULL, "N", "eval: episodes (default 5000)"},
     };
-    ArgCmd cmd = {"bench", "dolab bench world|train|eval [options]",
+    ArgCmd cmd = {"bench", "dolab bench world|train|eval|heldout [SCRIPT] [options]",
                   "Measures speed and prints figures (benchmarks are commands, not tests).\n\n"
                   "  world   episodes generated per second on one core: world + expert + tokens\n"
                   "  train   training tokens/s of the default model with 1 and 2 threads, and GFLOP/s\n"
-                  "  eval    episodes/s of the model acting (KV cache, batched), end to end",
-                  opts, (int)(sizeof opts / sizeof *opts), 1, 1,
+                  "  eval    episodes/s of the model acting (KV cache, batched), end to end\n"
+                  "  heldout training episodes/s with a script's held-out filter, against none\n"
+                  "          (SCRIPT, default experiments/heldout_links.lua)",
+                  opts, (int)(sizeof opts / sizeof *opts), 1, 2,
                   "`make bench-torch` runs the PyTorch reference of the same model beside `bench train`.\n"};
-    char *pos[1];
+    char *pos[2];
     int npos;
     Err e;
     int rc = args_parse(&cmd, argc, argv, pos, &npos, &e);
@@ -157,6 +207,11 @@ int cmd_bench(int argc, char **argv) {
     if (strcmp(pos[0], "world") == 0) return bench_world(&o);
     if (strcmp(pos[0], "train") == 0) return bench_train(&o);
     if (strcmp(pos[0], "eval") == 0) return bench_eval(&o);
+    if (strcmp(pos[0], "heldout") == 0) return bench_heldout(npos > 1 ? pos[1] : "experiments/heldout_links.lua", o.seconds);
+    if (npos > 1) {
+        fprintf(stderr, "dolab bench: unexpected argument '%s'\n", pos[1]);
+        return 2;
+    }
     fprintf(stderr, "dolab bench: unknown benchmark '%s' (expected world, train or eval)\n", pos[0]);
     return 2;
 }
