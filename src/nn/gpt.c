@@ -7,12 +7,12 @@
 #include "nn/gpt.h"
 
 #include <math.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "nn/ops.h"
+#include "nn/worker.h"
 #include "util/rng.h"
 
 /* ---- activations: one allocation per thread, carved by this table ----------------------
@@ -225,6 +225,7 @@ Gpt *gpt_create(const GptConfig *c, uint64_t seed, Err *e) {
 
 void gpt_free(Gpt *m) {
     if (!m) return;
+    nn_worker_free(m->worker);
     for (int i = 0; i < GPT_MAX_THREADS; i++)
         if (m->work[i]) {
             free(m->work[i]->mem);
@@ -361,9 +362,20 @@ static void work_run(GptWork *w) {
     }
 }
 
-static void *work_thread(void *arg) {
-    work_run(arg);
-    return NULL;
+static void work_job(void *arg) { work_run(arg); }
+
+/* job(a) on this thread and job(b) on the model's worker thread (started on first use); with
+ * no worker to be had, both here in turn: same work, same result. */
+static void run_pair(Gpt *m, NnJob job, void *a, void *b) {
+    if (!m->worker) m->worker = nn_worker_new();
+    if (m->worker) {
+        nn_worker_post(m->worker, job, b);
+        job(a);
+        nn_worker_wait(m->worker);
+    } else {
+        job(a);
+        job(b);
+    }
 }
 
 /* ---- batches ------------------------------------------------------------------------------ */
@@ -436,13 +448,8 @@ static int run_batch(Gpt *m, JobKind kind, const int *tokens, const int *targets
         }
         b0 += nb;
     }
-    pthread_t th;
-    int spawned = nw > 1 && pthread_create(&th, NULL, work_thread, m->work[1]) == 0;
-    work_run(m->work[0]);
-    if (nw > 1) {
-        if (spawned) pthread_join(th, NULL);
-        else work_run(m->work[1]); /* no thread to be had: same work, same result, in turn */
-    }
+    if (nw > 1) run_pair(m, work_job, m->work[0], m->work[1]);
+    else work_run(m->work[0]);
     if (kind == JOB_GRAD && nw > 1) { /* fixed order: thread 0's gradients, then thread 1's */
         const float *g1 = m->work[1]->own_grads;
         for (size_t i = 0; i < m->n_params; i++) m->grad_mem[i] += g1[i];
@@ -481,7 +488,7 @@ typedef struct UpdateJob {
     float weight_decay;
 } UpdateJob;
 
-static void *update_range(void *arg) {
+static void update_range(void *arg) {
     UpdateJob *u = arg;
     Gpt *m = u->m;
     for (int t = 0; t < GPT_NUM_TENSORS; t++) {
@@ -493,7 +500,6 @@ static void *update_range(void *arg) {
         s.decay = ti->decay ? u->weight_decay : 0.0f;
         nn_adamw(m->param_mem + lo, m->adam_m + lo, m->adam_v + lo, m->grad_mem + lo, hi - lo, &s);
     }
-    return NULL;
 }
 
 float gpt_update(Gpt *m, const GptAdamW *o, float lr) {
@@ -522,14 +528,8 @@ float gpt_update(Gpt *m, const GptAdamW *o, float lr) {
                     o->grad_clip > 0.0f && norm > o->grad_clip ? o->grad_clip / norm : 1.0f};
     /* elementwise: split the parameters between the threads, same result either way */
     UpdateJob jobs[2] = {{m, 0, n / 2, s, o->weight_decay}, {m, n / 2, n, s, o->weight_decay}};
-    pthread_t th;
-    if (m->threads > 1 && pthread_create(&th, NULL, update_range, &jobs[1]) == 0) {
-        update_range(&jobs[0]);
-        pthread_join(th, NULL);
-    } else {
-        update_range(&jobs[0]);
-        update_range(&jobs[1]);
-    }
+    if (m->threads > 1) run_pair(m, update_range, &jobs[0], &jobs[1]);
+    else update_range(&jobs[0]), update_range(&jobs[1]);
     return norm;
 }
 

@@ -16,7 +16,8 @@
  * Each thread has its own activations and gradients; after backward the second thread's
  * gradients are added to the first's in a fixed order, so results are reproducible run to run
  * with either count.  1 and 2 threads agree to float rounding, not bitwise.  OpenBLAS is set
- * to one thread: at these sizes splitting the batch beats splitting each product.
+ * to one thread: at these sizes splitting the batch beats splitting each product.  The
+ * second thread is a persistent worker (nn/worker.h) started on first use, stopped by gpt_free.
  * A model must not be used from two threads at once (the KV cache path, gpt_infer_*, only
  * reads the parameters, so several caches may run on one model concurrently while nobody
  * trains it).
@@ -95,6 +96,7 @@ typedef struct GptTensorInfo {
 } GptTensorInfo;
 
 typedef struct GptWork GptWork; /* one thread's workspace, private to gpt.c */
+struct NnWorker;                /* nn/worker.h */
 
 typedef struct Gpt {
     GptConfig cfg;
@@ -109,6 +111,7 @@ typedef struct Gpt {
     long adam_steps;  /* updates taken (bias correction) */
     int threads;
     GptWork *work[GPT_MAX_THREADS];
+    struct NnWorker *worker; /* the second thread, started on first use */
 } Gpt;
 
 /* 0, or -1 with a message naming the bad field. */

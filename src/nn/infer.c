@@ -12,13 +12,16 @@
 #include <time.h>
 
 #include "nn/ops.h"
+#include "nn/worker.h"
 #include "util/rng.h"
 
-/* The cache's one allocation, carved by this table.  L layers, S sequences, P positions,
- * C dim, R rows processed per chunk. */
+/* The cache's one allocation, carved by these tables: the keys and values, then one set of
+ * scratch per thread.  L layers, S sequences, P positions (the length rounded up to a
+ * multiple of 8), C dim, R rows processed per chunk. */
 #define CACHE_TABLE(X)                                                                             \
-    X(k, L * S * P * C)  /* (L, S, P, C) keys */                                                   \
-    X(v, L * S * P * C)  /* (L, S, P, C) values */                                                 \
+    X(k, L * S * C * P)  /* (L, S, C, P) keys, transposed: position fastest */                    \
+    X(v, L * S * P * C)  /* (L, S, P, C) values */
+#define SCRATCH_TABLE(X)                                                                           \
     X(x, R * C)          /* (R, C) residual stream of the rows being added */                      \
     X(ln, R * C)         /* (R, C) */                                                              \
     X(mean, R)           /* (R) */                                                                 \
@@ -28,16 +31,27 @@
     X(fch, R * 4 * C)    /* (R, 4C) */                                                             \
     X(scores, P)         /* (P) */
 
+typedef struct Scratch {
+#define X(name, size) float *name;
+    SCRATCH_TABLE(X)
+#undef X
+    int *pos; /* (R) position of each row of a chunk */
+} Scratch;
+
 struct GptCache {
     GptConfig cfg;
-    int seqs, len, rows; /* S, P, R */
+    int seqs, len, rows; /* S, length, R */
+    int P;               /* len rounded up to a multiple of 8: the keys' row stride */
     int *lens;           /* (S) tokens held per sequence */
     int *count;          /* (S) scratch for checking a call */
-    int *pos;            /* (R) position of each row of a chunk */
     float *mem;
 #define X(name, size) float *name;
     CACHE_TABLE(X)
 #undef X
+    Scratch scratch[2];  /* one per thread */
+    int *ints;           /* the pos arrays */
+    int threads;
+    NnWorker *worker;    /* the second thread, started on first use */
 };
 
 static size_t round16(size_t n) { return (n + 15) & ~(size_t)15; }
@@ -56,32 +70,49 @@ GptCache *gpt_cache_create(const Gpt *m, int seqs, int len, Err *e) {
     c->len = len;
     c->rows = seqs > len ? seqs : len;
     if (c->rows > 4096) c->rows = 4096;
-    size_t L = (size_t)m->cfg.layers, S = (size_t)seqs, P = (size_t)len, C = (size_t)m->cfg.dim;
+    c->P = (len + 7) & ~7;
+    c->threads = 2;
+    size_t L = (size_t)m->cfg.layers, S = (size_t)seqs, P = (size_t)c->P, C = (size_t)m->cfg.dim;
     size_t R = (size_t)c->rows, total = 0;
 #define X(name, size) total += round16(size);
     CACHE_TABLE(X)
+    SCRATCH_TABLE(X)
+    SCRATCH_TABLE(X)
 #undef X
     c->mem = aligned_alloc(64, total * sizeof(float));
     c->lens = calloc(S, sizeof *c->lens);
     c->count = calloc(S, sizeof *c->count);
-    c->pos = calloc(R, sizeof *c->pos);
-    if (!c->mem || !c->lens || !c->count || !c->pos) {
+    c->ints = calloc(2 * R, sizeof *c->ints);
+    if (!c->mem || !c->lens || !c->count || !c->ints) {
         gpt_cache_free(c);
         return err_set(e, "cache: out of memory for %zu MB", total * 4 >> 20), NULL;
     }
+    memset(c->mem, 0, total * sizeof(float)); /* key slots not yet written are read as 0 */
     float *p = c->mem;
 #define X(name, size) c->name = p, p += round16(size);
     CACHE_TABLE(X)
 #undef X
+    for (int w = 0; w < 2; w++) {
+#define X(name, size) c->scratch[w].name = p, p += round16(size);
+        SCRATCH_TABLE(X)
+#undef X
+        c->scratch[w].pos = c->ints + w * R;
+    }
     return c;
+}
+
+int gpt_cache_set_threads(GptCache *c, int n) {
+    c->threads = n < 1 ? 1 : n > 2 ? 2 : n;
+    return c->threads;
 }
 
 void gpt_cache_free(GptCache *c) {
     if (!c) return;
+    nn_worker_free(c->worker);
     free(c->mem);
     free(c->lens);
     free(c->count);
-    free(c->pos);
+    free(c->ints);
     free(c);
 }
 
@@ -92,63 +123,77 @@ void gpt_cache_reset(GptCache *c, int seq) {
 
 int gpt_cache_len(const GptCache *c, int seq) { return seq >= 0 && seq < c->seqs ? c->lens[seq] : -1; }
 
-/* Runs rows [0, n) of one chunk: tokens[r] goes to sequence seq_of(r). */
-static void infer_chunk(const Gpt *m, GptCache *c, const int *tokens, const int *seq, int one_seq,
-                        int n, float *logits, int last_only) {
+/* Runs rows [0, n) of one chunk with one thread's scratch: tokens[r] goes to sequence
+ * seq[r] (or one_seq when seq is NULL).  Logits for every row, the last row, or none. */
+static void infer_chunk(const Gpt *m, GptCache *c, Scratch *sc, const int *tokens, const int *seq,
+                        int one_seq, int n, float *logits, int last_only) {
     const GptParams *p = &m->p;
-    int C = m->cfg.dim, H = m->cfg.heads, V = m->cfg.vocab, hs = C / H, P = c->len;
+    int C = m->cfg.dim, H = m->cfg.heads, V = m->cfg.vocab, P = c->P;
     size_t lstride = (size_t)c->seqs * P * C; /* one layer of k or v */
-    float scale = 1.0f / sqrtf((float)hs);
     for (int r = 0; r < n; r++) {
         int s = seq ? seq[r] : one_seq;
         int pos = c->lens[s]++;
-        c->pos[r] = pos;
+        sc->pos[r] = pos;
         const float *we = p->wte + (size_t)tokens[r] * C, *pe = p->wpe + (size_t)pos * C;
-        float *x = c->x + (size_t)r * C;
+        float *x = sc->x + (size_t)r * C;
         for (int i = 0; i < C; i++) x[i] = we[i] + pe[i];
     }
     for (int l = 0; l < m->cfg.layers; l++) {
         float *kl = c->k + l * lstride, *vl = c->v + l * lstride;
-        nn_layernorm_forward(c->ln, c->mean, c->rstd, c->x, p->ln1w + l * C, p->ln1b + l * C, n, C);
-        nn_matmul_forward(c->qkv, c->ln, p->qkvw + (size_t)l * 3 * C * C, p->qkvb + l * 3 * C, n, C,
+        nn_layernorm_forward(sc->ln, sc->mean, sc->rstd, sc->x, p->ln1w + l * C, p->ln1b + l * C, n, C);
+        nn_matmul_forward(sc->qkv, sc->ln, p->qkvw + (size_t)l * 3 * C * C, p->qkvb + l * 3 * C, n, C,
                           3 * C);
         /* every new key and value first, so a sequence's later rows see its earlier ones */
         for (int r = 0; r < n; r++) {
             int s = seq ? seq[r] : one_seq;
-            size_t at = ((size_t)s * P + c->pos[r]) * C;
-            memcpy(kl + at, c->qkv + (size_t)r * 3 * C + C, (size_t)C * sizeof *kl);
-            memcpy(vl + at, c->qkv + (size_t)r * 3 * C + 2 * C, (size_t)C * sizeof *vl);
+            const float *kr = sc->qkv + (size_t)r * 3 * C + C;
+            float *kt = kl + (size_t)s * C * P + sc->pos[r];
+            for (int i = 0; i < C; i++) kt[(size_t)i * P] = kr[i];
+            memcpy(vl + ((size_t)s * P + sc->pos[r]) * C, kr + C, (size_t)C * sizeof *vl);
         }
         for (int r = 0; r < n; r++) {
-            int s = seq ? seq[r] : one_seq, cnt = c->pos[r] + 1;
-            const float *ks = kl + (size_t)s * P * C, *vs = vl + (size_t)s * P * C;
-            for (int h = 0; h < H; h++) {
-                const float *q = c->qkv + (size_t)r * 3 * C + h * hs;
-                float *sc = c->scores, mx = -INFINITY;
-                for (int j = 0; j < cnt; j++) {
-                    sc[j] = nn_dot(q, ks + (size_t)j * C + h * hs, hs) * scale;
-                    mx = sc[j] > mx ? sc[j] : mx;
-                }
-                float sum = 0.0f;
-                for (int j = 0; j < cnt; j++) sum += sc[j] = nn_expf(sc[j] - mx);
-                float inv = 1.0f / sum, *o = c->atty + (size_t)r * C + h * hs;
-                memset(o, 0, (size_t)hs * sizeof *o);
-                for (int j = 0; j < cnt; j++) nn_axpy(o, sc[j] * inv, vs + (size_t)j * C + h * hs, hs);
-            }
+            int s = seq ? seq[r] : one_seq;
+            nn_attention_decode(sc->atty + (size_t)r * C, sc->qkv + (size_t)r * 3 * C,
+                                kl + (size_t)s * C * P, P, vl + (size_t)s * P * C, sc->pos[r] + 1, C,
+                                H, sc->scores);
         }
-        nn_matmul_forward_add(c->x, c->atty, p->attprojw + (size_t)l * C * C, p->attprojb + l * C, n,
+        nn_matmul_forward_add(sc->x, sc->atty, p->attprojw + (size_t)l * C * C, p->attprojb + l * C, n,
                               C, C);
-        nn_layernorm_forward(c->ln, c->mean, c->rstd, c->x, p->ln2w + l * C, p->ln2b + l * C, n, C);
-        nn_matmul_forward(c->fch, c->ln, p->fcw + (size_t)l * 4 * C * C, p->fcb + l * 4 * C, n, C,
+        nn_layernorm_forward(sc->ln, sc->mean, sc->rstd, sc->x, p->ln2w + l * C, p->ln2b + l * C, n, C);
+        nn_matmul_forward(sc->fch, sc->ln, p->fcw + (size_t)l * 4 * C * C, p->fcb + l * 4 * C, n, C,
                           4 * C);
-        nn_gelu_forward(c->fch, c->fch, (size_t)n * 4 * C);
-        nn_matmul_forward_add(c->x, c->fch, p->fcprojw + (size_t)l * 4 * C * C, p->fcprojb + l * C, n,
-                              4 * C, C);
+        nn_gelu_forward(sc->fch, sc->fch, (size_t)n * 4 * C);
+        nn_matmul_forward_add(sc->x, sc->fch, p->fcprojw + (size_t)l * 4 * C * C, p->fcprojb + l * C,
+                              n, 4 * C, C);
     }
     if (!logits) return;
     int r0 = last_only ? n - 1 : 0;
-    nn_layernorm_forward(c->ln, c->mean, c->rstd, c->x + (size_t)r0 * C, p->lnfw, p->lnfb, n - r0, C);
-    nn_matmul_forward(logits, c->ln, p->wte, NULL, n - r0, C, V);
+    nn_layernorm_forward(sc->ln, sc->mean, sc->rstd, sc->x + (size_t)r0 * C, p->lnfw, p->lnfb, n - r0,
+                         C);
+    nn_matmul_forward(logits, sc->ln, p->wte, NULL, n - r0, C, V);
+}
+
+/* One thread's share of a call: rows [0, n) in chunks of the scratch's size. */
+typedef struct InferJob {
+    const Gpt *m;
+    GptCache *c;
+    Scratch *sc;
+    const int *tokens, *seq;
+    int one_seq, n, last_only;
+    float *logits;
+} InferJob;
+
+static void infer_rows(void *arg) {
+    const InferJob *j = arg;
+    int R = j->c->rows, V = j->m->cfg.vocab;
+    for (int r0 = 0; r0 < j->n; r0 += R) {
+        int k = j->n - r0 < R ? j->n - r0 : R, last_chunk = r0 + k == j->n;
+        float *lg = !j->logits ? NULL
+                    : j->last_only ? (last_chunk ? j->logits : NULL)
+                                   : j->logits + (size_t)r0 * V;
+        infer_chunk(j->m, j->c, j->sc, j->tokens + r0, j->seq ? j->seq + r0 : NULL, j->one_seq, k, lg,
+                    j->last_only);
+    }
 }
 
 static int same_config(const GptConfig *a, const GptConfig *b) {
@@ -178,14 +223,32 @@ static int check_call(const Gpt *m, GptCache *c, const int *tokens, const int *s
     return rc;
 }
 
+/* Calls of at least this many rows are split between two threads. */
+#define SPLIT_MIN_ROWS 16
+
 static int infer(const Gpt *m, GptCache *c, const int *tokens, const int *seq, int one_seq, int n,
                  float *logits, int last_only, Err *e) {
     if (check_call(m, c, tokens, seq, one_seq, n, e) != 0) return -1;
-    for (int r0 = 0; r0 < n; r0 += c->rows) {
-        int k = n - r0 < c->rows ? n - r0 : c->rows, last_chunk = r0 + k == n;
-        float *lg = !logits ? NULL : last_only ? (last_chunk ? logits : NULL) : logits + (size_t)r0 * m->cfg.vocab;
-        infer_chunk(m, c, tokens + r0, seq ? seq + r0 : NULL, one_seq, k, lg, last_only);
+    InferJob whole = {m, c, &c->scratch[0], tokens, seq, one_seq, n, last_only, logits};
+    int h = n / 2, split = c->threads > 1 && seq && !last_only && n >= SPLIT_MIN_ROWS;
+    if (split) { /* only if no sequence has rows in both halves: each thread owns its sequences */
+        for (int r = 0; r < h; r++) c->count[seq[r]] = 1;
+        for (int r = h; r < n && split; r++) split = !c->count[seq[r]];
+        for (int r = 0; r < h; r++) c->count[seq[r]] = 0;
     }
+    if (split && !c->worker) c->worker = nn_worker_new();
+    if (!split || !c->worker) {
+        infer_rows(&whole);
+        return 0;
+    }
+    InferJob second = whole;
+    whole.n = h;
+    second.sc = &c->scratch[1];
+    second.tokens += h, second.seq += h, second.n = n - h;
+    if (logits) second.logits += (size_t)h * m->cfg.vocab;
+    nn_worker_post(c->worker, infer_rows, &second);
+    infer_rows(&whole);
+    nn_worker_wait(c->worker);
     return 0;
 }
 
@@ -207,7 +270,7 @@ static double now_s(void) {
 }
 
 int gpt_bench_infer(const GptConfig *cfg, int seqs, int episode_len, int logits_per_episode,
-                    int episodes, GptBench *out, Err *e) {
+                    int threads, int episodes, GptBench *out, Err *e) {
     memset(out, 0, sizeof *out);
     if (seqs < 1 || episode_len < 1 || episode_len > cfg->context || episodes < 1 ||
         logits_per_episode < 0 || logits_per_episode > episode_len)
@@ -216,6 +279,7 @@ int gpt_bench_infer(const GptConfig *cfg, int seqs, int episode_len, int logits_
     Gpt *m = gpt_create(cfg, 1, e);
     if (!m) return -1;
     GptCache *c = gpt_cache_create(m, seqs, episode_len, e);
+    if (c) gpt_cache_set_threads(c, threads);
     int *tok = malloc((size_t)seqs * sizeof *tok), *seq = malloc((size_t)seqs * sizeof *seq);
     float *logits = malloc((size_t)seqs * cfg->vocab * sizeof *logits);
     int rc = -1;

@@ -6,7 +6,7 @@
  * cached keys.  Each sequence has its own length; sequences of different lengths share a call.
  *
  * Ownership: gpt_cache_create allocates the cache (one allocation for keys, values and
- * scratch) and gpt_cache_free frees it.  The cache belongs to the model it was made for and
+ * scratch) and gpt_cache_free frees it, stopping its worker thread if it started one.  The cache belongs to the model it was made for and
  * only reads the model's parameters: several caches may decode on one model at once (one per
  * thread), as long as nobody trains the model meanwhile.  Callers own tokens/seq/logits. */
 #ifndef DOLAB_NN_INFER_H
@@ -19,6 +19,11 @@ typedef struct GptCache GptCache;
 /* A cache for `seqs` sequences of at most `len` tokens (1 <= len <= the model's context). */
 GptCache *gpt_cache_create(const Gpt *m, int seqs, int len, Err *e);
 void gpt_cache_free(GptCache *c);
+/* 1 or 2 threads (default 2; values outside are clamped).  A call with 16 or more rows whose
+ * two halves hold different sequences is split between the caller and a worker thread the
+ * cache starts on first use.  Logits agree with 1 thread to float rounding.  With several
+ * caches decoding in parallel threads, set 1. */
+int gpt_cache_set_threads(GptCache *c, int n);
 /* Empties sequence `seq` (seq < 0: every sequence) so it starts over at position 0. */
 void gpt_cache_reset(GptCache *c, int seq);
 /* Tokens held by sequence seq (-1 if seq is out of range). */
@@ -36,8 +41,9 @@ int gpt_infer_prefix(const Gpt *m, GptCache *c, int seq, const int *tokens, int 
                      Err *e);
 
 /* Times decoding of `episodes` episodes of episode_len tokens, `seqs` at a time, one token
- * per sequence per gpt_infer_step, logits asked at `logits_per_episode` of the steps. */
+ * per sequence per gpt_infer_step, logits asked at `logits_per_episode` of the steps, with
+ * `threads` threads. */
 int gpt_bench_infer(const GptConfig *c, int seqs, int episode_len, int logits_per_episode,
-                    int episodes, GptBench *out, Err *e);
+                    int threads, int episodes, GptBench *out, Err *e);
 
 #endif

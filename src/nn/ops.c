@@ -522,6 +522,54 @@ NN_HOT void nn_attention_backward(float *dqkv, const float *dout, const float *q
 #undef BWD
 }
 
+/* One query per call, over keys stored transposed: the KV cache's step. */
+static inline __attribute__((always_inline)) void attn_decode_nv(float *out, const float *q,
+                                                                 const float *kt, int ldk,
+                                                                 const float *v, int n, int C,
+                                                                 int H, float *row, int nv) {
+    int hs = 8 * nv;
+    float scale = 1.0f / sqrtf((float)hs), qs[8 * NV_MAX];
+    for (int h = 0; h < H; h++) {
+        for (int i = 0; i < hs; i++) qs[i] = q[h * hs + i] * scale;
+        scores8(row, qs, kt + (size_t)h * hs * ldk, ldk, n, nv);
+        float mx = max8(row, n);
+        for (int j = 0; j < n; j++) row[j] = nn_expf(row[j] - mx);
+        float inv = 1.0f / sum8(row, n);
+        for (int j = 0; j < n; j++) row[j] *= inv;
+        mix_rows(out + h * hs, 0, row, v + h * hs, C, n, nv);
+    }
+}
+
+NN_HOT void nn_attention_decode(float *out, const float *q, const float *kt, int ldk,
+                                const float *v, int n, int C, int H, float *scratch) {
+    int hs = C / H;
+    if (!attention_fast(C, H)) {
+        float scale = 1.0f / sqrtf((float)hs);
+        for (int h = 0; h < H; h++) {
+            float mx = -INFINITY, sum = 0.0f;
+            for (int j = 0; j < n; j++) {
+                float s = 0.0f;
+                for (int i = 0; i < hs; i++) s += q[h * hs + i] * kt[(size_t)(h * hs + i) * ldk + j];
+                scratch[j] = s * scale;
+                mx = scratch[j] > mx ? scratch[j] : mx;
+            }
+            for (int j = 0; j < n; j++) sum += scratch[j] = expf(scratch[j] - mx);
+            for (int i = 0; i < hs; i++) {
+                float o = 0.0f;
+                for (int j = 0; j < n; j++) o += scratch[j] * v[(size_t)j * C + h * hs + i];
+                out[h * hs + i] = o / sum;
+            }
+        }
+        return;
+    }
+    switch (hs / 8) {
+    case 1: attn_decode_nv(out, q, kt, ldk, v, n, C, H, scratch, 1); break;
+    case 2: attn_decode_nv(out, q, kt, ldk, v, n, C, H, scratch, 2); break;
+    case 4: attn_decode_nv(out, q, kt, ldk, v, n, C, H, scratch, 4); break;
+    default: attn_decode_nv(out, q, kt, ldk, v, n, C, H, scratch, hs / 8); break;
+    }
+}
+
 /* ---- GELU ----------------------------------------------------------------------------- */
 
 #define GELU_S 0.7978845608028654f /* sqrt(2/pi) */

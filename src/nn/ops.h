@@ -108,6 +108,16 @@ void nn_attention_backward(float *dqkv,      /* (B, T, 3C) += */
                            float *scratch,
                            int N, int T, int C, int H);
 
+/* The same attention for one new query per call, over n cached positions (the KV cache):
+ * keys stored transposed, kt[c * ldk + j] for channel c and position j (ldk >= pad8(n),
+ * entries past n finite); values as rows v[j * C + c].  scratch: at least ldk floats. */
+void nn_attention_decode(float *out,         /* (C) */
+                         const float *q,     /* (C) */
+                         const float *kt,    /* (C, ldk) */
+                         int ldk,
+                         const float *v,     /* (n, C) */
+                         int n, int C, int H, float *scratch);
+
 /* GELU, tanh approximation (GPT-2). */
 void nn_gelu_forward(float *out, const float *inp, size_t n); /* out may be inp */
 void nn_gelu_backward(float *dinp,           /* (n) += */

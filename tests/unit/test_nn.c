@@ -757,9 +757,8 @@ TEST(test_checkpoint) {
 
 /* ---- KV cache ---------------------------------------------------------------------------------- */
 
-TEST(test_kv_cache) {
+static void kv_case(GptConfig c) {
     Err e;
-    GptConfig c = {13, 16, 2, 16, 4};
     Gpt *m = gpt_create(&c, 41, &e);
     Rng r;
     rng_init(&r, 41, 1);
@@ -798,7 +797,7 @@ TEST(test_kv_cache) {
             for (int j = 0; j < 13; j++)
                 worst = fmax(worst, fabs(got[(s * T + t) * 13 + j] - full[(s * T + t) * 13 + j]));
         }
-    CHECK(worst < 1e-5, "incremental logits = full forward (max diff %.3g, tol 1e-5)", worst);
+    CHECK(worst < 1e-5, "incremental logits = full forward (C %d H %d: max diff %.3g, tol 1e-5)", c.dim, c.heads, worst);
     CHECK(gpt_cache_len(kc, 0) == T && gpt_cache_len(kc, 2) == T, "lengths");
     /* full: refused, nothing appended */
     int one = 1, s0 = 0;
@@ -823,6 +822,56 @@ TEST(test_kv_cache) {
     gpt_free(m);
 }
 
+/* Many sequences at staggered lengths, calls big enough to be split between two threads. */
+TEST(test_kv_threads) {
+    Err e;
+    GptConfig c = {13, 16, 2, 32, 2};
+    Gpt *m = gpt_create(&c, 43, &e);
+    Rng r;
+    rng_init(&r, 43, 1);
+    for (size_t i = 0; i < m->n_params; i++) m->param_mem[i] += (float)rng_normal(&r) * 0.3f;
+    enum { S = 24, T = 16, V = 13 };
+    int *tok = malloc(S * T * sizeof(int));
+    for (int i = 0; i < S * T; i++) tok[i] = (int)rng_below(&r, V);
+    float *full = malloc((size_t)S * T * V * sizeof(float)), *got[2];
+    gpt_forward(m, tok, S, T, full, &e);
+    for (int threads = 1; threads <= 2; threads++) {
+        GptCache *kc = gpt_cache_create(m, S, T, &e);
+        CHECK(gpt_cache_set_threads(kc, threads) == threads, "threads set");
+        float *g = got[threads - 1] = calloc((size_t)S * T * V, sizeof(float));
+        int next[S] = {0};
+        for (int step = 0; step < T + 4; step++) {
+            int tt[S], ss[S], n = 0;
+            for (int s = 0; s < S; s++) /* sequence s starts at step s % 4 */
+                if (step >= s % 4 && next[s] < T) tt[n] = tok[s * T + next[s]], ss[n++] = s;
+            float lg[S * V];
+            if (gpt_infer_step(m, kc, tt, ss, n, lg, &e) != 0) {
+                CHECK(0, "step: %s", e.msg);
+                break;
+            }
+            for (int i = 0; i < n; i++) {
+                memcpy(g + ((size_t)ss[i] * T + next[ss[i]]) * V, lg + (size_t)i * V, V * sizeof(float));
+                next[ss[i]]++;
+            }
+        }
+        double worst = 0;
+        for (int i = 0; i < S * T * V; i++) worst = fmax(worst, fabs(g[i] - full[i]));
+        CHECK(worst < 1e-5, "%d thread%s: incremental logits = full forward (max diff %.3g)", threads,
+              threads > 1 ? "s" : "", worst);
+        gpt_cache_free(kc);
+    }
+    double d = 0;
+    for (int i = 0; i < S * T * V; i++) d = fmax(d, fabs(got[0][i] - got[1][i]));
+    CHECK(d < 1e-5, "1 vs 2 threads agree (%.3g)", d);
+    free(got[0]), free(got[1]), free(full), free(tok);
+    gpt_free(m);
+}
+
+TEST(test_kv_cache) {
+    kv_case((GptConfig){13, 16, 2, 16, 4}); /* head size 4: plain loops */
+    kv_case((GptConfig){13, 16, 2, 32, 2}); /* head size 16: vectorised */
+}
+
 TEST(test_bench_runs) {
     /* a benchmark is not a test: this only checks the figures are filled in */
     Err e;
@@ -830,7 +879,7 @@ TEST(test_bench_runs) {
     GptConfig c = {31, 16, 1, 16, 2};
     CHECK(gpt_bench_train(&c, 4, 16, 3, 2, 2, &bt, &e) == 0 && bt.tokens_per_s > 0 && bt.gflops > 0,
           "bench train: %s", e.msg);
-    CHECK(gpt_bench_infer(&c, 4, 16, 4, 8, &bi, &e) == 0 && bi.episodes_per_s > 0, "bench infer: %s", e.msg);
+    CHECK(gpt_bench_infer(&c, 4, 16, 4, 2, 8, &bi, &e) == 0 && bi.episodes_per_s > 0, "bench infer: %s", e.msg);
 }
 
 int main(void) {
@@ -860,6 +909,7 @@ int main(void) {
     RUN(test_determinism);
     RUN(test_checkpoint);
     RUN(test_kv_cache);
+    RUN(test_kv_threads);
     RUN(test_bench_runs);
     rmdir(tmpdir);
     return TEST_SUMMARY();
