@@ -19,6 +19,8 @@ static const Command commands[] = {
     {"baselines", cmd_baselines, "score every baseline strategy on the same episodes, with 95% CIs"},
     {"train", cmd_train, "train the transformer on the passive stream only"},
     {"eval", cmd_eval, "let a trained model act on unseen worlds beside the baselines"},
+    {"notebook", cmd_notebook, "list, show and compare notebook entries; add a note"},
+    {"export", cmd_export, "export a notebook's results as CSV or its entries as JSON lines"},
     {"bench", cmd_bench, "measure speed (dolab bench world|train|eval)"},
 };
 enum { NCOMMANDS = sizeof commands / sizeof *commands };
