@@ -43,6 +43,11 @@ deps:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
 
+# The commit goes into version.o only, rebuilt whenever git's HEAD or index changes.
+COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD 2>/dev/null || echo -dirty)
+$(BUILD)/src/cli/version.o: CFLAGS += -DDOLAB_COMMIT='"$(COMMIT)"'
+$(BUILD)/src/cli/version.o: $(wildcard .git/HEAD .git/index)
+
 Q := $(if $(V),,@)
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)

@@ -3,10 +3,11 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/commands.h"
+#include "cli/version.h"
 
-#define DOLAB_VERSION "0.1.0"
 
 typedef struct Command {
     const char *name;
@@ -17,10 +18,12 @@ typedef struct Command {
 static const Command commands[] = {
     {"stream", cmd_stream, "print the expert's passive demonstration stream"},
     {"baselines", cmd_baselines, "score every baseline strategy on the same episodes, with 95% CIs"},
+    {"run", cmd_run, "run a Lua experiment: train, evaluate, record in the notebook"},
     {"train", cmd_train, "train the transformer on the passive stream only"},
     {"eval", cmd_eval, "let a trained model act on unseen worlds beside the baselines"},
     {"notebook", cmd_notebook, "list, show and compare notebook entries; add a note"},
     {"export", cmd_export, "export a notebook's results as CSV or its entries as JSON lines"},
+    {"tui", cmd_tui, "the notebook TUI (what `dolab` alone opens on a terminal)"},
     {"bench", cmd_bench, "measure speed (dolab bench world|train|eval)"},
 };
 enum { NCOMMANDS = sizeof commands / sizeof *commands };
@@ -36,6 +39,7 @@ static void usage(FILE *out) {
 
 int cli_main(int argc, char **argv) {
     if (argc < 2) {
+        if (isatty(0) && isatty(1)) return cmd_tui(0, argv + 1);
         usage(stdout);
         return 0;
     }
@@ -45,7 +49,7 @@ int cli_main(int argc, char **argv) {
         return 0;
     }
     if (strcmp(name, "--version") == 0) {
-        printf("dolab %s\n", DOLAB_VERSION);
+        printf("dolab %s (%s)\n", DOLAB_VERSION, dolab_commit());
         return 0;
     }
     for (int i = 0; i < NCOMMANDS; i++)

@@ -7,8 +7,10 @@ int cmd_stream(int argc, char **argv);
 int cmd_baselines(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_train(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_notebook(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_tui(int argc, char **argv);
 
 #endif

@@ -1,0 +1,216 @@
+/* dolab run EXPERIMENT.lua: train on the passive stream the script describes, evaluate the
+ * model beside the baselines, print the results and record the run in the notebook. */
+#include <cJSON.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/args.h"
+#include "cli/commands.h"
+#include "cli/version.h"
+#include "learn/agent.h"
+#include "learn/eval.h"
+#include "learn/train.h"
+#include "nn/ckpt.h"
+#include "notebook/notebook.h"
+#include "script/lab.h"
+#include "util/progress.h"
+
+static int stop_on_script_error(void *ctx, long step, long total, float loss) {
+    (void)step, (void)total, (void)loss;
+    Err e;
+    return lab_callback_error(ctx, &e) != 0;
+}
+
+static cJSON *run_entry(const char *path, const Lab *lab, const Experiment *x, const TrainResult *tr,
+                        const char *ckpt, const cJSON *eval, double wall) {
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "type", "run");
+    char title[160];
+    snprintf(title, sizeof title, "%s, seed %llu", x->name, (unsigned long long)x->seed);
+    cJSON_AddStringToObject(o, "title", title);
+    cJSON *sc = cJSON_AddObjectToObject(o, "script");
+    cJSON_AddStringToObject(sc, "path", path);
+    const char *text = lab_script_text(lab);
+    cJSON_AddStringToObject(sc, "text", text);
+    char h[24];
+    snprintf(h, sizeof h, "%016llx", (unsigned long long)gpt_fnv1a(GPT_FNV_OFFSET, text, strlen(text)));
+    cJSON_AddStringToObject(sc, "fnv1a64", h);
+    cJSON_AddItemToObject(o, "config", exp_to_json(x));
+    cJSON_AddNumberToObject(o, "seed", (double)x->seed);
+    cJSON *d = cJSON_AddObjectToObject(o, "dolab");
+    cJSON_AddStringToObject(d, "version", DOLAB_VERSION);
+    cJSON_AddStringToObject(d, "commit", dolab_commit());
+    cJSON *t = cJSON_AddObjectToObject(o, "training");
+    cJSON_AddNumberToObject(t, "steps", (double)tr->steps);
+    cJSON_AddNumberToObject(t, "seconds", tr->seconds);
+    cJSON_AddNumberToObject(t, "tokens_per_s", tr->tokens_per_s);
+    cJSON_AddNumberToObject(t, "final_loss", tr->final_loss);
+    cJSON *curve = cJSON_AddArrayToObject(t, "curve");
+    for (int i = 0; i < tr->n_curve; i++) {
+        cJSON *p = cJSON_CreateArray();
+        cJSON_AddItemToArray(p, cJSON_CreateNumber((double)tr->curve[i].step));
+        cJSON_AddItemToArray(p, cJSON_CreateNumber(tr->curve[i].loss));
+        cJSON_AddItemToArray(p, tr->curve[i].dev_reward == tr->curve[i].dev_reward
+                                    ? cJSON_CreateNumber(tr->curve[i].dev_reward)
+                                    : cJSON_CreateNull());
+        cJSON_AddItemToArray(curve, p);
+    }
+    cJSON_AddStringToObject(o, "checkpoint", ckpt);
+    cJSON_AddItemToObject(o, "eval", cJSON_Duplicate(eval, 1));
+    cJSON_AddNumberToObject(o, "wall_seconds", wall);
+    cJSON_AddNumberToObject(o, "cores", (double)sysconf(_SC_NPROCESSORS_ONLN));
+    return o;
+}
+
+/* Trains, evaluates, saves and records one experiment. */
+static int run_arm(const char *script, Lab *lab, Notebook *nb, Experiment *x, const char *ckpt, int quiet,
+                   EvalReport *rep, int blank_line, Err *e) {
+    double t0 = progress_now();
+    TrainResult tr = {0};
+    Strategy *agent = NULL;
+    cJSON *ev = NULL;
+    int rc = -1;
+    TrainHooks hooks = {.on_step = stop_on_script_error, .ctx = lab, .quiet = quiet};
+    if (train_run(x, &hooks, &tr, e)) {
+        Err se;
+        if (lab_callback_error(lab, &se)) *e = se;
+        goto out;
+    }
+    TokFormat f = exp_format(x, -1);
+    agent = agent_new(tr.model, &f, 0.0, 0, e);
+    if (!agent || eval_run(x, agent, NULL, 0, rep, e) || lab_callback_error(lab, e)) {
+        err_prefix(e, "evaluation");
+        goto out;
+    }
+    ev = eval_to_json(rep);
+    if (train_save(ckpt, &tr, x, ev, e)) goto out;
+    printf("%s%s (training seed %llu, %ld steps, %.0f s)\n%s\n\n", blank_line ? "\n" : "", x->name,
+           (unsigned long long)x->seed, tr.steps, tr.seconds, x->about);
+    eval_print(rep, x, stdout);
+    if (nb_add(nb, run_entry(script, lab, x, &tr, ckpt, ev, progress_now() - t0), e)) goto out;
+    const cJSON *last = nb_entry(nb, nb_count(nb) - 1);
+    printf("\ncheckpoint %s; notebook %s, entry %d\n", ckpt, nb_path(nb),
+           cJSON_GetObjectItemCaseSensitive(last, "id")->valueint);
+    fflush(stdout);
+    rc = 0;
+out:
+    if (agent) agent->destroy(agent);
+    cJSON_Delete(ev);
+    train_result_free(&tr);
+    return rc;
+}
+
+int cmd_run(int argc, char **argv) {
+    const char *nb_file = getenv("DOLAB_NOTEBOOK") ? getenv("DOLAB_NOTEBOOK") : "notebook.json";
+    const char *seed_s = NULL, *out = NULL;
+    int quick = 0, quiet = 0, memory_mb = 256;
+    double seconds = 10.0;
+    ArgOpt opts[] = {
+        {"--notebook", ARG_STRING, &nb_file, 0, 0, NULL, "FILE", "notebook to record the run in (default notebook.json)"},
+        {"--seed", ARG_STRING, &seed_s, 0, 0, NULL, "S", "training seed (default: the script's)"},
+        {"--quick", ARG_FLAG, &quick, 0, 0, NULL, NULL, "a small version of the same experiment (for tests)"},
+        {"-o", ARG_STRING, &out, 0, 0, NULL, "FILE", "checkpoint (default runs/NAME-seedS.ckpt)"},
+        {"--memory", ARG_INT, &memory_mb, 1, 65536, NULL, "MB", "memory the script may use (default 256)"},
+        {"--script-time", ARG_REAL, &seconds, 0.01, 3600, NULL, "S", "time a script call may take (default 10)"},
+        {"--quiet", ARG_FLAG, &quiet, 0, 0, NULL, NULL, "no progress on stderr"},
+    };
+    ArgCmd cmd = {"run", "dolab run EXPERIMENT.lua [options]",
+                  "Runs an experiment script: trains the model on the passive stream the script describes, lets\n"
+                  "it act on the evaluation sets beside the baselines, prints the results table and records the\n"
+                  "run (script, resolved configuration, seed, curve, checkpoint, results) in the notebook.",
+                  opts, (int)(sizeof opts / sizeof *opts), 1, 1,
+                  "examples:\n  dolab run experiments/heldout_links.lua\n  dolab run experiments/shortcut.lua --quick\n"};
+    char *pos[1];
+    int npos;
+    Err e;
+    int rc = args_parse(&cmd, argc, argv, pos, &npos, &e);
+    if (rc) {
+        if (rc < 0) fprintf(stderr, "%s\n", e.msg);
+        return rc > 0 ? 0 : 2;
+    }
+    uint64_t seed = 0;
+    if (seed_s) {
+        char *end;
+        errno = 0;
+        if (!*seed_s || *seed_s == '-' || (seed = strtoull(seed_s, &end, 10), *end) || errno) {
+            fprintf(stderr, "dolab run: --seed: expected a non-negative integer, got '%s'\n", seed_s);
+            return 2;
+        }
+    }
+    /* the notebook first: a broken notebook stops the run before any work */
+    Notebook *nb = NULL;
+    if (nb_open(nb_file, &nb, &e)) {
+        fprintf(stderr, "dolab run: %s\n", e.msg);
+        nb_free(nb);
+        return 1;
+    }
+    LabLimits lim = {(size_t)memory_mb << 20, seconds};
+    SB log = {0};
+    Lab *lab = lab_new(&lim, NULL, &log, &e);
+    if (!lab) {
+        fprintf(stderr, "dolab run: %s\n", e.msg);
+        nb_free(nb);
+        return 1;
+    }
+    lab_set_quick(lab, quick);
+    enum { MAX_ARMS = 8 };
+    Experiment *xs = calloc(MAX_ARMS, sizeof *xs);
+    EvalReport *reps = calloc(MAX_ARMS, sizeof *reps);
+    int narms = 0, status = 1;
+    if (!xs || !reps) {
+        fprintf(stderr, "dolab run: out of memory\n");
+        goto done;
+    }
+    if (lab_load_experiments(lab, pos[0], xs, MAX_ARMS, &narms, &e)) {
+        fprintf(stderr, "dolab run: %s\n", e.msg);
+        goto done;
+    }
+    if (log.len) fprintf(stderr, "%s", sb_str(&log));
+    for (int k = 0; k < narms; k++) {
+        Experiment *x = &xs[k];
+        if (seed_s) x->seed = seed;
+        char path[300];
+        if (out && narms == 1) {
+            snprintf(path, sizeof path, "%s", out);
+        } else if (out) {
+            snprintf(path, sizeof path, "%s.%d", out, k + 1);
+        } else {
+            mkdir("runs", 0755);
+            snprintf(path, sizeof path, "runs/%s-seed%llu%s.ckpt", x->name, (unsigned long long)x->seed,
+                     quick ? "-quick" : "");
+        }
+        if (!quiet) fprintf(stderr, "%s%s: %s\n", narms > 1 ? "arm " : "", x->name, x->about);
+        if (run_arm(pos[0], lab, nb, x, path, quiet, &reps[k], k > 0, &e)) {
+            fprintf(stderr, "dolab run: %s%s%s\n", narms > 1 ? x->name : "", narms > 1 ? ": " : "", e.msg);
+            goto done;
+        }
+    }
+    if (narms > 1) {
+        printf("\narms side by side (the model's mean normalised reward, 95%% CI):\n  %-28s", "arm");
+        for (int s = 0; s < reps[0].n_sets; s++) printf(" %-22s", reps[0].sets[s].name);
+        printf("\n");
+        for (int k = 0; k < narms; k++) {
+            printf("  %-28s", xs[k].name);
+            for (int s = 0; s < reps[k].n_sets; s++) {
+                const EvalRow *r = &reps[k].sets[s].rows[0];
+                char cell[40];
+                snprintf(cell, sizeof cell, "%.3f [%.3f, %.3f]", r->reward.mean, r->reward.lo, r->reward.hi);
+                printf(" %-22s", cell);
+            }
+            printf("\n");
+        }
+    }
+    status = 0;
+done:
+    free(xs);
+    free(reps);
+    lab_free(lab);
+    sb_free(&log);
+    nb_free(nb);
+    return status;
+}

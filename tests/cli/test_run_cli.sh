@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# dolab run: every shipped experiment in its --quick form, end to end into a notebook; broken
+# scripts give script:line messages and leave the notebook as it was.
+cd "$(dirname "$0")/../.." || exit 1
+. tests/cli/lib.sh
+NB="$TMP/nb.json"
+
+expect_status 0 "run --help" -- $DOLAB run --help
+expect_match "run --help" "$OUT" '^usage: dolab run EXPERIMENT.lua'
+
+for x in experiments/*.lua; do
+    name=$(basename "$x" .lua)
+    expect_status 0 "quick $name" -- $DOLAB run "$x" --quick --notebook "$NB" -o "$TMP/$name.ckpt"
+    expect_match "$name: results table" "$OUT" '^  model +-?[0-9]\.[0-9]{3}  \['
+    expect_match "$name: notebook entry" "$OUT" "notebook $NB, entry [0-9]+"
+    expect_match "$name: progress on stderr" "$ERR" '^train 200/200'
+done
+# four scripts, six runs (the confound study has three arms)
+if python3 - "$NB" <<'PY'
+import json, sys
+nb = json.load(open(sys.argv[1]))
+assert nb["format"] == "dolab-notebook" and nb["version"] == 1
+runs = [e for e in nb["entries"] if e["type"] == "run"]
+assert len(runs) == 6, len(runs)
+for r in runs:
+    assert r["script"]["text"].startswith("--") and len(r["script"]["fnv1a64"]) == 16
+    assert r["config"]["train"]["steps"] == 200 and r["seed"] == 1
+    assert r["training"]["curve"][-1][0] == 200
+    assert r["dolab"]["version"] and r["dolab"]["commit"]
+    for s in r["eval"]["sets"]:
+        names = [x["name"] for x in s["strategies"]]
+        assert names[0] == "model" and "oracle" in names
+names = [r["config"]["name"] for r in runs]
+assert names.count("heldout_links") == 1 and "confound_assoc_explanations" in names, names
+PY
+then ok; else bad "notebook entries of the quick runs"; fi
+[ -f "$TMP/heldout_links.ckpt" ] && ok || bad "checkpoint of heldout_links"
+expect_status 0 "eval a run's checkpoint" -- $DOLAB eval "$TMP/shortcut.ckpt" --episodes 20
+expect_match "eval rebuilds the experiment" "$OUT" 'experiment shortcut'
+
+# the same seed gives the same results table
+expect_status 0 "rerun" -- $DOLAB run experiments/heldout_links.lua --quick --quiet --notebook "$TMP/nb2.json" -o "$TMP/a.ckpt"
+a=$(printf '%s' "$OUT" | grep -v '^checkpoint\|seed 1, 200 steps')
+expect_status 0 "rerun again" -- $DOLAB run experiments/heldout_links.lua --quick --quiet --notebook "$TMP/nb3.json" -o "$TMP/b.ckpt"
+b=$(printf '%s' "$OUT" | grep -v '^checkpoint\|seed 1, 200 steps')
+[ "$a" = "$b" ] && ok || bad "same script and seed, different tables"
+
+# broken scripts: script:line: field: what was expected; exit 1; notebook untouched
+cp "$NB" "$TMP/before.json"
+printf 'return lab.experiment{\n  name = "x",\n  heldout = 3,\n}\n' > "$TMP/bad.lua"
+expect_status 1 "bad field" -- $DOLAB run "$TMP/bad.lua" --notebook "$NB"
+expect_match "bad field message" "$ERR" "bad.lua:[0-9]+: heldout: expected a function"
+printf 'return lab.experiment{ wrld = {} }\n' > "$TMP/typo.lua"
+expect_status 1 "typo" -- $DOLAB run "$TMP/typo.lua" --notebook "$NB"
+expect_match "typo message" "$ERR" "typo.lua:1: wrld: unknown field"
+printf 'while true do end\n' > "$TMP/loop.lua"
+expect_status 1 "runaway" -- $DOLAB run "$TMP/loop.lua" --notebook "$NB" --script-time 0.5
+expect_match "runaway message" "$ERR" "loop.lua:1: script stopped: it ran longer than 0.5 s"
+printf 'os.execute("touch %s/pwned")\n' "$TMP" > "$TMP/escape.lua"
+expect_status 1 "escape" -- $DOLAB run "$TMP/escape.lua" --notebook "$NB"
+[ ! -e "$TMP/pwned" ] && ok || bad "os.execute ran"
+printf 'return lab.experiment{ train = { mix = { { accept = function(ep) error("no") end } } } }\n' > "$TMP/cb.lua"
+expect_status 1 "error inside a callback" -- $DOLAB run "$TMP/cb.lua" --notebook "$NB" --quick
+expect_match "callback message" "$ERR" "train.mix\[1\].accept: .*cb.lua:1: no"
+expect_status 1 "missing script" -- $DOLAB run "$TMP/nope.lua" --notebook "$NB"
+expect_match "missing script message" "$ERR" "nope.lua: cannot open"
+cmp -s "$NB" "$TMP/before.json" && ok || bad "a failed run changed the notebook"
+printf '{"format": "dolab-notebook", "version": 1, "entries": [\n' > "$TMP/broken.json"
+expect_status 1 "broken notebook" -- $DOLAB run experiments/heldout_links.lua --quick --notebook "$TMP/broken.json"
+expect_match "broken notebook message" "$ERR" "broken.json"
+expect_status 2 "bad seed" -- $DOLAB run experiments/heldout_links.lua --seed x
+finish
