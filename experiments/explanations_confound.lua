@@ -28,7 +28,7 @@ local function arm(name, explain_with)
     explain = explain,
     train = {
       mix = { { weight = 1, explain = explain ~= nil, accept = lab.assoc_agrees() } },
-      steps = 20000, batch = 32, lr = 3e-3, seed = 1,
+      steps = 30000, batch = 32, lr = 3e-3, seed = 1,
     },
     model = { layers = 2, dim = 64, heads = 4 },
     eval = {

@@ -11,7 +11,7 @@ return lab.experiment{
     .. "on the critical set, where the heuristics fall short.",
   world = { variables = 5, edge_prob = 0.5, weights = { 0.5, 1.5 }, noise = 0.1 },
   heldout = lab.link("A", "E"),
-  train = { steps = 20000, batch = 32, lr = 3e-3, seed = 1 },
+  train = { steps = 30000, batch = 32, lr = 3e-3, seed = 1 },
   model = { layers = 2, dim = 64, heads = 4 },
   eval = { sets = dolab.standard_sets("A", "E", 1000) },
 }

@@ -12,7 +12,7 @@ return lab.experiment{
     .. "ignored evidence that was in its context.",
   world = { variables = 5 },
   heldout = lab.ancestor("A", "E"),
-  train = { steps = 20000, batch = 32, lr = 3e-3, seed = 1 },
+  train = { steps = 30000, batch = 32, lr = 3e-3, seed = 1 },
   model = { layers = 2, dim = 64, heads = 4 },
   eval = { sets = dolab.standard_sets("A", "E", 1000) },
 }

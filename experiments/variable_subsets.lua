@@ -14,7 +14,7 @@ return lab.experiment{
   world = { variables = 5, cue = 3 },
   train = {
     mix = { { weight = 1, accept = function(ep) return not has_a_and_e(ep) end } },
-    steps = 20000, batch = 32, lr = 3e-3, seed = 1,
+    steps = 30000, batch = 32, lr = 3e-3, seed = 1,
   },
   model = { layers = 2, dim = 64, heads = 4 },
   eval = {

@@ -17,7 +17,7 @@ int cmd_train(int argc, char **argv) {
     const char *out = NULL;
     int quiet = 0, evaluate = 0;
     ArgOpt opts[] = {
-        {"--steps", ARG_INT, &x.steps, 1, 10000000, NULL, "N", "training steps (default 20000)"},
+        {"--steps", ARG_INT, &x.steps, 1, 10000000, NULL, "N", "training steps (default 30000)"},
         {"--seed", ARG_U64, &x.seed, 0, 0, NULL, "S", "seed of the initial weights and the training stream (default 1)"},
         {"--batch", ARG_INT, &x.batch, 1, 4096, NULL, "B", "episodes per step (default 32)"},
         {"--layers", ARG_INT, &x.layers, 1, 16, NULL, "L", "transformer layers (default 2)"},
@@ -37,7 +37,7 @@ int cmd_train(int argc, char **argv) {
                   "worlds that contain the causal link A->E never appear in training.  Progress goes to stderr;\n"
                   "the checkpoint holds the model, the vocabulary, the experiment, the seed and the training curve.",
                   opts, (int)(sizeof opts / sizeof *opts), 0, 0,
-                  "examples:\n  dolab train --steps 20000 --seed 1 -o model.ckpt\n  dolab eval model.ckpt\n"};
+                  "examples:\n  dolab train --steps 30000 --seed 1 -o model.ckpt\n  dolab eval model.ckpt\n"};
     char *pos[1];
     int npos;
     Err e;

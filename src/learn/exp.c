@@ -85,7 +85,7 @@ Experiment exp_default(void) {
     x.mix[0].weight = 1.0;
     x.mix[0].ep = x.world;
     x.seed = 1;
-    x.steps = 20000;
+    x.steps = 30000;
     x.batch = 32;
     x.threads = 2;
     x.lr = 3e-3;
