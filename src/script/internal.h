@@ -49,6 +49,12 @@ int lab_pcall(Lab *lab, int nargs, int nres, Err *e);
 /* l_api.c */
 void lab_open_api(lua_State *L);
 void lab_push_graph(lua_State *L, const Scm *g);
+/* A new "dolab.world" (Lua owns it) holding a copy of s. */
+void lab_push_world(lua_State *L, const Scm *s, uint64_t seed);
+/* Copies the graph of a world or graph userdata at idx; 0 if it is neither. */
+int lab_to_world(lua_State *L, int idx, Scm *out);
+/* A table describing an episode (what lab.episode returns). */
+void lab_push_episode(lua_State *L, const Episode *ep);
 int lab_experiment_from(lua_State *L, int idx, Experiment *x, Err *e);
 LabFn *lab_fn_new(Lab *lab, lua_State *L, int idx, const char *what);
 

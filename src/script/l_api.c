@@ -364,9 +364,24 @@ static int l_world(lua_State *L) {
     return 1;
 }
 
+void lab_push_world(lua_State *L, const Scm *s, uint64_t seed) {
+    LWorld *w = lua_newuserdatauv(L, sizeof *w, 0);
+    luaL_setmetatable(L, LAB_WORLD_MT);
+    w->s = *s;
+    rng_init(&w->rng, seed, 0x3017);
+}
+
+int lab_to_world(lua_State *L, int idx, Scm *out) {
+    void *p = luaL_testudata(L, idx, LAB_WORLD_MT);
+    if (!p) p = luaL_testudata(L, idx, LAB_GRAPH_MT);
+    if (!p) return 0;
+    *out = *(const Scm *)p; /* a world starts with its graph */
+    return 1;
+}
+
 /* ---- episodes ---------------------------------------------------------------------------- */
 
-static void push_episode(lua_State *L, const Episode *ep) {
+void lab_push_episode(lua_State *L, const Episode *ep) {
     const EpView *v = &ep->view;
     lua_newtable(L);
     char s[2] = {0, 0};
@@ -463,7 +478,7 @@ static int l_episode(lua_State *L) {
         free(ep);
         return lerr(L, "lab.episode: %s", e.msg);
     }
-    push_episode(L, ep);
+    lab_push_episode(L, ep);
     free(ep);
     return 1;
 }
@@ -635,7 +650,7 @@ static int ep_pred(const Episode *ep, const void *ctx) {
     if (f->failed) return 0;
     lua_State *L = f->lab->L;
     lua_rawgeti(L, LUA_REGISTRYINDEX, f->ref);
-    push_episode(L, ep);
+    lab_push_episode(L, ep);
     if (lab_pcall(f->lab, 1, 1, &f->err)) {
         err_prefix(&f->err, "%s", f->what);
         f->failed = 1;

@@ -384,3 +384,22 @@ int lab_eval_line(Lab *lab, const char *line, SB *out, Err *e) {
     lab->log = saved;
     return rc;
 }
+
+int lab_set_world(Lab *lab, const Scm *world, const Episode *ep) {
+    lua_State *L = lab->L;
+    if (world) lab_push_world(L, world, 1);
+    else lua_pushnil(L);
+    lua_setglobal(L, "world");
+    if (ep) lab_push_episode(L, ep);
+    else lua_pushnil(L);
+    lua_setglobal(L, "episode");
+    return 0;
+}
+
+int lab_get_world(Lab *lab, Scm *out) {
+    lua_State *L = lab->L;
+    lua_getglobal(L, "world");
+    int ok = lab_to_world(L, -1, out);
+    lua_pop(L, 1);
+    return ok;
+}

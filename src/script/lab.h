@@ -18,6 +18,7 @@
 #include <stddef.h>
 
 #include "learn/exp.h"
+#include "world/episode.h"
 #include "util/err.h"
 #include "util/strbuf.h"
 
@@ -49,6 +50,13 @@ const char *lab_script_text(const Lab *lab);
 /* Runs a chunk of Lua typed by a person (the TUI's `:` line) in the same sandbox, with the
  * globals `world` and `episode` if set; results and print() output are appended to out. */
 int lab_eval_line(Lab *lab, const char *line, SB *out, Err *e);
+
+/* Sets the globals `world` (a "dolab.world" holding a copy of world; NULL: nil) and `episode`
+ * (a table as lab.episode returns; NULL: nil) that lab_eval_line's commands see. */
+int lab_set_world(Lab *lab, const Scm *world, const Episode *ep);
+/* If the global `world` is a world or a graph (a command may have replaced it), copies its
+ * graph to out and returns 1; else 0. */
+int lab_get_world(Lab *lab, Scm *out);
 
 /* If a script function called from C (a predicate, a filter, an explanation) failed since
  * the experiment was loaded, returns -1 with its message; else 0. */

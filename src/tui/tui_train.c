@@ -1,0 +1,205 @@
+/* tui_train — background training (see tui_train.h). */
+#include "tui/tui_train.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "learn/agent.h"
+#include "learn/eval.h"
+#include "learn/train.h"
+#include "nn/ckpt.h"
+#include "util/progress.h"
+
+struct TuiTrain {
+    pthread_t th;
+    int started;
+    pthread_mutex_t mu;
+    TuiTrainStatus st;
+    int cancel;
+    int taken;
+    char script[1024], ckpt[1024], lua_dir[1024], version[64], commit[64];
+    int quick;
+    Lab *lab;
+    Experiment x;
+    TrainResult tr;
+    cJSON *entry;
+    SB log;
+};
+
+static int on_step(void *ctx, long step, long total, float loss) {
+    TuiTrain *t = ctx;
+    pthread_mutex_lock(&t->mu);
+    t->st.step = step;
+    t->st.total = total;
+    if (t->st.n_loss == TUI_TRAIN_CURVE) { /* thin: keep every other point */
+        for (int i = 0; i < TUI_TRAIN_CURVE / 2; i++) t->st.loss[i] = t->st.loss[2 * i];
+        t->st.n_loss = TUI_TRAIN_CURVE / 2;
+    }
+    t->st.loss[t->st.n_loss++] = loss;
+    int cancel = t->cancel;
+    pthread_mutex_unlock(&t->mu);
+    Err e;
+    return cancel || lab_callback_error(t->lab, &e) != 0;
+}
+
+static void set_phase(TuiTrain *t, const char *p) {
+    pthread_mutex_lock(&t->mu);
+    snprintf(t->st.phase, sizeof t->st.phase, "%s", p);
+    pthread_mutex_unlock(&t->mu);
+}
+
+static cJSON *run_entry(TuiTrain *t, const cJSON *ev, double wall) {
+    const Experiment *x = &t->x;
+    const TrainResult *tr = &t->tr;
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "type", "run");
+    char title[160];
+    snprintf(title, sizeof title, "%s, seed %llu%s (trained in the TUI)", x->name, (unsigned long long)x->seed,
+             t->quick ? ", quick" : "");
+    cJSON_AddStringToObject(o, "title", title);
+    cJSON *sc = cJSON_AddObjectToObject(o, "script");
+    cJSON_AddStringToObject(sc, "path", t->script);
+    const char *text = lab_script_text(t->lab);
+    cJSON_AddStringToObject(sc, "text", text);
+    char h[24];
+    snprintf(h, sizeof h, "%016llx", (unsigned long long)gpt_fnv1a(GPT_FNV_OFFSET, text, strlen(text)));
+    cJSON_AddStringToObject(sc, "fnv1a64", h);
+    cJSON_AddItemToObject(o, "config", exp_to_json(x));
+    cJSON_AddNumberToObject(o, "seed", (double)x->seed);
+    cJSON *d = cJSON_AddObjectToObject(o, "dolab");
+    cJSON_AddStringToObject(d, "version", t->version);
+    cJSON_AddStringToObject(d, "commit", t->commit);
+    cJSON *tj = cJSON_AddObjectToObject(o, "training");
+    cJSON_AddNumberToObject(tj, "steps", (double)tr->steps);
+    cJSON_AddNumberToObject(tj, "seconds", tr->seconds);
+    cJSON_AddNumberToObject(tj, "tokens_per_s", tr->tokens_per_s);
+    cJSON_AddNumberToObject(tj, "final_loss", tr->final_loss);
+    cJSON *curve = cJSON_AddArrayToObject(tj, "curve");
+    for (int i = 0; i < tr->n_curve; i++) {
+        cJSON *p = cJSON_CreateArray();
+        cJSON_AddItemToArray(p, cJSON_CreateNumber((double)tr->curve[i].step));
+        cJSON_AddItemToArray(p, cJSON_CreateNumber(tr->curve[i].loss));
+        double dv = tr->curve[i].dev_reward;
+        cJSON_AddItemToArray(p, dv == dv ? cJSON_CreateNumber(dv) : cJSON_CreateNull());
+        cJSON_AddItemToArray(curve, p);
+    }
+    cJSON_AddStringToObject(o, "checkpoint", t->ckpt);
+    cJSON_AddItemToObject(o, "eval", cJSON_Duplicate(ev, 1));
+    cJSON_AddNumberToObject(o, "wall_seconds", wall);
+    cJSON_AddNumberToObject(o, "cores", (double)sysconf(_SC_NPROCESSORS_ONLN));
+    return o;
+}
+
+static void *train_thread(void *arg) {
+    TuiTrain *t = arg;
+    Err e = {{0}};
+    double t0 = progress_now();
+    Strategy *agent = NULL;
+    cJSON *ev = NULL;
+    int ok = 0;
+    t->lab = lab_new(NULL, t->lua_dir[0] ? t->lua_dir : NULL, &t->log, &e);
+    if (!t->lab) goto out;
+    lab_set_quick(t->lab, t->quick);
+    if (lab_load_experiment(t->lab, t->script, &t->x, &e)) goto out;
+    set_phase(t, "training");
+    TrainHooks hooks = {.on_step = on_step, .ctx = t, .quiet = 1};
+    if (train_run(&t->x, &hooks, &t->tr, &e)) {
+        Err se;
+        if (lab_callback_error(t->lab, &se)) e = se;
+        goto out;
+    }
+    set_phase(t, "evaluating");
+    TokFormat f = exp_format(&t->x, -1);
+    agent = agent_new(t->tr.model, &f, 0.0, 0, &e);
+    EvalReport rep;
+    if (!agent || eval_run(&t->x, agent, NULL, 0, &rep, &e) || lab_callback_error(t->lab, &e)) {
+        err_prefix(&e, "evaluation");
+        goto out;
+    }
+    ev = eval_to_json(&rep);
+    set_phase(t, "saving");
+    if (train_save(t->ckpt, &t->tr, &t->x, ev, &e)) goto out;
+    t->entry = run_entry(t, ev, progress_now() - t0);
+    ok = 1;
+out:
+    if (agent) agent->destroy(agent);
+    cJSON_Delete(ev);
+    pthread_mutex_lock(&t->mu);
+    t->st.state = ok ? TT_DONE : TT_FAILED;
+    if (!ok) snprintf(t->st.error, sizeof t->st.error, "%s", t->cancel ? "cancelled" : e.msg);
+    snprintf(t->st.phase, sizeof t->st.phase, "%s", ok ? "done" : "failed");
+    pthread_mutex_unlock(&t->mu);
+    return NULL;
+}
+
+TuiTrain *tui_train_start(const char *script, int quick, const char *ckpt, const char *lua_dir, const char *version,
+                          const char *commit, Err *e) {
+    TuiTrain *t = calloc(1, sizeof *t);
+    if (!t) {
+        err_set(e, "out of memory");
+        return NULL;
+    }
+    pthread_mutex_init(&t->mu, NULL);
+    snprintf(t->script, sizeof t->script, "%s", script);
+    snprintf(t->ckpt, sizeof t->ckpt, "%s", ckpt);
+    snprintf(t->lua_dir, sizeof t->lua_dir, "%s", lua_dir ? lua_dir : "");
+    snprintf(t->version, sizeof t->version, "%s", version ? version : "?");
+    snprintf(t->commit, sizeof t->commit, "%s", commit ? commit : "?");
+    t->quick = quick;
+    t->st.state = TT_RUNNING;
+    snprintf(t->st.phase, sizeof t->st.phase, "loading");
+    if (pthread_create(&t->th, NULL, train_thread, t)) {
+        err_set(e, "cannot start the training thread");
+        pthread_mutex_destroy(&t->mu);
+        free(t);
+        return NULL;
+    }
+    t->started = 1;
+    return t;
+}
+
+void tui_train_status(TuiTrain *t, TuiTrainStatus *s) {
+    pthread_mutex_lock(&t->mu);
+    *s = t->st;
+    pthread_mutex_unlock(&t->mu);
+}
+
+void tui_train_cancel(TuiTrain *t) {
+    pthread_mutex_lock(&t->mu);
+    t->cancel = 1;
+    pthread_mutex_unlock(&t->mu);
+}
+
+int tui_train_take(TuiTrain *t, Gpt **model, Lab **lab, Experiment *x, cJSON **entry, Err *e) {
+    TuiTrainStatus s;
+    tui_train_status(t, &s);
+    if (s.state != TT_DONE || t->taken) return err_set(e, "no trained model to take");
+    pthread_join(t->th, NULL);
+    t->started = 0;
+    *model = t->tr.model;
+    t->tr.model = NULL;
+    *lab = t->lab;
+    t->lab = NULL;
+    *x = t->x;
+    *entry = t->entry;
+    t->entry = NULL;
+    t->taken = 1;
+    return 0;
+}
+
+void tui_train_free(TuiTrain *t) {
+    if (!t) return;
+    if (t->started) {
+        tui_train_cancel(t);
+        pthread_join(t->th, NULL);
+    }
+    train_result_free(&t->tr);
+    cJSON_Delete(t->entry);
+    lab_free(t->lab);
+    sb_free(&t->log);
+    pthread_mutex_destroy(&t->mu);
+    free(t);
+}

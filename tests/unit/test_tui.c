@@ -1,0 +1,281 @@
+/* Tests of the TUI without a terminal: the canvas, themes, and every flow a person can take,
+ * run through the headless mode (scripted keys, fixed frames), so they also run under the
+ * sanitizers.  The tmux tests in tests/cli/test_tui.sh drive the real terminal. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "learn/exp.h"
+#include "learn/train.h"
+#include "notebook/notebook.h"
+#include "test.h"
+#include "tui/tui.h"
+#include "tui/tui_canvas.h"
+#include "tui/tui_theme.h"
+
+static char dir[64], model_path[128], nbfile[128];
+
+/* The last frame after keys, as text (frames: one per key plus a few ticks). */
+static char *run(const char *keys, int extra, int with_model) {
+    TuiOptions o = {.no_model = !with_model, .model = with_model ? model_path : NULL, .notebook = nbfile,
+                    .seed = 1, .w = 100, .h = 30, .version = "test", .commit = "test"};
+    SB out = {0};
+    Err e;
+    if (tui_headless(&o, keys, (int)strlen(keys) + extra, &out, &e)) {
+        fprintf(stderr, "headless: %s\n", e.msg);
+        sb_free(&out);
+        return strdup("");
+    }
+    return out.s ? out.s : strdup("");
+}
+
+static int has(const char *s, const char *what) { return strstr(s, what) != NULL; }
+
+/* The stream line under the cursor (after the ▶). */
+static void cursor_line(const char *screen, char *out, size_t n) {
+    const char *p = strstr(screen, "▶");
+    out[0] = 0;
+    if (!p) return;
+    p += strlen("▶");
+    size_t k = strcspn(p, "│\n");
+    snprintf(out, n, "%.*s", (int)(k < n ? k : n - 1), p);
+}
+
+TEST(test_canvas) {
+    TuiCanvas c = {0};
+    CHECK(tui_canvas_resize(&c, 10, 3) == 0, "resize");
+    CHECK(tui_text(&c, 0, 8, "abcdef", 1, -1) == 2, "clipped at the right edge");
+    tui_text(&c, 1, 0, "→ok", 2, -1);
+    CHECK(tui_char_at(&c, 1, 0) == 0x2192 && tui_role_at(&c, 1, 0) == 2, "UTF-8 decoded with its role");
+    tui_put(&c, 5, 5, 'x', 0); /* outside: ignored */
+    SB b = {0};
+    tui_canvas_dump(&c, &b);
+    CHECK(strcmp(sb_str(&b), "        ab\n→ok\n\n") == 0, "dump: '%s'", sb_str(&b));
+    sb_free(&b);
+    CHECK(tui_text_width("a→b") == 3, "width counts code points");
+    tui_canvas_free(&c);
+}
+
+TEST(test_themes) {
+    char names[16][32];
+    int n = tui_theme_list("themes", names, 16);
+    CHECK(n >= 5, "at least five themes, got %d", n);
+    CHECK(n > 0 && strcmp(names[0], "dark") == 0, "dark first");
+    const char *want[] = {"dark", "light", "high-contrast", "mono", "projector"};
+    for (int i = 0; i < 5; i++) {
+        TuiTheme t;
+        Err e;
+        CHECK(tui_theme_load("themes", want[i], &t, &e) == 0, "theme %s: %s", want[i], e.msg);
+        CHECK(strcmp(t.name, want[i]) == 0, "name %s", t.name);
+        if (strcmp(want[i], "mono") == 0)
+            for (int r = 0; r < TR_COUNT; r++)
+                CHECK(t.role[r].fg == -1 && t.role[r].bg == -1, "mono has no colour in %s", tui_role_name(r));
+    }
+    TuiTheme t;
+    Err e;
+    CHECK(tui_theme_parse("{\"format\":\"dolab-theme\",\"name\":\"x\",\"roles\":{\"edge_positive\":{\"fg\":\"pink\"}}}", "x.json", &t,
+                          &e) == -1 &&
+              strstr(e.msg, "edge_positive"),
+          "bad colour named: %s", e.msg);
+    CHECK(tui_theme_parse("{\"format\":\"dolab-theme\",\"name\":\"x\",\"roles\":{\"nope\":{}}}", "x.json", &t, &e) == -1 &&
+              strstr(e.msg, "nope"),
+          "unknown role named: %s", e.msg);
+    CHECK(tui_theme_parse("{\"format\":\"dolab-theme\",\"name\":\"x\",\"roles\":{\"bar\":{\"fg\":200,\"attrs\":[\"bold\"]}}}",
+                          "x.json", &t, &e) == 0 &&
+              t.role[TR_BAR].fg == 200 && t.role[TR_BAR].attrs == TUI_A_BOLD,
+          "256 colours and attributes");
+    CHECK(tui_theme_load("themes", "../etc/passwd", &t, &e) == -1, "names are not paths");
+}
+
+TEST(test_world_and_status) {
+    char *s = run("", 1, 0);
+    for (char v = 'A'; v <= 'E'; v++) {
+        char box[4] = {'[', v, 0};
+        CHECK(has(s, box), "World shows %c", v);
+    }
+    CHECK(has(s, "World") && has(s, "Live") && has(s, "Stream") && has(s, "Log"), "panes");
+    CHECK(has(s, "no model"), "without a model the status line says so");
+    CHECK(has(s, "held-out world"), "the live world comes from the held-out distribution");
+    free(s);
+}
+
+TEST(test_model_live) {
+    char *s = run("", 1, 1);
+    CHECK(has(s, "◀ model"), "the model's choice is marked");
+    CHECK(has(s, "expert") && has(s, "oracle") && has(s, "corr") && has(s, "max_seen") && has(s, "parents"),
+          "every baseline's choice");
+    free(s);
+    /* play the model to the end of the episode: the reward against the oracle */
+    s = run("nnnnnn", 1, 1);
+    CHECK(has(s, "reward") && has(s, "oracle") && has(s, "normalised"), "reward vs oracle:\n%s", s);
+    free(s);
+    s = run("s", 1, 1);
+    CHECK(has(s, "acting: expert"), "s swaps the agent");
+    free(s);
+}
+
+TEST(test_stream) {
+    char before[256], after[256];
+    char *s = run("<stab>", 1, 0);
+    cursor_line(s, before, sizeof before);
+    free(s);
+    s = run("<stab> ", 4, 0); /* space plays; frames without keys are timer ticks */
+    cursor_line(s, after, sizeof after);
+    CHECK(before[0] && after[0] && strcmp(before, after) != 0, "the stream advances: '%s' -> '%s'", before, after);
+    CHECK(has(s, "STREAM"), "stream mode");
+    free(s);
+    s = run("<stab>/goal<enter>", 1, 0);
+    cursor_line(s, after, sizeof after);
+    CHECK(strstr(after, "goal"), "search moves to a match: '%s'", after);
+    free(s);
+}
+
+TEST(test_help_and_quit) {
+    char *s = run("?", 1, 0);
+    CHECK(has(s, "keys") && has(s, "take over") && has(s, "undo") && has(s, "quit") && has(s, "theme"), "help lists keys");
+    free(s);
+    s = run("?x", 1, 0);
+    CHECK(!has(s, "any key closes"), "any key closes the help");
+    free(s);
+}
+
+TEST(test_hand_and_undo) {
+    char *s = run("C<enter>", 1, 0);
+    CHECK(has(s, "[C=+5.0]"), "a hand intervention sets C in the World:\n%s", s);
+    CHECK(has(s, "HAND") || has(s, "you"), "hand mode");
+    free(s);
+    s = run("C<enter>u", 1, 0);
+    CHECK(!has(s, "[C=+5.0]"), "undo takes it back");
+    free(s);
+    /* take over, then hand back: the model continues from the state the person made */
+    s = run("C<enter>in", 1, 1);
+    CHECK(has(s, "C(you)"), "the person's step is in the history:\n%s", s);
+    CHECK(has(s, "done: C(you),"), "and the model's step after it");
+    free(s);
+}
+
+TEST(test_resize) {
+    char *s = run("<resize:40x12>", 1, 0);
+    CHECK(has(s, "too small"), "too small a terminal says so:\n%s", s);
+    free(s);
+    s = run("<resize:40x12>n<resize:100x30>", 1, 0);
+    CHECK(!has(s, "too small") && has(s, "World"), "back to a large one restores the layout");
+    free(s);
+}
+
+TEST(test_lua_and_edit) {
+    char *s = run(":world = lab.world{variables=3, edges={{'A','B',2},{'B','C',-1}}}<enter>", 1, 0);
+    CHECK(has(s, "[A") && has(s, "[C") && !has(s, "[D"), "a command replaced the world:\n%s", s);
+    CHECK(has(s, "+2.0") && has(s, "-1.0"), "weights are shown");
+    CHECK(has(s, "edited world"), "the world is marked as edited");
+    free(s);
+    s = run(":print(#episode.steps, world)<enter>", 1, 0);
+    CHECK(has(s, "0\tgraph") || has(s, "0 graph"), "print reaches the log with the globals:\n%s", s);
+    free(s);
+    s = run(":error('boom')<enter>", 1, 0);
+    CHECK(has(s, "Lua: command:1: boom") && has(s, "stack traceback"), "errors land in the log and the status line:\n%s", s);
+    free(s);
+    /* edit: add an edge A->C of weight -2.5 from the World pane, remove A->B */
+    s = run(":world = lab.world{variables=3, edges={{'A','B',2},{'B','C',-1}}}<enter><stab><stab>Aa C -2.5<enter>", 1, 0);
+    CHECK(has(s, "-2.5"), "the new edge's weight:\n%s", s);
+    free(s);
+    s = run(":world = lab.world{variables=3, edges={{'A','B',2},{'B','C',-1}}}<enter><stab><stab>AxB<enter>", 1, 0);
+    CHECK(!has(s, "+2.0"), "edge removed");
+    free(s);
+    s = run("<stab><stab>a A A<enter>", 1, 0);
+    CHECK(has(s, "error") || has(s, "self"), "a self-loop is refused with a message");
+    free(s);
+    s = run("R", 1, 0);
+    CHECK(has(s, "held-out"), "R draws a held-out world");
+    free(s);
+    s = run("r", 1, 0);
+    CHECK(has(s, "training world"), "r draws a training world");
+    free(s);
+    s = run("v", 1, 0);
+    CHECK(has(s, "structure hidden") && !has(s, "▼"), "hidden structure shows no edge");
+    free(s);
+    s = run("vv", 1, 0);
+    CHECK(has(s, "▼"), "revealed");
+    free(s);
+}
+
+TEST(test_notebook_flows) {
+    char *s = run("<tab>ahello notebook<ctrl-s>", 1, 0);
+    Notebook *nb = NULL;
+    Err e;
+    CHECK(nb_open(nbfile, &nb, &e) == 0 && nb_count(nb) == 1, "the note was saved");
+    const cJSON *en = nb ? nb_entry(nb, 0) : NULL;
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(en, "text");
+    CHECK(cJSON_IsString(t) && strcmp(t->valuestring, "hello notebook") == 0, "note text");
+    nb_free(nb);
+    free(s);
+    s = run("<tab>adraft<esc>q", 1, 0);
+    CHECK(has(s, "quit anyway"), "q asks when a note is unsaved");
+    free(s);
+    s = run("C<enter>inW", 1, 1);
+    CHECK(nb_open(nbfile, &nb, &e) == 0 && nb_count(nb) == 2, "the session was saved");
+    en = nb ? nb_entry(nb, 1) : NULL;
+    const cJSON *ev = cJSON_GetObjectItemCaseSensitive(en, "events");
+    CHECK(cJSON_GetArraySize(ev) >= 3, "episode, hand step and model step recorded");
+    int hand = 0, probs = 0;
+    const cJSON *x;
+    cJSON_ArrayForEach(x, ev) {
+        const cJSON *a = cJSON_GetObjectItemCaseSensitive(x, "actor");
+        if (cJSON_IsString(a) && strcmp(a->valuestring, "hand") == 0) hand++;
+        if (cJSON_GetObjectItemCaseSensitive(x, "model_probs")) probs++;
+    }
+    CHECK(hand == 1 && probs == 2, "one hand step, model probabilities at both decisions (%d, %d)", hand, probs);
+    nb_free(nb);
+    free(s);
+    s = run("<tab>", 1, 0);
+    CHECK(has(s, "hello notebook") && has(s, "session"), "the Notebook pane lists the entries:\n%s", s);
+    free(s);
+}
+
+TEST(test_seed_and_themes) {
+    char *s = run("S<bs>7<enter>", 1, 0);
+    CHECK(has(s, "seed 7"), "S changes the seed");
+    free(s);
+    s = run("tttttt", 1, 0);
+    CHECK(has(s, "theme high-contrast"), "t cycles the themes (dark, high-contrast, light, mono, projector)");
+    free(s);
+}
+
+/* A tiny trained model for the flows that need one. */
+static int make_model(void) {
+    Experiment x = exp_default();
+    x.layers = 1, x.dim = 16, x.heads = 2, x.batch = 8, x.steps = 5, x.threads = 1, x.eval_every = 0;
+    TrainResult tr = {0};
+    Err e;
+    if (train_run(&x, &(TrainHooks){.quiet = 1}, &tr, &e) || train_save(model_path, &tr, &x, NULL, &e)) {
+        fprintf(stderr, "model: %s\n", e.msg);
+        train_result_free(&tr);
+        return -1;
+    }
+    train_result_free(&tr);
+    return 0;
+}
+
+int main(void) {
+    snprintf(dir, sizeof dir, "/tmp/dolab-tui-XXXXXX");
+    if (!mkdtemp(dir)) return 1;
+    snprintf(model_path, sizeof model_path, "%s/m.ckpt", dir);
+    snprintf(nbfile, sizeof nbfile, "%s/nb.json", dir);
+    RUN(test_canvas);
+    RUN(test_themes);
+    CHECK(make_model() == 0, "a tiny model");
+    RUN(test_world_and_status);
+    RUN(test_model_live);
+    RUN(test_stream);
+    RUN(test_help_and_quit);
+    RUN(test_hand_and_undo);
+    RUN(test_resize);
+    RUN(test_lua_and_edit);
+    RUN(test_notebook_flows);
+    RUN(test_seed_and_themes);
+    unlink(model_path);
+    unlink(nbfile);
+    rmdir(dir);
+    return TEST_SUMMARY();
+}
