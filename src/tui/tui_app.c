@@ -712,7 +712,8 @@ static int poll_training(App *a) {
         app_say(a, 1, "training: %s", e.msg);
     } else {
         const cJSON *ck = cJSON_GetObjectItemCaseSensitive(entry, "checkpoint");
-        snprintf(a->model_name, sizeof a->model_name, "%s", cJSON_IsString(ck) ? ck->valuestring : "trained");
+        const char *cp = cJSON_IsString(ck) ? ck->valuestring : "trained";
+        tui_copy(a->model_name, sizeof a->model_name, strrchr(cp, '/') ? strrchr(cp, '/') + 1 : cp);
         if (a->nb) {
             if (nb_add(a->nb, entry, &e)) app_say(a, 1, "notebook: %s", e.msg);
             else a->nb_sel = nb_count(a->nb) - 1;
@@ -826,7 +827,7 @@ int app_init(App *a, const TuiOptions *o, int headless, Err *e) {
             x = exp_default();
         } else {
             const char *b = strrchr(path, '/');
-            tui_copy(a->model_name, sizeof a->model_name, b && !o->model ? b + 1 : path);
+            tui_copy(a->model_name, sizeof a->model_name, b ? b + 1 : path);
         }
     }
     if (adopt(a, m, &x, NULL, meta, e)) return -1;
@@ -842,7 +843,7 @@ int app_init(App *a, const TuiOptions *o, int headless, Err *e) {
     } else {
         a->nb_sel = nb_count(a->nb) - 1;
     }
-    app_log(a, "dolab tui: %s; experiment %s; seed %llu", m ? a->model_name : "no model", a->x.name,
+    app_log(a, "dolab tui: %s; experiment %s; seed %llu", m ? path : "no model", a->x.name,
             (unsigned long long)a->seed);
     stream_reset(a);
     new_live(a);

@@ -228,5 +228,5 @@ void tui_draw_world(App *a, TuiCanvas *c, TuiRect r) {
         x += tui_text(c, ly, x, " cut by do()  ", TR_DIM, -1);
     }
     (void)leg;
-    tui_text(c, ly, x, goal >= 0 ? "★ goal" : "goal not yet revealed", TR_NODE_GOAL, r.x + r.w - x - 1);
+    tui_text(c, ly, x, goal >= 0 ? "★ goal" : "goal: hidden yet", TR_NODE_GOAL, r.x + r.w - x - 1);
 }

@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# The TUI as a person uses it: `dolab tui` in a 100x30 tmux session, keys sent, the pane
+# captured and checked.  Plus the headless mode and the command's flags.
+cd "$(dirname "$0")/../.." || exit 1
+. tests/cli/lib.sh
+
+# a quickly trained model and its notebook
+"$DOLAB" run experiments/heldout_links.lua --quick --quiet -o "$TMP/m.ckpt" --notebook "$TMP/nb.json" >/dev/null 2>&1
+[ -f "$TMP/m.ckpt" ] && ok || bad "quick model not trained"
+
+# ---- flags and headless ---------------------------------------------------------------------
+expect_status 0 "help" -- "$DOLAB" tui --help
+expect_match "help names the headless mode" "$OUT" "--headless"
+expect_status 1 "bad theme name is refused" -- "$DOLAB" tui --theme nope --headless "" --no-model --notebook "$TMP/nb.json"
+expect_match "bad theme message" "$ERR" "no theme 'nope'"
+expect_status 1 "missing model is an error when named" -- "$DOLAB" tui --model "$TMP/none.ckpt" --headless ""
+expect_match "missing model message" "$ERR" "none.ckpt"
+expect_status 2 "a bad size" -- "$DOLAB" tui --size 10 --headless ""
+expect_status 0 "headless" -- "$DOLAB" tui --model "$TMP/m.ckpt" --notebook "$TMP/nb.json" --headless "C<enter>"
+expect_match "headless: the hand intervention" "$OUT" "\[C=\+5\.0\]"
+expect_match "headless: the model's probabilities" "$OUT" "◀ model"
+expect_status 0 "headless without a model" -- "$DOLAB" tui --no-model --notebook "$TMP/nb.json" --headless "" --size 80x24
+expect_match "80x24 shows every variable" "$OUT" "\[A.*" 
+expect_status 0 "no terminal: usage" -- "$DOLAB"
+expect_match "dolab alone without a terminal prints usage" "$OUT" "usage: dolab"
+expect_status 2 "tui without a terminal" -- "$DOLAB" tui
+expect_match "tui asks for a terminal" "$ERR" "needs a terminal"
+
+# ---- tmux --------------------------------------------------------------------------------------
+if ! command -v tmux >/dev/null; then
+    bad "tmux is not installed (make deps installs it)"
+    finish; exit
+fi
+SOCK="$TMP/tmux.sock"
+T() { tmux -u -S "$SOCK" "$@"; }
+trap 'T kill-server 2>/dev/null; rm -rf "$TMP"' EXIT
+cap() { T capture-pane -p -t t "$@"; }
+# wait_for REGEX [SECONDS]: until the pane shows it
+wait_for() {
+    local i n=$(( ${2:-15} * 10 ))
+    for ((i = 0; i < n; i++)); do
+        cap | grep -Eq -- "$1" && return 0
+        sleep 0.1
+    done
+    return 1
+}
+check() { if wait_for "$2" "${3:-15}"; then ok; else bad "$1: no /$2/ in:"; cap | head -40 >&2; fi; }
+check_not() { sleep 0.4; if cap | grep -Eq -- "$2"; then bad "$1: unexpected /$2/"; else ok; fi; }
+start() { # start ENV...: dolab tui in a fresh 100x30 session
+    T kill-server 2>/dev/null
+    T -f /dev/null new-session -d -s t -x 100 -y 30 \
+        "env LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=xterm-256color $* $DOLAB tui --model $TMP/m.ckpt --notebook $TMP/nb.json 2>$TMP/tui.err; echo EXITED \$?; sleep 30"
+    T set-option -t t status off >/dev/null
+}
+keys() { T send-keys -t t "$@"; }
+
+start
+check "World shows every variable" "\[A.*\[|\[A"
+for v in A B C D E; do check "World shows $v" "\[$v[ =]"; done
+check "Live shows the model's choice" "◀ model"
+check "Live shows the baselines' choices" "expert [A-E].*oracle [A-E]"
+check "status line" "LIVE .*model: m.ckpt"
+
+# the stream advances on space (Shift-Tab focuses the Stream)
+keys BTab
+check "stream mode" "STREAM"
+before=$(cap | grep -o '▶.*' | head -1)
+keys Space
+sleep 1.2
+after=$(cap | grep -o '▶.*' | head -1)
+[ -n "$before" ] && [ "$before" != "$after" ] && ok || bad "the stream did not advance: '$before' -> '$after'"
+keys Space
+check "paused" "paused"
+
+# ? lists the keys; any key closes
+keys '?'
+check "help lists the keys" "take over"
+check "help lists undo" "undo the last step"
+keys x
+check_not "help closed" "any key closes"
+
+# a hand intervention changes the World values: back to Live, C, Enter
+keys Tab
+check "live mode" "LIVE|HAND"
+keys C Enter
+check "hand intervention in the World" "\[C=\+5\.0\]"
+check "the history shows the person's step" "C\(you\)"
+keys u
+check_not "undo" "\[C=\+5\.0\]"
+
+# resize to 40x12: the too-small message; back to 100x30: the layout again
+T resize-window -t t -x 40 -y 12
+check "too small" "too small"
+T resize-window -t t -x 100 -y 30
+check "layout restored" "World"
+check_not "no more too-small" "too small"
+
+# mouse: a click on the Stream pane's title focuses it
+keys q
+check "q quits" "EXITED 0"
+[ -s "$TMP/tui.err" ] && bad "stderr while curses ran: $(head -c 200 "$TMP/tui.err")" || ok
+
+# colour escapes with colours, none with NO_COLOR
+start
+check "started" "◀ model"
+if cap -e | grep -Eq $'\e\\[[0-9;]*(3[0-7]|38;5;[0-9]+|4[0-7]|9[0-7])m'; then ok; else bad "no colour escapes without NO_COLOR"; fi
+keys q
+start NO_COLOR=1
+check "started without colour" "◀ model"
+if cap -e | grep -Eq $'\e\\[[0-9;]*(3[0-7]|38;5;[0-9]+|4[0-7]|9[0-7]|48;5;[0-9]+)m'; then
+    bad "colour escapes with NO_COLOR: $(cap -e | grep -Eo $'\e\\[[0-9;]*m' | sort -u | tr '\n' ' ')"
+else ok; fi
+# an unsaved note makes q ask
+keys Tab a h i
+check "note editor" "new note"
+keys Escape
+sleep 0.3
+keys q
+check "q asks about the unsaved note" "quit anyway"
+keys y
+check "y quits" "EXITED 0"
+
+finish
