@@ -22,7 +22,7 @@ TEST_SRC := $(wildcard tests/unit/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BIN      := $(if $(SAN),$(BUILD)/dolab,dolab)
 
-.PHONY: all build deps run test test-asan check-build clean bench bench-torch
+.PHONY: all build deps run test test-asan check-build clean bench bench-torch model
 
 all: deps
 	@$(MAKE) --no-print-directory build
@@ -66,8 +66,16 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libdolab.a
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) -o $@ $^ $(LDLIBS_ALL)
 
+# On a terminal: the notebook TUI (with models/default.ckpt when it is there); otherwise the
+# baselines' table.
 run: all
-	./dolab baselines
+	@if [ -t 0 ] && [ -t 1 ]; then ./dolab tui; else ./dolab baselines; fi
+
+# The model the TUI opens with: experiments/heldout_links.lua with its own settings, seed 1.
+# Its run is recorded in models/notebook.json.
+model: all
+	@mkdir -p models
+	./dolab run experiments/heldout_links.lua --seed 1 -o models/default.ckpt --notebook models/notebook.json
 
 test: all
 	@DOLAB=./dolab BUILD=$(BUILD) bash tests/run.sh

@@ -11,6 +11,7 @@
 #include "script/lab.h"
 #include "nn/gpt.h"
 #include "nn/infer.h"
+#include "tui/tui.h"
 #include "util/progress.h"
 #include "world/episode.h"
 #include "world/strategy.h"
@@ -170,6 +171,21 @@ static int bench_heldout(const char *script, double seconds) {
     return 0;
 }
 
+static int bench_tui(void) {
+    /* untrained-model-free: drawing costs the same with or without a model */
+    TuiOptions t = {.no_model = 1, .notebook = "/dev/null/none.json", .seed = 1};
+    TuiBench b;
+    Err e;
+    if (tui_bench(&t, 200, 60, 200, &b, &e)) {
+        fprintf(stderr, "dolab bench tui: %s\n", e.msg);
+        return 1;
+    }
+    printf("bench tui: full redraw at 200x60, mean of %d frames: %.3f ms (drawing the panes %.3f ms, curses "
+           "writing every cell %.3f ms)\n",
+           b.frames, b.render_ms + b.curses_ms, b.render_ms, b.curses_ms);
+    return 0;
+}
+
 int cmd_bench(int argc, char **argv) {
     BenchOpts o = {.variables = 5, .steps = 50, .batch = 32, .layers = 2, .dim = 64, .heads = 4, .threads = 2,
                    .episodes = 5000, .seconds = 2.0};
@@ -207,11 +223,12 @@ int cmd_bench(int argc, char **argv) {
     if (strcmp(pos[0], "world") == 0) return bench_world(&o);
     if (strcmp(pos[0], "train") == 0) return bench_train(&o);
     if (strcmp(pos[0], "eval") == 0) return bench_eval(&o);
+    if (strcmp(pos[0], "tui") == 0) return bench_tui();
     if (strcmp(pos[0], "heldout") == 0) return bench_heldout(npos > 1 ? pos[1] : "experiments/heldout_links.lua", o.seconds);
     if (npos > 1) {
         fprintf(stderr, "dolab bench: unexpected argument '%s'\n", pos[1]);
         return 2;
     }
-    fprintf(stderr, "dolab bench: unknown benchmark '%s' (expected world, train or eval)\n", pos[0]);
+    fprintf(stderr, "dolab bench: unknown benchmark '%s' (expected world, train, eval or tui)\n", pos[0]);
     return 2;
 }
