@@ -202,12 +202,14 @@ TEST(test_passive_training_learns) {
     /* 3 variables: after a short passive training the model, acting for itself, beats the
      * heuristics on the training worlds.  (The full-size finding is in docs/results.md.) */
     Experiment x = small_experiment();
-    x.steps = 1500;
+    /* measured on seeds 1-4: every run >= 0.999 (at 1500 steps and lr 3e-3 one seed in four
+     * was still on the plateau) */
+    x.steps = 3000;
     x.dim = 32;
     x.heads = 4;
     x.layers = 2;
     x.batch = 32;
-    x.lr = 3e-3;
+    x.lr = 1e-2;
     x.threads = 2;
     Err e;
     TrainResult tr;
@@ -223,7 +225,7 @@ TEST(test_passive_training_learns) {
     double model = s->rows[0].reward.mean, corr = s->rows[3].reward.mean, maxs = s->rows[4].reward.mean;
     CHECK(strcmp(s->rows[0].name, "model") == 0 && strcmp(s->rows[3].name, "corr") == 0, "rows");
     CHECK(s->rows[0].explore_share > 0.95, "the model explores each variable once (%.2f)", s->rows[0].explore_share);
-    CHECK(model > corr && model > maxs && model > 0.8, "model %.3f beats corr %.3f and max_seen %.3f", model, corr, maxs);
+    CHECK(model > corr && model > maxs && model > 0.9, "model %.3f beats corr %.3f and max_seen %.3f", model, corr, maxs);
     ag->destroy(ag);
     train_result_free(&tr);
     x.steps = 100;

@@ -18,8 +18,9 @@ static const char *write_script(const char *name, const char *text) {
     return path;
 }
 
-/* Loads text as an experiment script; returns 0/-1 and the message in e. */
-static int load(const char *text, Experiment *x, Err *e) {
+/* Loads text as an experiment script; returns 0/-1 and the message in e.  If keep is not NULL
+ * the Lab stays alive there (an experiment's script predicates live in its Lab). */
+static int load_keep(const char *text, Experiment *x, Lab **keep, Err *e) {
     const char *path = write_script("x.lua", text);
     LabLimits lim = lab_limits_default();
     lim.memory = 64u << 20;
@@ -27,9 +28,14 @@ static int load(const char *text, Experiment *x, Err *e) {
     Lab *lab = lab_new(&lim, "lua", NULL, e);
     if (!lab) return -1;
     int rc = lab_load_experiment(lab, path, x, e);
-    lab_free(lab);
+    if (keep)
+        *keep = lab;
+    else
+        lab_free(lab);
     return rc;
 }
+
+static int load(const char *text, Experiment *x, Err *e) { return load_keep(text, x, NULL, e); }
 
 static int fails_with(const char *text, const char *want) {
     Experiment x;
@@ -124,7 +130,8 @@ TEST(test_experiment_fields) {
         "           sets = { { name = 'hard', worlds = 'heldout', goal = 'D', best = 'A' },\n"
         "                    { name = 'easy', worlds = 'train', episodes = 10 } } },\n"
         "}\n";
-    CHECK(load(s, &x, &e) == 0, "load: %s", e.msg);
+    Lab *lab = NULL;
+    CHECK(load_keep(s, &x, &lab, &e) == 0, "load: %s", e.msg);
     CHECK(strcmp(x.name, "demo") == 0 && x.world.world.n == 4 && x.world.world.edge_prob == 0.3, "world fields");
     CHECK(x.world.world.w_lo == 1 && x.world.world.w_hi == 2 && x.world.passive == 2, "weights and passive");
     CHECK(x.steps == 123 && x.batch == 7 && x.seed == 9 && x.beta1 == 0.8, "train fields");
@@ -147,6 +154,7 @@ TEST(test_experiment_fields) {
     CHECK(exp_pred_eval(&x.heldout, &g) == 1, "A->B->D: A is an ancestor of D");
     scm_remove_edge(&g, 1, 3);
     CHECK(exp_pred_eval(&x.heldout, &g) == 0, "without B->D it is not");
+    lab_free(lab);
 }
 
 TEST(test_worlds_and_episodes) {
