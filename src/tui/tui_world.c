@@ -221,12 +221,12 @@ void tui_draw_world(App *a, TuiCanvas *c, TuiRect r) {
     int x = r.x + 1;
     if (!hide) {
         x += tui_text(c, ly, x, "──", TR_EDGE_POS, 2);
-        x += tui_text(c, ly, x, " raises  ", TR_DIM, -1);
+        x += tui_text(c, ly, x, " + ", TR_DIM, -1);
         x += tui_text(c, ly, x, "──", TR_EDGE_NEG, 2);
-        x += tui_text(c, ly, x, " lowers  ", TR_DIM, -1);
+        x += tui_text(c, ly, x, " − ", TR_DIM, -1);
         x += tui_text(c, ly, x, "┄✕", TR_EDGE_CUT, 2);
-        x += tui_text(c, ly, x, " cut by do()  ", TR_DIM, -1);
+        x += tui_text(c, ly, x, " cut by do() ", TR_DIM, -1);
     }
     (void)leg;
-    tui_text(c, ly, x, goal >= 0 ? "★ goal" : "goal: hidden yet", TR_NODE_GOAL, r.x + r.w - x - 1);
+    tui_text(c, ly, x, goal >= 0 ? "★ goal" : "goal not yet told", TR_NODE_GOAL, r.x + r.w - x - 1);
 }
