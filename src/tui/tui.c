@@ -257,7 +257,7 @@ static int next_event(const char **s, int *p1, int *p2, Err *e) {
     } names[] = {{"tab", TK_TAB},     {"stab", TK_BTAB},    {"enter", TK_ENTER}, {"esc", TK_ESC},
                  {"up", TK_UP},       {"down", TK_DOWN},    {"left", TK_LEFT},   {"right", TK_RIGHT},
                  {"space", ' '},      {"bs", TK_BACKSPACE}, {"pgup", TK_PGUP},   {"pgdn", TK_PGDN},
-                 {"ctrl-s", TK_CTRL_S}, {"lt", '<'}};
+                 {"ctrl-s", TK_CTRL_S}, {"ctrl-u", 21}, {"lt", '<'}};
     for (size_t i = 0; i < sizeof names / sizeof *names; i++)
         if (strcmp(tok, names[i].name) == 0) return names[i].key;
     if (sscanf(tok, "resize:%dx%d", p1, p2) == 2) return -2;
@@ -266,7 +266,7 @@ static int next_event(const char **s, int *p1, int *p2, Err *e) {
     if (strcmp(tok, "train-wait") == 0) return -5;
     if (sscanf(tok, "wait:%d", p1) == 1) return -6;
     err_set(e, "headless keys: unknown <%s> (tab, stab, enter, esc, up, down, left, right, space, bs, pgup, pgdn, "
-               "ctrl-s, lt, resize:WxH, click:Y,X, tick, wait:MS, train-wait)", tok);
+               "ctrl-s, ctrl-u, lt, resize:WxH, click:Y,X, tick, wait:MS, train-wait)", tok);
     return -100;
 }
 

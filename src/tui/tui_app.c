@@ -894,6 +894,7 @@ static void prompt_done(App *a) {
 
 static int prompt_key(App *a, int k) {
     if (k == TK_ESC) a->prompt = PR_NONE;
+    else if (k == 21) a->prompt_len = 0, a->prompt_buf[0] = 0; /* Ctrl-U: clear the line */
     else if (k == TK_ENTER || k == '\r') prompt_done(a);
     else if (k == TK_BACKSPACE || k == 8) {
         while (a->prompt_len > 0 && ((unsigned char)a->prompt_buf[--a->prompt_len] & 0xC0) == 0x80) {

@@ -242,6 +242,74 @@ TEST(test_seed_and_themes) {
     free(s);
 }
 
+TEST(test_mouse) {
+    char *s = run("", 1, 0);
+    /* find C's box on screen: row and column in cells */
+    int y = 0, x = -1;
+    for (const char *line = s; *line && x < 0; y++) {
+        const char *nl = strchr(line, '\n');
+        const char *box = strstr(line, "[C");
+        if (box && (!nl || box < nl)) {
+            char pre[512];
+            snprintf(pre, sizeof pre, "%.*s", (int)(box - line), line);
+            x = tui_text_width(pre);
+            break;
+        }
+        line = nl ? nl + 1 : line + strlen(line);
+    }
+    free(s);
+    CHECK(x >= 0, "C's box is on screen");
+    char keys[64];
+    snprintf(keys, sizeof keys, "<click:%d,%d>", y, x + 2);
+    s = run(keys, 1, 0);
+    CHECK(has(s, "selected C"), "a click on a box selects its variable:\n%s", s);
+    free(s);
+    snprintf(keys, sizeof keys, "<click:%d,%d><enter>", y, x + 2);
+    s = run(keys, 1, 0);
+    CHECK(has(s, "[C=+5.0]"), "and Enter intervenes on it");
+    free(s);
+    s = run("<click:20,80>", 1, 0); /* the lower right corner: the Stream */
+    CHECK(has(s, "STREAM"), "a click focuses a pane");
+    free(s);
+}
+
+TEST(test_training) {
+    char script[160], keys[400];
+    snprintf(script, sizeof script, "%s/tiny.lua", dir);
+    FILE *f = fopen(script, "w");
+    if (!f) return;
+    fputs("return lab.experiment{ name = 'tiny', world = { variables = 3 }, heldout = lab.link('A', 'C'),\n"
+          "  train = { steps = 30, batch = 8, seed = 1 }, model = { layers = 1, dim = 16, heads = 2 },\n"
+          "  eval = { episodes = 20 } }\n", f);
+    fclose(f);
+    snprintf(keys, sizeof keys, "T<ctrl-u>%s<enter><train-wait>", script);
+    char *s = run(keys, 1, 0);
+    CHECK(has(s, "trained: the new model is acting"), "training from the TUI:\n%s", s);
+    CHECK(has(s, "◀ model") && has(s, "[C") && !has(s, "[D"), "the new model acts on its 3-variable worlds");
+    free(s);
+    Notebook *nb = NULL;
+    Err e;
+    CHECK(nb_open(nbfile, &nb, &e) == 0, "notebook");
+    const cJSON *last = nb && nb_count(nb) ? nb_entry(nb, nb_count(nb) - 1) : NULL;
+    const cJSON *type = cJSON_GetObjectItemCaseSensitive(last, "type");
+    const cJSON *ck = cJSON_GetObjectItemCaseSensitive(last, "checkpoint");
+    CHECK(cJSON_IsString(type) && strcmp(type->valuestring, "run") == 0, "the run is in the notebook");
+    CHECK(cJSON_IsString(ck) && access(ck->valuestring, R_OK) == 0, "its checkpoint exists");
+    if (cJSON_IsString(ck)) unlink(ck->valuestring);
+    nb_free(nb);
+    /* cancel: a long training stopped with X */
+    f = fopen(script, "w");
+    if (!f) return;
+    fputs("return lab.experiment{ name = 'tiny', world = { variables = 3 }, train = { steps = 1000000, batch = 8 },\n"
+          "  model = { layers = 1, dim = 16, heads = 2 } }\n", f);
+    fclose(f);
+    snprintf(keys, sizeof keys, "T<ctrl-u>%s<enter><wait:100>X<train-wait>", script);
+    s = run(keys, 1, 0);
+    CHECK(has(s, "training: cancelled"), "X cancels the training:\n%s", s);
+    free(s);
+    unlink(script);
+}
+
 /* A tiny trained model for the flows that need one. */
 static int make_model(void) {
     Experiment x = exp_default();
@@ -274,6 +342,8 @@ int main(void) {
     RUN(test_lua_and_edit);
     RUN(test_notebook_flows);
     RUN(test_seed_and_themes);
+    RUN(test_mouse);
+    RUN(test_training);
     unlink(model_path);
     unlink(nbfile);
     rmdir(dir);
