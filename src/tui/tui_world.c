@@ -35,24 +35,34 @@ static uint32_t join(uint32_t old, int up, int down, int left, int right) {
     }
 }
 
-/* An edge routed down from (y0, x0) to the lane row yl, across to x1, down to y1 (the arrow). */
-static void draw_edge(TuiCanvas *c, int y0, int x0, int yl, int y1, int x1, int role, int cut) {
-    uint32_t v = cut ? 0x250A : 0x2502, h = cut ? 0x2504 : 0x2500;
-    for (int y = y0; y < yl; y++) tui_put(c, y, x0, v, role);
-    if (x0 == x1) {
-        tui_put(c, yl, x0, v, role);
-    } else {
-        int dir = x1 > x0 ? 1 : -1;
-        tui_put(c, yl, x0, cut ? h : join(tui_char_at(c, yl, x0), 1, 0, dir < 0, dir > 0), role);
-        for (int x = x0 + dir; x != x1; x += dir) {
-            uint32_t old = tui_char_at(c, yl, x);
-            tui_put(c, yl, x, cut ? h : (old == ' ' ? h : join(old, 0, 0, 1, 1)), role);
+/* An edge as a path of axis-aligned segments through the points (py, px); it leaves its source
+ * box downwards and ends in an arrowhead (a cross when do() cut it). */
+static void draw_path(TuiCanvas *c, const int *py, const int *px, int np, int role, int cut) {
+    int cy[1024], cx[1024], n = 0;
+    for (int k = 0; k + 1 < np; k++) {
+        int y = py[k], x = px[k];
+        int dy = (py[k + 1] > y) - (py[k + 1] < y), dx = (px[k + 1] > x) - (px[k + 1] < x);
+        while ((y != py[k + 1] || x != px[k + 1]) && n < 1023) {
+            if (!n || cy[n - 1] != y || cx[n - 1] != x) cy[n] = y, cx[n] = x, n++;
+            y += dy, x += dx;
         }
-        tui_put(c, yl, x1, cut ? h : join(tui_char_at(c, yl, x1), 0, 1, dir > 0, dir < 0), role);
     }
-    for (int y = yl + 1; y < y1; y++) tui_put(c, y, x1, v, role);
-    if (y1 > yl) tui_put(c, y1, x1, cut ? 0x2715 /* ✕ */ : 0x25BC /* ▼ */, role);
-    else tui_put(c, yl, x1, cut ? 0x2715 : 0x25BC, role);
+    if (np > 0 && n < 1024) cy[n] = py[np - 1], cx[n] = px[np - 1], n++;
+    for (int i = 0; i < n; i++) {
+        int y = cy[i], x = cx[i];
+        if (i == n - 1) {
+            tui_put(c, y, x, cut ? 0x2715 /* ✕ */ : 0x25BC /* ▼ */, role);
+            break;
+        }
+        int py0 = i ? cy[i - 1] : y - 1, px0 = i ? cx[i - 1] : x; /* the first cell comes from the box above */
+        int up = py0 < y || cy[i + 1] < y, down = py0 > y || cy[i + 1] > y;
+        int left = px0 < x || cx[i + 1] < x, right = px0 > x || cx[i + 1] > x;
+        uint32_t ch, old = tui_char_at(c, y, x);
+        if (old == 0x25BC || old == 0x2715) continue; /* another edge's arrowhead stays */
+        if (cut) ch = (up || down) && !(left || right) ? 0x250A : (left || right) && !(up || down) ? 0x2504 : 0x2504;
+        else ch = join(tui_char_at(c, y, x) == ' ' ? 0 : tui_char_at(c, y, x), up, down, left, right);
+        tui_put(c, y, x, ch, role);
+    }
 }
 
 void tui_draw_world(App *a, TuiCanvas *c, TuiRect r) {
@@ -85,7 +95,7 @@ void tui_draw_world(App *a, TuiCanvas *c, TuiRect r) {
     }
     int goal = v.goal;
     /* header */
-    int heldout = a->x.heldout.fn && exp_pred_eval(&a->x.heldout, g);
+    int heldout = a->x.heldout.fn && exp_pred_eval(&a->x.heldout, g), heldout_row = 0;
     char head[200];
     snprintf(head, sizeof head, "%s · %s%s", a->view_live ? "live" : "stream",
              a->view_live ? (a->world_src == 0 ? "training world" : a->world_src == 1 ? "held-out world" : "edited world")
@@ -97,8 +107,8 @@ void tui_draw_world(App *a, TuiCanvas *c, TuiRect r) {
         snprintf(h, sizeof h, "held out: %s", a->x.heldout.desc);
         int w = tui_text_width(h);
         if (w < r.w - 2) tui_text(c, r.y + 1, r.x + r.w - 1 - w, h, TR_HELDOUT, w);
+        heldout_row = 1;
     }
-    TuiRect gr = {r.y + 2, r.x, r.h - 3, r.w};
     /* layers */
     int layer[SCM_MAX_VARS], nl = 1;
     for (int k = 0; k < n; k++) {
@@ -109,6 +119,9 @@ void tui_draw_world(App *a, TuiCanvas *c, TuiRect r) {
             if (scm_has_edge(g, p, u) && layer[p] + 1 > layer[u]) layer[u] = layer[p] + 1;
         if (layer[u] + 1 > nl) nl = layer[u] + 1;
     }
+    /* the graph's rows; when a deep graph needs them all, the held-out line and the legend go */
+    int compact = !hide && 2 * nl - 1 > r.h - 3;
+    TuiRect gr = compact ? (TuiRect){r.y + 1, r.x, r.h - 1, r.w} : (TuiRect){r.y + 2, r.x, r.h - 3, r.w};
     if (hide) { /* a neutral grid in name order: nothing about the structure */
         int per = (gr.w - 2) / (BOX_W + 2);
         if (per < 1) per = 1;
@@ -153,7 +166,7 @@ void tui_draw_world(App *a, TuiCanvas *c, TuiRect r) {
      * the target; edges that meet a box are spread over its width */
     if (!hide && gap > 0) {
         int nout[SCM_MAX_VARS] = {0}, nin[SCM_MAX_VARS] = {0}, kout[SCM_MAX_VARS] = {0}, kin[SCM_MAX_VARS] = {0};
-        int lane_used[SCM_MAX_VARS] = {0};
+        int lane_used[SCM_MAX_VARS] = {0}, side_used = 0;
         for (int i = 0; i < n; i++)
             for (int j = 0; j < n; j++)
                 if (scm_has_edge(g, i, j)) nout[i]++, nin[j]++;
@@ -162,16 +175,12 @@ void tui_draw_world(App *a, TuiCanvas *c, TuiRect r) {
         for (int i = 0; i < n; i++)
             for (int jj = 0; jj < n; jj++) {
                 /* targets left to right, so a box's edges leave in the same order */
-                int j = -1;
-                double best = 1e9, prev = jj ? -1e9 : -1e9;
-                (void)prev;
-                int rank = 0;
+                int j = -1, rank = 0;
                 for (int t = 0; t < n; t++)
                     if (scm_has_edge(g, i, t)) {
                         if (rank == jj) j = t;
                         rank++;
                     }
-                (void)best;
                 if (j < 0) break;
                 int cut = j == inter;
                 int ho = (i == a->heldout_a && j == a->heldout_b);
@@ -183,10 +192,38 @@ void tui_draw_world(App *a, TuiCanvas *c, TuiRect r) {
                 int L = layer[i];
                 int yl = ys + (lane_used[L]++ % gap);
                 if (yl > yt) yl = yt;
-                draw_edge(c, ys, xs, yl, yt, xt, role, cut);
+                /* an edge that skips layers goes around the boxes in its way, beside them */
+                int blocked = 0, lo = gr.x + gr.w, hi = gr.x;
+                for (int u = 0; u < n; u++)
+                    if (layer[u] > layer[i] && layer[u] < layer[j]) {
+                        if (a->node_x[u] < lo) lo = a->node_x[u];
+                        if (a->node_x[u] + BOX_W + 1 > hi) hi = a->node_x[u] + BOX_W + 1;
+                        if (xt >= a->node_x[u] - 1 && xt <= a->node_x[u] + BOX_W) blocked = 1;
+                    }
+                int side = -1;
+                if (blocked) {
+                    int right = hi + 1 + side_used, left = lo - 2 - side_used;
+                    if (right < gr.x + gr.w - 1 && (right - xt <= xt - left || left <= gr.x)) side = right;
+                    else if (left > gr.x) side = left;
+                    if (side >= 0) side_used += 2;
+                }
+                int py[6], px[6], np = 0;
+                py[np] = ys, px[np++] = xs;
+                py[np] = yl, px[np++] = xs;
+                if (side >= 0) {
+                    int ye = a->node_y[j] - (gap > 1 ? 2 : 1);
+                    py[np] = yl, px[np++] = side;
+                    py[np] = ye, px[np++] = side;
+                    py[np] = ye, px[np++] = xt;
+                } else {
+                    py[np] = yl, px[np++] = xt;
+                }
+                py[np] = yt, px[np++] = xt;
+                draw_path(c, py, px, np, role, cut);
                 if (nlab < 64) {
                     lab_y[nlab] = yl, lab_x[nlab] = (xs + xt) / 2 - 2, lab_role[nlab] = role, lab_w[nlab] = g->w[i][j];
-                    if (xs == xt) lab_y[nlab] = (ys + yt) / 2, lab_x[nlab] = xs + 1;
+                    if (side >= 0) lab_y[nlab] = (yl + a->node_y[j]) / 2, lab_x[nlab] = side > xt ? side + 1 : side - 4;
+                    else if (xs == xt) lab_y[nlab] = (ys + yt) / 2, lab_x[nlab] = xs + 1;
                     nlab++;
                 }
             }
@@ -215,8 +252,11 @@ void tui_draw_world(App *a, TuiCanvas *c, TuiRect r) {
         if (!((v.relevant >> u) & 1u)) tui_recolor(c, (TuiRect){a->node_y[u], a->node_x[u], 1, BOX_W}, TR_DIM);
     }
     /* legend */
-    char leg[256];
-    snprintf(leg, sizeof leg, "%s%s", hide ? "" : "─ + raises  ─ − lowers  ┄✕ cut by do()  ", goal >= 0 ? "★ goal" : "goal not yet revealed");
+    if (compact) {
+        if (heldout_row) /* the held-out note moves up to the header line */
+            tui_textf(c, r.y, r.x + r.w - 12, TR_HELDOUT, 11, "%11s", "held out!");
+        return;
+    }
     int ly = r.y + r.h - 1;
     int x = r.x + 1;
     if (!hide) {
@@ -227,6 +267,5 @@ void tui_draw_world(App *a, TuiCanvas *c, TuiRect r) {
         x += tui_text(c, ly, x, "┄✕", TR_EDGE_CUT, 2);
         x += tui_text(c, ly, x, " cut by do() ", TR_DIM, -1);
     }
-    (void)leg;
     tui_text(c, ly, x, goal >= 0 ? "★ goal" : "goal not yet told", TR_NODE_GOAL, r.x + r.w - x - 1);
 }
