@@ -26,6 +26,13 @@ expect_match "dolab alone without a terminal prints usage" "$OUT" "usage: dolab"
 expect_status 2 "tui without a terminal" -- "$DOLAB" tui
 expect_match "tui asks for a terminal" "$ERR" "needs a terminal"
 
+# the shipped model (made by `make model`), when it is there, is what the TUI opens with
+if [ -f models/default.ckpt ]; then
+    expect_status 0 "the shipped model loads" -- "$DOLAB" tui --notebook "$TMP/nb.json" --headless ""
+    expect_match "the TUI opens with models/default.ckpt" "$OUT" "model: default\.ckpt"
+    expect_match "and the model acts" "$OUT" "◀ model"
+fi
+
 # ---- tmux --------------------------------------------------------------------------------------
 if ! command -v tmux >/dev/null; then
     bad "tmux is not installed (make deps installs it)"
@@ -44,12 +51,12 @@ wait_for() {
     done
     return 1
 }
-check() { if wait_for "$2" "${3:-15}"; then ok; else bad "$1: no /$2/ in:"; cap | head -40 >&2; fi; }
+check() { if wait_for "$2" "${3:-30}"; then ok; else bad "$1: no /$2/ in:"; cap | head -40 >&2; fi; }
 check_not() { sleep 0.4; if cap | grep -Eq -- "$2"; then bad "$1: unexpected /$2/"; else ok; fi; }
 start() { # start ENV...: dolab tui in a fresh 100x30 session
     T kill-server 2>/dev/null
     T -f /dev/null new-session -d -s t -x 100 -y 30 \
-        "env LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=xterm-256color $* $DOLAB tui --model $TMP/m.ckpt --notebook $TMP/nb.json 2>$TMP/tui.err; echo EXITED \$?; sleep 30"
+        "env LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=xterm-256color $* $DOLAB tui --model $TMP/m.ckpt --notebook $TMP/nb.json 2>$TMP/tui.err; echo EXITED \$?; sleep 600"
     T set-option -t t status off >/dev/null
 }
 keys() { T send-keys -t t "$@"; }
@@ -99,6 +106,13 @@ check_not "no more too-small" "too small"
 keys q
 check "q quits" "EXITED 0"
 [ -s "$TMP/tui.err" ] && bad "stderr while curses ran: $(head -c 200 "$TMP/tui.err")" || ok
+
+# `dolab` alone on a terminal opens the TUI
+T kill-server 2>/dev/null
+T -f /dev/null new-session -d -s t -x 100 -y 30 "env LANG=C.UTF-8 TERM=xterm-256color $DOLAB; echo EXITED \$?; sleep 600"
+check "dolab alone opens the TUI" "Live"
+keys q
+check "and q quits it" "EXITED 0"
 
 # colour escapes with colours, none with NO_COLOR
 start
