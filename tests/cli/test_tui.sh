@@ -38,10 +38,13 @@ if ! command -v tmux >/dev/null; then
     bad "tmux is not installed (make deps installs it)"
     finish; exit
 fi
-SOCK="$TMP/tmux.sock"
+# a fresh server (socket) per session: a new session on a server that is still shutting down fails
+NSOCK=0
+SOCK="$TMP/tmux.0.sock"
 T() { tmux -u -S "$SOCK" "$@"; }
+fresh() { T kill-server 2>/dev/null; NSOCK=$((NSOCK + 1)); SOCK="$TMP/tmux.$NSOCK.sock"; }
 trap 'T kill-server 2>/dev/null; rm -rf "$TMP"' EXIT
-cap() { T capture-pane -p -t t "$@"; }
+cap() { T capture-pane -p -t t "$@" 2>/dev/null; }
 # wait_for REGEX [SECONDS]: until the pane shows it
 wait_for() {
     local i n=$(( ${2:-15} * 10 ))
@@ -54,7 +57,7 @@ wait_for() {
 check() { if wait_for "$2" "${3:-30}"; then ok; else bad "$1: no /$2/ in:"; cap | head -40 >&2; fi; }
 check_not() { sleep 0.4; if cap | grep -Eq -- "$2"; then bad "$1: unexpected /$2/"; else ok; fi; }
 start() { # start ENV...: dolab tui in a fresh 100x30 session
-    T kill-server 2>/dev/null
+    fresh
     T -f /dev/null new-session -d -s t -x 100 -y 30 \
         "env LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=xterm-256color $* $DOLAB tui --model $TMP/m.ckpt --notebook $TMP/nb.json 2>$TMP/tui.err; echo EXITED \$?; sleep 600"
     T set-option -t t status off >/dev/null
@@ -108,7 +111,7 @@ check "q quits" "EXITED 0"
 [ -s "$TMP/tui.err" ] && bad "stderr while curses ran: $(head -c 200 "$TMP/tui.err")" || ok
 
 # `dolab` alone on a terminal opens the TUI
-T kill-server 2>/dev/null
+fresh
 T -f /dev/null new-session -d -s t -x 100 -y 30 "env LANG=C.UTF-8 TERM=xterm-256color $DOLAB; echo EXITED \$?; sleep 600"
 check "dolab alone opens the TUI" "Live"
 keys q
