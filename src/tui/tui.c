@@ -59,12 +59,14 @@ static wchar_t ascii_of(uint32_t ch) {
     switch (ch) {
     case 0x2500: case 0x2504: return '-';
     case 0x2502: case 0x250A: return '|';
-    case 0x250C: case 0x2510: case 0x2514: case 0x2518: return '+';
+    case 0x250C: case 0x2510: case 0x2514: case 0x2518: case 0x251C: case 0x2524: case 0x252C: case 0x2534:
+    case 0x253C: return '+';
     case 0x2571: return '/';
     case 0x2572: return '\\';
     case 0x25BC: return 'v';
     case 0x2715: return 'x';
-    case 0x25B6: case 0x25C0: return '>';
+    case 0x25B6: return '>';
+    case 0x25C0: return '<';
     case 0x2605: return '*';
     case 0x2588: return '#';
     case 0x00B7: return '.';
