@@ -610,6 +610,29 @@ TEST(test_determinism) {
     free(a), free(b), free(c2), free(d);
 }
 
+/* The second thread's half of the batch has no loss rows at all: still the 1-thread result. */
+TEST(test_thread_without_rows) {
+    Err e;
+    Batch b = make_batch(4, 8, tiny.vocab, 51, 0);
+    for (int i = 8; i < 32; i++) b.w[i] = 0.0f; /* only sequence 0 carries loss */
+    float loss[2], *g[2];
+    for (int threads = 1; threads <= 2; threads++) {
+        Gpt *m = tiny_model(52, 0.1f);
+        gpt_set_threads(m, threads);
+        gpt_zero_grad(m);
+        CHECK(gpt_backward(m, b.tok, b.tgt, b.w, 4, 8, &loss[threads - 1], &e) == 0, "backward: %s", e.msg);
+        g[threads - 1] = malloc(m->n_params * sizeof(float));
+        memcpy(g[threads - 1], m->grad_mem, m->n_params * sizeof(float));
+        gpt_free(m);
+    }
+    CHECK_NEAR(loss[0], loss[1], 1e-6, "same loss");
+    GptTensorInfo info[GPT_NUM_TENSORS];
+    size_t n = gpt_tensor_table(&tiny, info);
+    CHECK(rel_diff(g[0], g[1], n) < 1e-5, "same gradients (%.3g)", rel_diff(g[0], g[1], n));
+    free(g[0]), free(g[1]);
+    free_batch(&b);
+}
+
 /* ---- checkpoints ------------------------------------------------------------------------------- */
 
 static char tmpdir[64];
@@ -907,6 +930,7 @@ int main(void) {
     RUN(test_adamw);
     RUN(test_lr_schedule);
     RUN(test_determinism);
+    RUN(test_thread_without_rows);
     RUN(test_checkpoint);
     RUN(test_kv_cache);
     RUN(test_kv_threads);
