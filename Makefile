@@ -87,8 +87,12 @@ test-asan: deps
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  DOLAB=build-asan/dolab BUILD=build-asan bash tests/run.sh
 
+# Speed figures (benchmarks print numbers; they are not tests).
 bench: all
 	./dolab bench world
+	./dolab bench train
+	./dolab bench eval
+	./dolab bench heldout
 
 clean:
 	rm -rf build build-asan dolab
