@@ -114,7 +114,7 @@ static int bench_eval(const BenchOpts *o) {
         goto out;
     }
     double dt = progress_now() - t0;
-    printf("bench eval: model L=%d C=%d H=%d acting on %d episodes (%d variables), batches of %d, one thread:\n"
+    printf("bench eval: model L=%d C=%d H=%d acting on %d episodes (%d variables), batches of %d, 2 threads (KV cache split):\n"
            "  %.0f episodes/s  (%.2f s)\n",
            c.layers, c.dim, c.heads, n, o->variables, STRAT_BATCH, n / dt, dt);
     rc = 0;
