@@ -124,9 +124,10 @@ void gpt_cache_reset(GptCache *c, int seq) {
 int gpt_cache_len(const GptCache *c, int seq) { return seq >= 0 && seq < c->seqs ? c->lens[seq] : -1; }
 
 /* Runs rows [0, n) of one chunk with one thread's scratch: tokens[r] goes to sequence
- * seq[r] (or one_seq when seq is NULL).  Logits for every row, the last row, or none. */
+ * seq[r] (or one_seq when seq is NULL).  Logits (compact, one row per row asked for) for the
+ * rows with want[r] (every row if want is NULL), the last row only, or none. */
 static void infer_chunk(const Gpt *m, GptCache *c, Scratch *sc, const int *tokens, const int *seq,
-                        int one_seq, int n, float *logits, int last_only) {
+                        int one_seq, int n, float *logits, const unsigned char *want, int last_only) {
     const GptParams *p = &m->p;
     int C = m->cfg.dim, H = m->cfg.heads, V = m->cfg.vocab, P = c->P;
     size_t lstride = (size_t)c->seqs * P * C; /* one layer of k or v */
@@ -167,10 +168,20 @@ static void infer_chunk(const Gpt *m, GptCache *c, Scratch *sc, const int *token
                               n, 4 * C, C);
     }
     if (!logits) return;
-    int r0 = last_only ? n - 1 : 0;
-    nn_layernorm_forward(sc->ln, sc->mean, sc->rstd, sc->x + (size_t)r0 * C, p->lnfw, p->lnfb, n - r0,
-                         C);
-    nn_matmul_forward(logits, sc->ln, p->wte, NULL, n - r0, C, V);
+    /* the final LayerNorm and the logits only for the rows asked for */
+    const float *xs = sc->x;
+    int nl = n;
+    if (last_only) {
+        xs = sc->x + (size_t)(n - 1) * C, nl = 1;
+    } else if (want) {
+        nl = 0;
+        for (int r = 0; r < n; r++)
+            if (want[r]) memcpy(sc->atty + (size_t)nl++ * C, sc->x + (size_t)r * C, (size_t)C * sizeof *sc->x);
+        xs = sc->atty;
+    }
+    if (nl == 0) return;
+    nn_layernorm_forward(sc->ln, sc->mean, sc->rstd, xs, p->lnfw, p->lnfb, nl, C);
+    nn_matmul_forward(logits, sc->ln, p->wte, NULL, nl, C, V);
 }
 
 /* One thread's share of a call: rows [0, n) in chunks of the scratch's size. */
@@ -179,20 +190,27 @@ typedef struct InferJob {
     GptCache *c;
     Scratch *sc;
     const int *tokens, *seq;
+    const unsigned char *want; /* NULL: logits for every row */
     int one_seq, n, last_only;
-    float *logits;
+    float *logits;             /* (rows wanted, V) or NULL */
 } InferJob;
+
+static int count_wanted(const unsigned char *want, int n) {
+    int k = 0;
+    for (int r = 0; r < n; r++) k += !want || want[r];
+    return k;
+}
 
 static void infer_rows(void *arg) {
     const InferJob *j = arg;
     int R = j->c->rows, V = j->m->cfg.vocab;
+    float *lg = j->logits;
     for (int r0 = 0; r0 < j->n; r0 += R) {
         int k = j->n - r0 < R ? j->n - r0 : R, last_chunk = r0 + k == j->n;
-        float *lg = !j->logits ? NULL
-                    : j->last_only ? (last_chunk ? j->logits : NULL)
-                                   : j->logits + (size_t)r0 * V;
-        infer_chunk(j->m, j->c, j->sc, j->tokens + r0, j->seq ? j->seq + r0 : NULL, j->one_seq, k, lg,
-                    j->last_only);
+        const unsigned char *want = j->want ? j->want + r0 : NULL;
+        infer_chunk(j->m, j->c, j->sc, j->tokens + r0, j->seq ? j->seq + r0 : NULL, j->one_seq, k,
+                    j->last_only && !last_chunk ? NULL : lg, want, j->last_only);
+        if (lg && !j->last_only) lg += (size_t)count_wanted(want, k) * V;
     }
 }
 
@@ -226,18 +244,26 @@ static int check_call(const Gpt *m, GptCache *c, const int *tokens, const int *s
 /* Calls of at least this many rows are split between two threads. */
 #define SPLIT_MIN_ROWS 16
 
+/* Where to split rows between two threads: a boundary near the middle with no sequence on
+ * both sides (each thread then owns its sequences' lengths and keys), or 0 for none. */
+static int split_point(GptCache *c, const int *seq, int n) {
+    int h = n / 2;
+    while (h < n && seq[h] == seq[h - 1]) h++; /* runs of one sequence stay together */
+    if (h >= n) return 0;
+    int ok = 1;
+    for (int r = 0; r < h; r++) c->count[seq[r]] = 1;
+    for (int r = h; r < n && ok; r++) ok = !c->count[seq[r]];
+    for (int r = 0; r < h; r++) c->count[seq[r]] = 0;
+    return ok && n - h >= SPLIT_MIN_ROWS / 4 ? h : 0;
+}
+
 static int infer(const Gpt *m, GptCache *c, const int *tokens, const int *seq, int one_seq, int n,
-                 float *logits, int last_only, Err *e) {
+                 const unsigned char *want, float *logits, int last_only, Err *e) {
     if (check_call(m, c, tokens, seq, one_seq, n, e) != 0) return -1;
-    InferJob whole = {m, c, &c->scratch[0], tokens, seq, one_seq, n, last_only, logits};
-    int h = n / 2, split = c->threads > 1 && seq && !last_only && n >= SPLIT_MIN_ROWS;
-    if (split) { /* only if no sequence has rows in both halves: each thread owns its sequences */
-        for (int r = 0; r < h; r++) c->count[seq[r]] = 1;
-        for (int r = h; r < n && split; r++) split = !c->count[seq[r]];
-        for (int r = 0; r < h; r++) c->count[seq[r]] = 0;
-    }
-    if (split && !c->worker) c->worker = nn_worker_new();
-    if (!split || !c->worker) {
+    InferJob whole = {m, c, &c->scratch[0], tokens, seq, want, one_seq, n, last_only, logits};
+    int h = c->threads > 1 && seq && !last_only && n >= SPLIT_MIN_ROWS ? split_point(c, seq, n) : 0;
+    if (h && !c->worker) c->worker = nn_worker_new();
+    if (!h || !c->worker) {
         infer_rows(&whole);
         return 0;
     }
@@ -245,7 +271,8 @@ static int infer(const Gpt *m, GptCache *c, const int *tokens, const int *seq, i
     whole.n = h;
     second.sc = &c->scratch[1];
     second.tokens += h, second.seq += h, second.n = n - h;
-    if (logits) second.logits += (size_t)h * m->cfg.vocab;
+    if (want) second.want += h;
+    if (logits) second.logits += (size_t)count_wanted(want, h) * m->cfg.vocab;
     nn_worker_post(c->worker, infer_rows, &second);
     infer_rows(&whole);
     nn_worker_wait(c->worker);
@@ -254,13 +281,18 @@ static int infer(const Gpt *m, GptCache *c, const int *tokens, const int *seq, i
 
 int gpt_infer_step(const Gpt *m, GptCache *c, const int *tokens, const int *seq, int n,
                    float *logits, Err *e) {
-    return infer(m, c, tokens, seq, 0, n, logits, 0, e);
+    return infer(m, c, tokens, seq, 0, n, NULL, logits, 0, e);
+}
+
+int gpt_infer_feed(const Gpt *m, GptCache *c, const int *tokens, const int *seq, int n,
+                   const unsigned char *want, float *logits, Err *e) {
+    return infer(m, c, tokens, seq, 0, n, want, logits, 0, e);
 }
 
 int gpt_infer_prefix(const Gpt *m, GptCache *c, int seq, const int *tokens, int n, float *logits,
                      Err *e) {
     if (n < 1) return err_set(e, "cache: empty prefix");
-    return infer(m, c, tokens, NULL, seq, n, logits, 1, e);
+    return infer(m, c, tokens, NULL, seq, n, NULL, logits, 1, e);
 }
 
 static double now_s(void) {

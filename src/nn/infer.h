@@ -36,6 +36,11 @@ int gpt_cache_len(const GptCache *c, int seq);
  * on error nothing is appended. */
 int gpt_infer_step(const Gpt *m, GptCache *c, const int *tokens, const int *seq, int n,
                    float *logits, Err *e);
+/* The same, with logits only where want[i] is non-zero: logits gets one row per such i, in
+ * order (want NULL: every row, as gpt_infer_step).  Rows not asked for skip the final
+ * LayerNorm and the vocabulary product. */
+int gpt_infer_feed(const Gpt *m, GptCache *c, const int *tokens, const int *seq, int n,
+                   const unsigned char *want, float *logits, Err *e);
 /* Appends n tokens to one sequence; logits (V) after the last one, or NULL. */
 int gpt_infer_prefix(const Gpt *m, GptCache *c, int seq, const int *tokens, int n, float *logits,
                      Err *e);

@@ -886,6 +886,34 @@ TEST(test_kv_threads) {
     double d = 0;
     for (int i = 0; i < S * T * V; i++) d = fmax(d, fabs(got[0][i] - got[1][i]));
     CHECK(d < 1e-5, "1 vs 2 threads agree (%.3g)", d);
+    /* runs of 1..3 tokens per sequence in one call, logits only after each run's last token */
+    GptCache *kc = gpt_cache_create(m, S, T, &e);
+    int next[S] = {0}, calls = 0, checked = 0;
+    double worst = 0;
+    for (int done = 0; !done; calls++) {
+        int tt[S * 3], ss[S * 3], n = 0, at[S * 3], k = 0;
+        unsigned char want[S * 3];
+        for (int s = 0; s < S; s++)
+            for (int j = 0; j < 1 + (s + calls) % 3 && next[s] < T; j++) {
+                tt[n] = tok[s * T + next[s]], ss[n] = s, at[n] = s * T + next[s]++;
+                want[n++] = 0;
+            }
+        for (int i = 0; i < n; i++) want[i] = i + 1 == n || ss[i + 1] != ss[i];
+        float lg[S * 3 * V];
+        if (gpt_infer_feed(m, kc, tt, ss, n, want, lg, &e) != 0) {
+            CHECK(0, "feed: %s", e.msg);
+            break;
+        }
+        for (int i = 0; i < n; i++)
+            if (want[i]) {
+                for (int v = 0; v < V; v++) worst = fmax(worst, fabs(lg[k * V + v] - full[(size_t)at[i] * V + v]));
+                k++, checked++;
+            }
+        done = n == 0;
+    }
+    CHECK(worst < 1e-5 && checked > 100, "runs with logits at their ends = full forward (%d checked, %.3g)",
+          checked, worst);
+    gpt_cache_free(kc);
     free(got[0]), free(got[1]), free(full), free(tok);
     gpt_free(m);
 }
