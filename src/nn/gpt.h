@@ -162,13 +162,18 @@ float gpt_lr_schedule(long step, long total, long warmup, float lr_max, float lr
 double gpt_train_flops(const GptConfig *c, int B, int T, const float *weights);
 
 typedef struct GptBench {
-    int steps;           /* timed steps (or inference calls) */
-    double seconds;      /* wall time of the timed part */
-    double tokens_per_s; /* training: B*T tokens per step; inference: tokens fed */
-    double gflops;       /* estimated useful GFLOP/s */
+    int steps;             /* timed steps (or inference calls) */
+    double seconds;        /* wall time of the timed part */
+    double cpu_seconds;    /* process CPU time of the timed part: on a busy machine,
+                            * threads * seconds / cpu_seconds is how much of the cores it got */
+    double tokens_per_s;   /* training: B*T tokens per step; inference: tokens fed */
+    double gflops;         /* GFLOP/s executed (matrix products and attention) */
     double ms_per_step;
     double episodes_per_s; /* inference only */
 } GptBench;
+/* Monotonic wall and process CPU clocks, in seconds (for the benchmarks). */
+double gpt_clock_wall(void);
+double gpt_clock_cpu(void);
 
 /* Times `steps` training steps (gpt_zero_grad + gpt_backward + gpt_update) on random tokens
  * with `weighted_per_seq` loss positions per sequence, after 2 warm-up steps. */

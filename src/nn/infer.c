@@ -9,7 +9,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "nn/ops.h"
 #include "nn/worker.h"
@@ -295,12 +294,6 @@ int gpt_infer_prefix(const Gpt *m, GptCache *c, int seq, const int *tokens, int 
     return infer(m, c, tokens, NULL, seq, n, NULL, logits, 1, e);
 }
 
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 int gpt_bench_infer(const GptConfig *cfg, int seqs, int episode_len, int logits_per_episode,
                     int threads, int episodes, GptBench *out, Err *e) {
     memset(out, 0, sizeof *out);
@@ -323,7 +316,7 @@ int gpt_bench_infer(const GptConfig *cfg, int seqs, int episode_len, int logits_
     rng_init(&r, 7, 0);
     for (int s = 0; s < seqs; s++) seq[s] = s;
     int rounds = (episodes + seqs - 1) / seqs;
-    double t0 = now_s();
+    double t0 = gpt_clock_wall(), c0 = gpt_clock_cpu();
     long fed = 0, calls = 0;
     for (int round = 0; round < rounds; round++) {
         gpt_cache_reset(c, -1);
@@ -338,7 +331,8 @@ int gpt_bench_infer(const GptConfig *cfg, int seqs, int episode_len, int logits_
             calls++;
         }
     }
-    out->seconds = now_s() - t0;
+    out->seconds = gpt_clock_wall() - t0;
+    out->cpu_seconds = gpt_clock_cpu() - c0;
     out->steps = (int)calls;
     out->ms_per_step = 1e3 * out->seconds / (double)calls;
     out->tokens_per_s = (double)fed / out->seconds;

@@ -2,8 +2,9 @@
 
 /* The build uses -O2, where GCC 12 hardly vectorises; these loops are the hot ones, so this
  * file asks for -O3, lets comparisons be if-converted (no-trapping-math: we never read FP
- * exception flags) and a*b+c become an FMA where the CPU has one.  (Clang vectorises at -O2
- * and does not know this pragma.) */
+ * exception flags) and a*b+c become an FMA where the CPU has one.  (no-math-errno here does
+ * not reach libm calls such as sqrtf, hence sqrt_nonneg below.  Clang vectorises at -O2 and
+ * does not know this pragma.) */
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC optimize("O3", "no-trapping-math", "no-math-errno", "fp-contract=fast")
 #endif

@@ -928,7 +928,7 @@ TEST(test_bench_runs) {
     Err e;
     GptBench bt, bi;
     GptConfig c = {31, 16, 1, 16, 2};
-    CHECK(gpt_bench_train(&c, 4, 16, 3, 2, 2, &bt, &e) == 0 && bt.tokens_per_s > 0 && bt.gflops > 0,
+    CHECK(gpt_bench_train(&c, 4, 16, 3, 2, 2, &bt, &e) == 0 && bt.tokens_per_s > 0 && bt.gflops > 0 && bt.cpu_seconds > 0,
           "bench train: %s", e.msg);
     CHECK(gpt_bench_infer(&c, 4, 16, 4, 2, 8, &bi, &e) == 0 && bi.episodes_per_s > 0, "bench infer: %s", e.msg);
 }
