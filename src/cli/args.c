@@ -125,3 +125,11 @@ int args_parse(const ArgCmd *cmd, int argc, char **argv, char **pos, int *npos, 
         return err_set(e, "dolab %s: missing argument (usage: %s)", cmd->name, cmd->usage);
     return 0;
 }
+
+int args_or_exit(const ArgCmd *cmd, int argc, char **argv, char **pos, int *npos) {
+    Err e;
+    int rc = args_parse(cmd, argc, argv, pos, npos, &e);
+    if (rc == 0) return -1;
+    if (rc < 0) fprintf(stderr, "%s\n", e.msg);
+    return rc > 0 ? 0 : 2;
+}

@@ -36,6 +36,9 @@ typedef struct ArgCmd {
 
 /* Returns 0 (parsed), 1 (help printed to stdout: exit 0) or -1 (e set: exit 2). */
 int args_parse(const ArgCmd *cmd, int argc, char **argv, char **pos, int *npos, Err *e);
+/* args_parse for a command's entry point: -1 to go on, or the exit status once help (0) or
+ * the error line (2, on stderr) has been printed. */
+int args_or_exit(const ArgCmd *cmd, int argc, char **argv, char **pos, int *npos);
 void args_help(const ArgCmd *cmd, FILE *out);
 
 #endif

@@ -210,12 +210,8 @@ int cmd_bench(int argc, char **argv) {
                   "`make bench-torch` runs the PyTorch reference of the same model beside `bench train`.\n"};
     char *pos[2];
     int npos;
-    Err e;
-    int rc = args_parse(&cmd, argc, argv, pos, &npos, &e);
-    if (rc) {
-        if (rc < 0) fprintf(stderr, "%s\n", e.msg);
-        return rc > 0 ? 0 : 2;
-    }
+    int rc = args_or_exit(&cmd, argc, argv, pos, &npos);
+    if (rc >= 0) return rc;
     if (o.dim % o.heads) {
         fprintf(stderr, "dolab bench: --dim %d is not a multiple of --heads %d\n", o.dim, o.heads);
         return 2;

@@ -41,11 +41,8 @@ int cmd_train(int argc, char **argv) {
     char *pos[1];
     int npos;
     Err e;
-    int rc = args_parse(&cmd, argc, argv, pos, &npos, &e);
-    if (rc) {
-        if (rc < 0) fprintf(stderr, "%s\n", e.msg);
-        return rc > 0 ? 0 : 2;
-    }
+    int rc = args_or_exit(&cmd, argc, argv, pos, &npos);
+    if (rc >= 0) return rc;
     if (exp_check(&x, &e)) {
         fprintf(stderr, "dolab train: %s\n", e.msg);
         return 2;
@@ -110,11 +107,8 @@ int cmd_eval(int argc, char **argv) {
     char *pos[1];
     int npos;
     Err e;
-    int rc = args_parse(&cmd, argc, argv, pos, &npos, &e);
-    if (rc) {
-        if (rc < 0) fprintf(stderr, "%s\n", e.msg);
-        return rc > 0 ? 0 : 2;
-    }
+    int rc = args_or_exit(&cmd, argc, argv, pos, &npos);
+    if (rc >= 0) return rc;
     if (seed_s) {
         char *end;
         if (!*seed_s || *seed_s == '-' || (seed = strtoull(seed_s, &end, 10), *end)) {

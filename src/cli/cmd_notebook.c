@@ -747,12 +747,8 @@ int cmd_notebook(int argc, char **argv) {
                   "  dolab notebook note \"held-out reward drops with 4 layers\"\n  echo text | dolab notebook note -\n"};
     char *pos[256];
     int npos;
-    Err e;
-    int rc = args_parse(&cmd, argc, argv, pos, &npos, &e);
-    if (rc) {
-        if (rc < 0) fprintf(stderr, "%s\n", e.msg);
-        return rc > 0 ? 0 : 2;
-    }
+    int rc = args_or_exit(&cmd, argc, argv, pos, &npos);
+    if (rc >= 0) return rc;
     const char *path = default_notebook();
     int i = 0;
     if (npos > 0 && !is_action(pos[0])) path = pos[i++];
@@ -893,11 +889,8 @@ int cmd_export(int argc, char **argv) {
     char *pos[1];
     int npos;
     Err e;
-    int rc = args_parse(&cmd, argc, argv, pos, &npos, &e);
-    if (rc) {
-        if (rc < 0) fprintf(stderr, "%s\n", e.msg);
-        return rc > 0 ? 0 : 2;
-    }
+    int rc = args_or_exit(&cmd, argc, argv, pos, &npos);
+    if (rc >= 0) return rc;
     if (csv + jsonl != 1) {
         fprintf(stderr, "dolab export: choose one of --csv or --jsonl\n");
         return 2;

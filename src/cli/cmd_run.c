@@ -128,11 +128,8 @@ int cmd_run(int argc, char **argv) {
     char *pos[1];
     int npos;
     Err e;
-    int rc = args_parse(&cmd, argc, argv, pos, &npos, &e);
-    if (rc) {
-        if (rc < 0) fprintf(stderr, "%s\n", e.msg);
-        return rc > 0 ? 0 : 2;
-    }
+    int rc = args_or_exit(&cmd, argc, argv, pos, &npos);
+    if (rc >= 0) return rc;
     uint64_t seed = 0;
     if (seed_s) {
         char *end;

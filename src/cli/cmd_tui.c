@@ -33,11 +33,8 @@ int cmd_tui(int argc, char **argv) {
     char *pos[1];
     int npos;
     Err e;
-    int rc = args_parse(&cmd, argc, argv, pos, &npos, &e);
-    if (rc) {
-        if (rc < 0) fprintf(stderr, "%s\n", e.msg);
-        return rc > 0 ? 0 : 2;
-    }
+    int rc = args_or_exit(&cmd, argc, argv, pos, &npos);
+    if (rc >= 0) return rc;
     TuiOptions o = {.model = model, .no_model = no_model, .theme = theme, .notebook = notebook, .seed = 1,
                     .version = DOLAB_VERSION, .commit = dolab_commit()};
     const char *nc = getenv("NO_COLOR");

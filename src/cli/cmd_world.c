@@ -50,11 +50,6 @@ static void world_defaults(WorldOpts *w, int episodes) {
     w->noise = 0.1;
 }
 
-static int usage_error(const Err *e) {
-    fprintf(stderr, "%s\n", e->msg);
-    return 2;
-}
-
 /* ---- dolab stream ---------------------------------------------------------------------- */
 
 static cJSON *json_values(const double *x, int n) {
@@ -137,8 +132,8 @@ int cmd_stream(int argc, char **argv) {
     char *pos[1];
     int npos;
     Err e;
-    int rc = args_parse(&cmd, argc, argv, pos, &npos, &e);
-    if (rc) return rc > 0 ? 0 : usage_error(&e);
+    int rc = args_or_exit(&cmd, argc, argv, pos, &npos);
+    if (rc >= 0) return rc;
     EpConfig c;
     if (world_config(&w, &c, "stream")) return 2;
     Vocab *voc = tok_vocab_new();
@@ -212,8 +207,8 @@ int cmd_baselines(int argc, char **argv) {
     char *pos[1];
     int npos;
     Err e;
-    int rc = args_parse(&cmd, argc, argv, pos, &npos, &e);
-    if (rc) return rc > 0 ? 0 : usage_error(&e);
+    int rc = args_or_exit(&cmd, argc, argv, pos, &npos);
+    if (rc >= 0) return rc;
     EpConfig c;
     if (world_config(&w, &c, "baselines")) return 2;
     int n = w.episodes;
