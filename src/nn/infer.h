@@ -19,7 +19,7 @@ typedef struct GptCache GptCache;
 /* A cache for `seqs` sequences of at most `len` tokens (1 <= len <= the model's context). */
 GptCache *gpt_cache_create(const Gpt *m, int seqs, int len, Err *e);
 void gpt_cache_free(GptCache *c);
-/* 1 or 2 threads (default 2; values outside are clamped).  A call with 16 or more rows whose
+/* 1 or 2 threads (default 2; values outside are clamped).  A call with 64 or more rows whose
  * two halves hold different sequences is split between the caller and a worker thread the
  * cache starts on first use.  Logits agree with 1 thread to float rounding.  With several
  * caches decoding in parallel threads, set 1. */

@@ -853,7 +853,7 @@ TEST(test_kv_threads) {
     Rng r;
     rng_init(&r, 43, 1);
     for (size_t i = 0; i < m->n_params; i++) m->param_mem[i] += (float)rng_normal(&r) * 0.3f;
-    enum { S = 24, T = 16, V = 13 };
+    enum { S = 72, T = 16, V = 13 }; /* calls of 64+ rows are split between the threads */
     int *tok = malloc(S * T * sizeof(int));
     for (int i = 0; i < S * T; i++) tok[i] = (int)rng_below(&r, V);
     float *full = malloc((size_t)S * T * V * sizeof(float)), *got[2];
