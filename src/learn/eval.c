@@ -6,7 +6,7 @@
 
 #include "util/progress.h"
 
-const char *const eval_agree_names[EVAL_AGREE_STRATS] = {"expert", "oracle", "corr", "max_seen", "parents"};
+const char *const eval_agree_names[EVAL_AGREE_STRATS] = {"expert", "oracle", "corr", "max_seen", "parents", "assoc"};
 
 static int set_world_ok(const Scm *w, void *ctx) {
     const ExpEvalSet *s = ((const ExpEvalSet *const *)ctx)[0];
@@ -67,8 +67,9 @@ static int play_row(Strategy *s, Episode *eps, Episode **ptr, int n, double *buf
 
 /* After the first strategy played: compare its exploit with each reference strategy's exploit
  * on the same (its own) exploration. */
-static int agreement(Episode *eps, int n, EvalSetResult *res, Err *e) {
+static int agreement(Episode *eps, int n, int nref, EvalSetResult *res, Err *e) {
     int dis = 0, agree[EVAL_AGREE_STRATS] = {0};
+    res->n_agree = nref;
     for (int i = 0; i < n; i++) {
         EpView v = eps[i].view;
         v.exploit_var = -1;
@@ -77,7 +78,7 @@ static int agreement(Episode *eps, int n, EvalSetResult *res, Err *e) {
         const Episode *tp = &eps[i];
         StratAction act[EVAL_AGREE_STRATS];
         int all_same = 1;
-        for (int k = 0; k < EVAL_AGREE_STRATS; k++) {
+        for (int k = 0; k < nref; k++) {
             Strategy *s = strat_find(eval_agree_names[k]);
             int id = 0;
             if (s->act(s, &vp, s->needs_truth ? &tp : NULL, &id, 1, &act[k], e)) return -1;
@@ -85,11 +86,11 @@ static int agreement(Episode *eps, int n, EvalSetResult *res, Err *e) {
         }
         if (all_same) continue;
         dis++;
-        for (int k = 0; k < EVAL_AGREE_STRATS; k++)
+        for (int k = 0; k < nref; k++)
             agree[k] += act[k].var == eps[i].view.exploit_var && act[k].sign == eps[i].view.exploit_sign;
     }
     res->n_disagree = dis;
-    for (int k = 0; k < EVAL_AGREE_STRATS; k++) res->agree[k] = dis ? (double)agree[k] / dis : NAN;
+    for (int k = 0; k < nref; k++) res->agree[k] = dis ? (double)agree[k] / dis : NAN;
     return 0;
 }
 
@@ -125,7 +126,10 @@ int eval_run(const Experiment *x, Strategy *model, const char *const *strategies
         uint64_t bseed = set_seed(x->eval_seed, k);
         if (model) {
             if (play_row(model, eps, ptr, n, buf, bseed, &res->rows[res->nrows++], e)) goto next;
-            if (agreement(eps, n, res, e)) goto next;
+            int nref = EVAL_AGREE_STRATS - 1;
+            for (int s = 0; s < ns; s++)
+                if (strcmp(names[s], "assoc") == 0) nref = EVAL_AGREE_STRATS;
+            if (agreement(eps, n, nref, res, e)) goto next;
         }
         for (int s = 0; s < ns; s++)
             if (play_row(strat_find(names[s]), eps, ptr, n, buf, bseed, &res->rows[res->nrows++], e)) goto next;
@@ -163,7 +167,7 @@ void eval_print(const EvalReport *r, const Experiment *x, FILE *out) {
         if (s->n_disagree > 0) {
             fprintf(out, "  %s's exploit agrees with, on its own exploration (%d episodes where they disagree):\n   ",
                     s->rows[0].name, s->n_disagree);
-            for (int j = 0; j < EVAL_AGREE_STRATS; j++) fprintf(out, " %s %.1f%%", eval_agree_names[j], 100 * s->agree[j]);
+            for (int j = 0; j < s->n_agree; j++) fprintf(out, " %s %.1f%%", eval_agree_names[j], 100 * s->agree[j]);
             fprintf(out, "\n");
         }
     }
@@ -199,7 +203,7 @@ cJSON *eval_to_json(const EvalReport *r) {
             cJSON *ag = cJSON_AddObjectToObject(so, "agreement");
             cJSON_AddStringToObject(ag, "of", s->nrows ? s->rows[0].name : "");
             cJSON_AddNumberToObject(ag, "episodes", s->n_disagree);
-            for (int j = 0; j < EVAL_AGREE_STRATS; j++)
+            for (int j = 0; j < s->n_agree; j++)
                 cJSON_AddItemToObject(ag, eval_agree_names[j],
                                       isnan(s->agree[j]) ? cJSON_CreateNull() : cJSON_CreateNumber(s->agree[j]));
         }

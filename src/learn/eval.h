@@ -20,7 +20,7 @@
 #include "world/strategy.h"
 
 #define EVAL_MAX_ROWS (EXP_MAX_STRATS + 1)
-#define EVAL_AGREE_STRATS 5 /* expert, oracle, corr, max_seen, parents */
+#define EVAL_AGREE_STRATS 6 /* expert, oracle, corr, max_seen, parents; assoc if evaluated */
 
 typedef struct EvalRow {
     char name[16];
@@ -38,6 +38,7 @@ typedef struct EvalSetResult {
     /* the first strategy's exploit vs each reference strategy run on its own exploration,
      * on the episodes where the references disagree among themselves */
     int n_disagree;
+    int n_agree;  /* references used: 5, or 6 when the experiment evaluates "assoc" */
     double agree[EVAL_AGREE_STRATS];
 } EvalSetResult;
 

@@ -978,7 +978,7 @@ static int l_experiment(lua_State *L) {
                 lua_rawgeti(L, -1, i);
                 const char *s = lua_tostring(L, -1);
                 if (lua_type(L, -1) != LUA_TSTRING || !strat_find(s))
-                    lerr(L, "eval.strategies[%d]: expected one of expert, oracle, corr, max_seen, parents, random", i);
+                    lerr(L, "eval.strategies[%d]: expected one of expert, oracle, corr, max_seen, parents, random, assoc", i);
                 snprintf(x->strats[x->n_strats++], sizeof x->strats[0], "%s", s);
                 lua_pop(L, 1);
             }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "util/rng.h"
+#include "world/tok.h"
 
 /* ---- exploration shared by expert, corr, max_seen, parents ---------------------------- */
 
@@ -223,6 +224,19 @@ static int parents_act(Strategy *s, const EpView *const *views, const Episode *c
     return 0;
 }
 
+/* ---- assoc: the associational cue ------------------------------------------------------ */
+
+static int assoc_act(Strategy *s, const EpView *const *views, const Episode *const *truth, const int *ids, int n,
+                     StratAction *out, Err *e) {
+    (void)s, (void)truth, (void)ids, (void)e;
+    if (n && ep_phase(views[0]) == EP_EXPLORE) return explore_like_expert(views, n, out);
+    for (int i = 0; i < n; i++) {
+        int sign = 1, x = tok_assoc_cue(views[i], &sign);
+        out[i] = x >= 0 ? (StratAction){x, sign} : strat_expert_exploit(views[i]);
+    }
+    return 0;
+}
+
 /* ---- random ---------------------------------------------------------------------------- */
 
 static int random_pick(Rng *r, unsigned set) {
@@ -252,7 +266,7 @@ static int random_act(Strategy *s, const EpView *const *views, const Episode *co
 
 /* ---- registry and player ---------------------------------------------------------------- */
 
-static Strategy builtins[STRAT_BUILTIN_COUNT] = {
+static Strategy builtins[STRAT_BUILTIN_COUNT + 1] = {
     {"expert", "explores each variable once; exploits the largest measured effect", 0, NULL, expert_act, NULL, NULL},
     {"oracle", "the true best action, from the true weights", 1, NULL, oracle_act, NULL, NULL},
     {"corr", "exploits the variable most correlated with the goal (sign of the correlation)", 0, NULL, corr_act, NULL,
@@ -262,12 +276,14 @@ static Strategy builtins[STRAT_BUILTIN_COUNT] = {
     {"parents", "exploits the largest estimated direct cause of the goal, ignoring indirect paths", 0, NULL, parents_act,
      NULL, NULL},
     {"random", "random interventions, random exploit", 0, NULL, random_act, NULL, NULL},
+    {"assoc", "exploits the associational cue: the variable that tracks the goal in the passive observations", 0,
+     NULL, assoc_act, NULL, NULL},
 };
 
 Strategy *strat_builtin(int i) { return (i >= 0 && i < STRAT_BUILTIN_COUNT) ? &builtins[i] : NULL; }
 
 Strategy *strat_find(const char *name) {
-    for (int i = 0; i < STRAT_BUILTIN_COUNT; i++)
+    for (int i = 0; i < STRAT_BUILTIN_COUNT + 1; i++)
         if (strcmp(builtins[i].name, name) == 0) return &builtins[i];
     return NULL;
 }

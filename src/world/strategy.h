@@ -40,7 +40,8 @@ struct Strategy {
 enum { STRAT_BUILTIN_COUNT = 6 };
 /* The built-ins in display order: expert, oracle, corr, max_seen, parents, random. */
 Strategy *strat_builtin(int i);
-/* By name; NULL if there is none. */
+/* By name; NULL if there is none.  Besides the six, "assoc" (explores like the expert, exploits
+ * the associational cue of tok_assoc_cue) is found by name, for experiments about confounding. */
 Strategy *strat_find(const char *name);
 
 enum { STRAT_BATCH = 256 }; /* strat_play plays this many episodes at a time */

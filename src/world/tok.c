@@ -203,6 +203,19 @@ int tok_explain_step(const TokExplain *x, const EpView *v, int s, TokSeq *out, E
 }
 
 int tok_assoc_cue(const EpView *v, int *sign) {
+    if (v->n_passive == 1 && v->goal >= 0) {
+        /* one snapshot: the variable whose value is closest to the goal's (it "tracks" it) */
+        const double *p = v->passive[0];
+        int best = -1;
+        double gap = INFINITY;
+        for (int x = 0; x < v->n; x++)
+            if (ep_can_exploit(v, x) && fabs(p[x] - p[v->goal]) < gap) {
+                gap = fabs(p[x] - p[v->goal]);
+                best = x;
+            }
+        if (sign) *sign = 1;
+        return best;
+    }
     double rows[EP_MAX_PASSIVE + EP_MAX_STEPS][SCM_MAX_VARS];
     int m = 0;
     for (int i = 0; i < v->n_passive; i++) memcpy(rows[m++], v->passive[i], sizeof rows[0]);

@@ -109,8 +109,10 @@ int tok_explain_exploit(const TokExplain *x, const EpView *v, TokSeq *out, Err *
 /* Does the format write explanations after observations / before the exploit? */
 int tok_format_explains_steps(const TokFormat *f);
 int tok_format_explains_exploit(const TokFormat *f);
-/* The variable most correlated with the goal (|r|) over the passive observations (or every
- * sample if there are none), among those that may be set; -1 if none.  *sign gets the sign. */
+/* The associational cue, among the variables that may be set; -1 if none.  With one passive
+ * observation: the variable whose value is closest to the goal's (sign +1).  With two or more:
+ * the variable most correlated with the goal (|r|) over them, *sign the sign of r.  With none:
+ * the same over every sample seen. */
 int tok_assoc_cue(const EpView *v, int *sign);
 
 /* Readable text of a token sequence, one line per event.  value is the exploration value
