@@ -185,7 +185,6 @@ int cmd_stream(int argc, char **argv) {
     }
     free(ts);
     tok_vocab_free(voc);
-    if (fflush(stdout) != 0) status = status ? status : 0;
     return status;
 }
 
