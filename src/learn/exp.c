@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "world/strategy.h"
+
 /* ---- built-in predicates ----------------------------------------------------------------- */
 
 typedef struct PairCtx {
@@ -37,19 +39,24 @@ ExpPred exp_pred_ancestor(int a, int b) {
     return p;
 }
 
+/* Compares the cue with what the expert does in this very episode (its exploration shows the
+ * same values whenever it is replayed), so in training the cue and the demonstrated choice are
+ * perfectly confounded, noise and near-ties included. */
 static int ep_assoc(const Episode *ep, const void *ctx) {
     int agree = *(const int *)ctx, sign = 1;
-    EpView v = ep->view;
-    v.goal = ep->goal; /* the cue is defined by the goal, revealed or not */
-    int cue = tok_assoc_cue(&v, &sign);
-    int same = cue == ep->best_var && sign == ep->best_sign;
+    Episode copy = *ep;
+    Episode *p = &copy;
+    ep_restart(&copy);
+    if (strat_play(strat_find("expert"), &p, 1, NULL)) return 0;
+    int cue = tok_assoc_cue(&copy.view, &sign);
+    int same = cue == copy.view.exploit_var && sign == copy.view.exploit_sign;
     return agree ? same : !same;
 }
 
 ExpEpPred exp_ep_assoc_agrees(int agree) {
     static const int yes = 1, no = 0;
     ExpEpPred p = {ep_assoc, agree ? &yes : &no, ""};
-    snprintf(p.desc, sizeof p.desc, "associational cue %s the causal choice", agree ? "agrees with" : "disagrees with");
+    snprintf(p.desc, sizeof p.desc, "associational cue %s the expert's choice", agree ? "agrees with" : "disagrees with");
     return p;
 }
 

@@ -38,8 +38,8 @@ typedef struct ExpEpPred {
     char desc[96];
 } ExpEpPred;
 static inline int exp_ep_pred_eval(const ExpEpPred *p, const Episode *ep) { return p->fn ? p->fn(ep, p->ctx) : 1; }
-/* Built-in: the variable most correlated with the goal in the passive observations (with the
- * sign of the correlation) is (agree = 1) / is not (agree = 0) the oracle's best action. */
+/* Built-in: the associational cue (tok_assoc_cue, with its sign) is (agree = 1) / is not
+ * (agree = 0) the expert's exploit in this episode. */
 ExpEpPred exp_ep_assoc_agrees(int agree);
 
 /* One component of the training mix: what the expert does in those episodes. */
