@@ -26,47 +26,6 @@ static int stop_on_script_error(void *ctx, long step, long total, float loss) {
     return lab_callback_error(ctx, &e) != 0;
 }
 
-static cJSON *run_entry(const char *path, const Lab *lab, const Experiment *x, const TrainResult *tr,
-                        const char *ckpt, const cJSON *eval, double wall) {
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "type", "run");
-    char title[160];
-    snprintf(title, sizeof title, "%s, seed %llu", x->name, (unsigned long long)x->seed);
-    cJSON_AddStringToObject(o, "title", title);
-    cJSON *sc = cJSON_AddObjectToObject(o, "script");
-    cJSON_AddStringToObject(sc, "path", path);
-    const char *text = lab_script_text(lab);
-    cJSON_AddStringToObject(sc, "text", text);
-    char h[24];
-    snprintf(h, sizeof h, "%016llx", (unsigned long long)gpt_fnv1a(GPT_FNV_OFFSET, text, strlen(text)));
-    cJSON_AddStringToObject(sc, "fnv1a64", h);
-    cJSON_AddItemToObject(o, "config", exp_to_json(x));
-    cJSON_AddNumberToObject(o, "seed", (double)x->seed);
-    cJSON *d = cJSON_AddObjectToObject(o, "dolab");
-    cJSON_AddStringToObject(d, "version", DOLAB_VERSION);
-    cJSON_AddStringToObject(d, "commit", dolab_commit());
-    cJSON *t = cJSON_AddObjectToObject(o, "training");
-    cJSON_AddNumberToObject(t, "steps", (double)tr->steps);
-    cJSON_AddNumberToObject(t, "seconds", tr->seconds);
-    cJSON_AddNumberToObject(t, "tokens_per_s", tr->tokens_per_s);
-    cJSON_AddNumberToObject(t, "final_loss", tr->final_loss);
-    cJSON *curve = cJSON_AddArrayToObject(t, "curve");
-    for (int i = 0; i < tr->n_curve; i++) {
-        cJSON *p = cJSON_CreateArray();
-        cJSON_AddItemToArray(p, cJSON_CreateNumber((double)tr->curve[i].step));
-        cJSON_AddItemToArray(p, cJSON_CreateNumber(tr->curve[i].loss));
-        cJSON_AddItemToArray(p, tr->curve[i].dev_reward == tr->curve[i].dev_reward
-                                    ? cJSON_CreateNumber(tr->curve[i].dev_reward)
-                                    : cJSON_CreateNull());
-        cJSON_AddItemToArray(curve, p);
-    }
-    cJSON_AddStringToObject(o, "checkpoint", ckpt);
-    cJSON_AddItemToObject(o, "eval", cJSON_Duplicate(eval, 1));
-    cJSON_AddNumberToObject(o, "wall_seconds", wall);
-    cJSON_AddNumberToObject(o, "cores", (double)sysconf(_SC_NPROCESSORS_ONLN));
-    return o;
-}
-
 /* Trains, evaluates, saves and records one experiment. */
 static int run_arm(const char *script, Lab *lab, Notebook *nb, Experiment *x, const char *ckpt, int quiet,
                    EvalReport *rep, int blank_line, Err *e) {
@@ -92,7 +51,11 @@ static int run_arm(const char *script, Lab *lab, Notebook *nb, Experiment *x, co
     printf("%s%s (training seed %llu, %ld steps, %.0f s)\n%s\n\n", blank_line ? "\n" : "", x->name,
            (unsigned long long)x->seed, tr.steps, tr.seconds, x->about);
     eval_print(rep, x, stdout);
-    if (nb_add(nb, run_entry(script, lab, x, &tr, ckpt, ev, progress_now() - t0), e)) goto out;
+    char title[160];
+    snprintf(title, sizeof title, "%s, seed %llu", x->name, (unsigned long long)x->seed);
+    NbRun run = {title, script, lab_script_text(lab), x, &tr, DOLAB_VERSION, dolab_commit(), ckpt, ev,
+                 progress_now() - t0};
+    if (nb_add(nb, nb_run_entry(&run), e)) goto out;
     const cJSON *last = nb_entry(nb, nb_count(nb) - 1);
     printf("\ncheckpoint %s; notebook %s, entry %d\n", ckpt, nb_path(nb),
            cJSON_GetObjectItemCaseSensitive(last, "id")->valueint);

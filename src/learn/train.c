@@ -211,14 +211,9 @@ fail:
     return -1;
 }
 
-int train_save(const char *path, const TrainResult *r, const Experiment *x, const cJSON *extra, Err *e) {
-    cJSON *meta = cJSON_CreateObject();
-    cJSON *voc = cJSON_AddArrayToObject(meta, "vocab");
-    for (int i = 0; i < tok_vocab_size(r->vocab); i++) cJSON_AddItemToArray(voc, cJSON_CreateString(tok_name(r->vocab, i)));
-    cJSON_AddItemToObject(meta, "experiment", exp_to_json(x));
-    cJSON_AddNumberToObject(meta, "seed", (double)x->seed);
-    cJSON_AddNumberToObject(meta, "steps", (double)r->steps);
-    cJSON *tr = cJSON_AddObjectToObject(meta, "training");
+cJSON *train_record_json(const TrainResult *r) {
+    cJSON *tr = cJSON_CreateObject();
+    cJSON_AddNumberToObject(tr, "steps", (double)r->steps);
     cJSON_AddNumberToObject(tr, "seconds", r->seconds);
     cJSON_AddNumberToObject(tr, "tokens_per_s", r->tokens_per_s);
     cJSON_AddNumberToObject(tr, "final_loss", r->final_loss);
@@ -230,6 +225,17 @@ int train_save(const char *path, const TrainResult *r, const Experiment *x, cons
         cJSON_AddItemToArray(p, isnan(r->curve[i].dev_reward) ? cJSON_CreateNull() : cJSON_CreateNumber(r->curve[i].dev_reward));
         cJSON_AddItemToArray(curve, p);
     }
+    return tr;
+}
+
+int train_save(const char *path, const TrainResult *r, const Experiment *x, const cJSON *extra, Err *e) {
+    cJSON *meta = cJSON_CreateObject();
+    cJSON *voc = cJSON_AddArrayToObject(meta, "vocab");
+    for (int i = 0; i < tok_vocab_size(r->vocab); i++) cJSON_AddItemToArray(voc, cJSON_CreateString(tok_name(r->vocab, i)));
+    cJSON_AddItemToObject(meta, "experiment", exp_to_json(x));
+    cJSON_AddNumberToObject(meta, "seed", (double)x->seed);
+    cJSON_AddNumberToObject(meta, "steps", (double)r->steps);
+    cJSON_AddItemToObject(meta, "training", train_record_json(r));
     if (extra) cJSON_AddItemToObject(meta, "eval", cJSON_Duplicate(extra, 1));
     int rc = gpt_save(path, r->model, meta, e);
     cJSON_Delete(meta);

@@ -55,6 +55,9 @@ void train_result_free(TrainResult *r);
  * header, and the header's meta object (cJSON_Delete).  The vocabulary must match this build's
  * stream.  On error nothing is returned to free. */
 int train_load(const char *path, Gpt **m, Experiment *x, cJSON **meta, Err *e);
+/* The training record as JSON (steps, seconds, tokens/s, final loss, curve of [step, loss,
+ * dev reward or null]): a new object the caller owns. */
+cJSON *train_record_json(const TrainResult *r);
 /* Saves model + vocabulary + experiment + training record as one checkpoint (atomic). */
 int train_save(const char *path, const TrainResult *r, const Experiment *x, const cJSON *extra, Err *e);
 

@@ -10,6 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "learn/train.h"
+#include "nn/ckpt.h"
 #include "util/fileio.h"
 #include "util/strbuf.h"
 
@@ -514,4 +516,28 @@ int nb_add(Notebook *nb, cJSON *entry, Err *e) {
         return -1;
     }
     return 0;
+}
+
+cJSON *nb_run_entry(const NbRun *r) {
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "type", "run");
+    cJSON_AddStringToObject(o, "title", r->title);
+    cJSON *sc = cJSON_AddObjectToObject(o, "script");
+    cJSON_AddStringToObject(sc, "path", r->script_path);
+    cJSON_AddStringToObject(sc, "text", r->script_text);
+    char h[24];
+    snprintf(h, sizeof h, "%016llx",
+             (unsigned long long)gpt_fnv1a(GPT_FNV_OFFSET, r->script_text, strlen(r->script_text)));
+    cJSON_AddStringToObject(sc, "fnv1a64", h);
+    cJSON_AddItemToObject(o, "config", exp_to_json(r->x));
+    cJSON_AddNumberToObject(o, "seed", (double)r->x->seed);
+    cJSON *d = cJSON_AddObjectToObject(o, "dolab");
+    cJSON_AddStringToObject(d, "version", r->version);
+    cJSON_AddStringToObject(d, "commit", r->commit);
+    cJSON_AddItemToObject(o, "training", train_record_json(r->train));
+    cJSON_AddStringToObject(o, "checkpoint", r->checkpoint);
+    cJSON_AddItemToObject(o, "eval", cJSON_Duplicate(r->eval, 1));
+    cJSON_AddNumberToObject(o, "wall_seconds", r->wall_seconds);
+    cJSON_AddNumberToObject(o, "cores", (double)sysconf(_SC_NPROCESSORS_ONLN));
+    return o;
 }

@@ -55,6 +55,20 @@ const cJSON *nb_find(const Notebook *nb, long id);
  * not yet used), and saves.  Takes ownership of entry.  On 0 the new entry is the last one,
  * nb_entry(nb, nb_count(nb) - 1); on -1 the notebook, in memory and on disk, is as it was. */
 int nb_add(Notebook *nb, cJSON *entry, Err *e);
+/* What a run entry records (dolab run and training from the TUI make the same entries). */
+typedef struct NbRun {
+    const char *title;
+    const char *script_path, *script_text;
+    const struct Experiment *x;        /* the resolved configuration */
+    const struct TrainResult *train;
+    const char *version, *commit;      /* of the dolab that ran it */
+    const char *checkpoint;
+    const cJSON *eval;                 /* as eval_to_json writes it (copied) */
+    double wall_seconds;
+} NbRun;
+/* A new run entry (the caller owns it; hand it to nb_add). */
+cJSON *nb_run_entry(const NbRun *r);
+
 /* Saves the notebook as it is (nb_add already does after every entry). */
 int nb_save(Notebook *nb, Err *e);
 

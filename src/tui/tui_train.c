@@ -11,6 +11,7 @@
 #include "learn/eval.h"
 #include "learn/train.h"
 #include "nn/ckpt.h"
+#include "notebook/notebook.h"
 #include "util/progress.h"
 
 struct TuiTrain {
@@ -52,45 +53,11 @@ static void set_phase(TuiTrain *t, const char *p) {
 }
 
 static cJSON *run_entry(TuiTrain *t, const cJSON *ev, double wall) {
-    const Experiment *x = &t->x;
-    const TrainResult *tr = &t->tr;
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "type", "run");
     char title[160];
-    snprintf(title, sizeof title, "%s, seed %llu%s (trained in the TUI)", x->name, (unsigned long long)x->seed,
+    snprintf(title, sizeof title, "%s, seed %llu%s (trained in the TUI)", t->x.name, (unsigned long long)t->x.seed,
              t->quick ? ", quick" : "");
-    cJSON_AddStringToObject(o, "title", title);
-    cJSON *sc = cJSON_AddObjectToObject(o, "script");
-    cJSON_AddStringToObject(sc, "path", t->script);
-    const char *text = lab_script_text(t->lab);
-    cJSON_AddStringToObject(sc, "text", text);
-    char h[24];
-    snprintf(h, sizeof h, "%016llx", (unsigned long long)gpt_fnv1a(GPT_FNV_OFFSET, text, strlen(text)));
-    cJSON_AddStringToObject(sc, "fnv1a64", h);
-    cJSON_AddItemToObject(o, "config", exp_to_json(x));
-    cJSON_AddNumberToObject(o, "seed", (double)x->seed);
-    cJSON *d = cJSON_AddObjectToObject(o, "dolab");
-    cJSON_AddStringToObject(d, "version", t->version);
-    cJSON_AddStringToObject(d, "commit", t->commit);
-    cJSON *tj = cJSON_AddObjectToObject(o, "training");
-    cJSON_AddNumberToObject(tj, "steps", (double)tr->steps);
-    cJSON_AddNumberToObject(tj, "seconds", tr->seconds);
-    cJSON_AddNumberToObject(tj, "tokens_per_s", tr->tokens_per_s);
-    cJSON_AddNumberToObject(tj, "final_loss", tr->final_loss);
-    cJSON *curve = cJSON_AddArrayToObject(tj, "curve");
-    for (int i = 0; i < tr->n_curve; i++) {
-        cJSON *p = cJSON_CreateArray();
-        cJSON_AddItemToArray(p, cJSON_CreateNumber((double)tr->curve[i].step));
-        cJSON_AddItemToArray(p, cJSON_CreateNumber(tr->curve[i].loss));
-        double dv = tr->curve[i].dev_reward;
-        cJSON_AddItemToArray(p, dv == dv ? cJSON_CreateNumber(dv) : cJSON_CreateNull());
-        cJSON_AddItemToArray(curve, p);
-    }
-    cJSON_AddStringToObject(o, "checkpoint", t->ckpt);
-    cJSON_AddItemToObject(o, "eval", cJSON_Duplicate(ev, 1));
-    cJSON_AddNumberToObject(o, "wall_seconds", wall);
-    cJSON_AddNumberToObject(o, "cores", (double)sysconf(_SC_NPROCESSORS_ONLN));
-    return o;
+    NbRun run = {title, t->script, lab_script_text(t->lab), &t->x, &t->tr, t->version, t->commit, t->ckpt, ev, wall};
+    return nb_run_entry(&run);
 }
 
 static void *train_thread(void *arg) {
