@@ -48,13 +48,17 @@ static int set_value(const ArgCmd *cmd, const ArgOpt *o, const char *v, Err *e) 
         *(int *)o->dst = (int)x;
         return 0;
     }
-    case ARG_U64: {
+    case ARG_U64:
+    case ARG_U64_OPT: {
         if (v[0] == '-' || !*v)
             return err_set(e, "dolab %s: %s: expected a non-negative integer, got '%s'", cmd->name, o->name, v);
         unsigned long long x = strtoull(v, &end, 10);
         if (*end || errno)
             return err_set(e, "dolab %s: %s: expected a non-negative integer, got '%s'", cmd->name, o->name, v);
-        *(uint64_t *)o->dst = (uint64_t)x;
+        if (o->kind == ARG_U64_OPT)
+            *(ArgU64 *)o->dst = (ArgU64){(uint64_t)x, 1};
+        else
+            *(uint64_t *)o->dst = (uint64_t)x;
         return 0;
     }
     case ARG_REAL: {

@@ -12,12 +12,18 @@
 
 #include "util/err.h"
 
-typedef enum ArgKind { ARG_INT, ARG_U64, ARG_REAL, ARG_FLAG, ARG_CHOICE, ARG_STRING } ArgKind;
+typedef enum ArgKind { ARG_INT, ARG_U64, ARG_U64_OPT, ARG_REAL, ARG_FLAG, ARG_CHOICE, ARG_STRING } ArgKind;
+
+/* Target of ARG_U64_OPT: a non-negative integer and whether it was given at all. */
+typedef struct ArgU64 {
+    uint64_t value;
+    int given;
+} ArgU64;
 
 typedef struct ArgOpt {
     const char *name;    /* "--episodes" */
     ArgKind kind;
-    void *dst;           /* int*, uint64_t*, double*, int* (flag: set to 1), int* (choice index), const char** */
+    void *dst;           /* int*, uint64_t*, ArgU64*, double*, int* (flag: set to 1), int* (choice index), const char** */
     double lo, hi;       /* inclusive range for ARG_INT / ARG_REAL */
     const char *choices; /* "text|tokens|jsonl" for ARG_CHOICE */
     const char *metavar; /* "N" */

@@ -88,13 +88,11 @@ int cmd_train(int argc, char **argv) {
 
 int cmd_eval(int argc, char **argv) {
     int episodes = 0, json = 0;
-    uint64_t seed = 0;
-    int have_seed = 0;
+    ArgU64 seed = {0, 0};
     double temperature = 0.0;
-    const char *seed_s = NULL;
     ArgOpt opts[] = {
         {"--episodes", ARG_INT, &episodes, 1, 1000000, NULL, "N", "episodes per evaluation set (default: the experiment's)"},
-        {"--seed", ARG_STRING, &seed_s, 0, 0, NULL, "S", "evaluation seed (default: the experiment's, 1000)"},
+        {"--seed", ARG_U64_OPT, &seed, 0, 0, NULL, "S", "evaluation seed (default: the experiment's, 1000)"},
         {"--temperature", ARG_REAL, &temperature, 0, 10, NULL, "T", "sample the model's choices (default 0: argmax)"},
         {"--json", ARG_FLAG, &json, 0, 0, NULL, NULL, "print the results as JSON"},
     };
@@ -109,14 +107,6 @@ int cmd_eval(int argc, char **argv) {
     Err e;
     int rc = args_or_exit(&cmd, argc, argv, pos, &npos);
     if (rc >= 0) return rc;
-    if (seed_s) {
-        char *end;
-        if (!*seed_s || *seed_s == '-' || (seed = strtoull(seed_s, &end, 10), *end)) {
-            fprintf(stderr, "dolab eval: --seed: expected a non-negative integer, got '%s'\n", seed_s);
-            return 2;
-        }
-        have_seed = 1;
-    }
     Gpt *m;
     Experiment x;
     cJSON *meta;
@@ -124,7 +114,7 @@ int cmd_eval(int argc, char **argv) {
         fprintf(stderr, "dolab eval: %s\n", e.msg);
         return 1;
     }
-    if (have_seed) x.eval_seed = seed;
+    if (seed.given) x.eval_seed = seed.value;
     TokFormat f = exp_format(&x, -1);
     Strategy *agent = agent_new(m, &f, temperature, 0, &e);
     EvalReport rep;

@@ -70,12 +70,13 @@ out:
 
 int cmd_run(int argc, char **argv) {
     const char *nb_file = getenv("DOLAB_NOTEBOOK") ? getenv("DOLAB_NOTEBOOK") : "notebook.json";
-    const char *seed_s = NULL, *out = NULL;
+    const char *out = NULL;
+    ArgU64 seed = {0, 0};
     int quick = 0, quiet = 0, memory_mb = 256;
     double seconds = 10.0;
     ArgOpt opts[] = {
         {"--notebook", ARG_STRING, &nb_file, 0, 0, NULL, "FILE", "notebook to record the run in (default notebook.json)"},
-        {"--seed", ARG_STRING, &seed_s, 0, 0, NULL, "S", "training seed (default: the script's)"},
+        {"--seed", ARG_U64_OPT, &seed, 0, 0, NULL, "S", "training seed (default: the script's)"},
         {"--quick", ARG_FLAG, &quick, 0, 0, NULL, NULL, "a small version of the same experiment (for tests)"},
         {"-o", ARG_STRING, &out, 0, 0, NULL, "FILE", "checkpoint (default runs/NAME-seedS.ckpt)"},
         {"--memory", ARG_INT, &memory_mb, 1, 65536, NULL, "MB", "memory the script may use (default 256)"},
@@ -93,15 +94,6 @@ int cmd_run(int argc, char **argv) {
     Err e;
     int rc = args_or_exit(&cmd, argc, argv, pos, &npos);
     if (rc >= 0) return rc;
-    uint64_t seed = 0;
-    if (seed_s) {
-        char *end;
-        errno = 0;
-        if (!*seed_s || *seed_s == '-' || (seed = strtoull(seed_s, &end, 10), *end) || errno) {
-            fprintf(stderr, "dolab run: --seed: expected a non-negative integer, got '%s'\n", seed_s);
-            return 2;
-        }
-    }
     /* the notebook first: a broken notebook stops the run before any work */
     Notebook *nb = NULL;
     if (nb_open(nb_file, &nb, &e)) {
@@ -133,7 +125,7 @@ int cmd_run(int argc, char **argv) {
     if (log.len) fprintf(stderr, "%s", sb_str(&log));
     for (int k = 0; k < narms; k++) {
         Experiment *x = &xs[k];
-        if (seed_s) x->seed = seed;
+        if (seed.given) x->seed = seed.value;
         char path[300];
         if (out && narms == 1) {
             snprintf(path, sizeof path, "%s", out);

@@ -20,6 +20,7 @@ bad_input "train: lr" "--lr: expected a number" $DOLAB train --lr abc
 bad_input "train: threads" "--threads: expected an integer from 1 to 2" $DOLAB train --threads 3
 bad_input "eval: no model" "missing argument" $DOLAB eval
 bad_input "eval: seed" "--seed: expected a non-negative integer" $DOLAB eval x.ckpt --seed -1
+bad_input "eval: seed overflow" "--seed: expected a non-negative integer" $DOLAB eval x.ckpt --seed 99999999999999999999999
 bad_input "eval: temperature" "--temperature: expected a number from 0 to 10" $DOLAB eval x.ckpt --temperature 11
 
 # a short training run, end to end
