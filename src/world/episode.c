@@ -192,3 +192,40 @@ int ep_undo(Episode *ep) {
     if (v->n_steps < v->explore_total) v->goal = -1;
     return 0;
 }
+
+double ep_seen(const EpView *v, int x, int y) {
+    for (int s = v->n_steps - 1; s >= 0; s--)
+        if (v->steps[s].var == x) return v->steps[s].obs[y];
+    return NAN;
+}
+
+/* Sample i of a view: passive observations first, then exploration observations. */
+static const double *sample_row(const EpView *v, int i) {
+    return i < v->n_passive ? v->passive[i] : v->steps[i - v->n_passive].obs;
+}
+
+int ep_most_correlated(const EpView *v, int with_steps, int *sign) {
+    int m = v->n_passive + (with_steps ? v->n_steps : 0), t = v->goal, best = -1;
+    double mt = 0, vt = 0, best_r = -1.0;
+    for (int i = 0; i < m; i++) mt += sample_row(v, i)[t];
+    mt /= m > 0 ? m : 1;
+    for (int i = 0; i < m; i++) vt += (sample_row(v, i)[t] - mt) * (sample_row(v, i)[t] - mt);
+    for (int x = 0; x < v->n; x++) {
+        if (!ep_can_exploit(v, x)) continue;
+        double mx = 0, vx = 0, cxy = 0;
+        for (int i = 0; i < m; i++) mx += sample_row(v, i)[x];
+        mx /= m > 0 ? m : 1;
+        for (int i = 0; i < m; i++) {
+            const double *r = sample_row(v, i);
+            vx += (r[x] - mx) * (r[x] - mx);
+            cxy += (r[x] - mx) * (r[t] - mt);
+        }
+        double r = (vx > 0 && vt > 0) ? cxy / sqrt(vx * vt) : 0.0;
+        if (fabs(r) > best_r) {
+            best_r = fabs(r);
+            best = x;
+            if (sign) *sign = r < 0 ? -1 : 1;
+        }
+    }
+    return best;
+}

@@ -95,6 +95,12 @@ int ep_exploit(Episode *ep, int var, int sign, Err *e);
 int ep_undo(Episode *ep);
 /* Expected value of the goal under do(var = sign * exploit_value). */
 double ep_action_reward(const Episode *ep, int var, int sign);
+/* What a view shows, for strategies and explanations: the latest value of y observed under
+ * do(x) (NAN if x was never explored), and the variable that may be set whose correlation
+ * with the goal has the largest magnitude over the passive observations (plus the
+ * exploration observations if with_steps), -1 if none may be set; *sign gets the sign. */
+double ep_seen(const EpView *v, int x, int y);
+int ep_most_correlated(const EpView *v, int with_steps, int *sign);
 /* Is var a legal exploit target in this view? */
 static inline int ep_can_exploit(const EpView *v, int var) {
     return var >= 0 && var < v->n && var != v->goal && ((v->relevant >> var) & 1u);

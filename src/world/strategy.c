@@ -19,11 +19,7 @@ int strat_expert_explore(const EpView *v) {
 }
 
 /* Latest observation of the goal under do(x = value), or NAN if x was never explored. */
-static double seen_goal_under(const EpView *v, int x) {
-    for (int s = v->n_steps - 1; s >= 0; s--)
-        if (v->steps[s].var == x) return v->steps[s].obs[v->goal];
-    return NAN;
-}
+static double seen_goal_under(const EpView *v, int x) { return ep_seen(v, x, v->goal); }
 
 static int invert(int m, double a[][SCM_MAX_VARS + 1], double inv[][SCM_MAX_VARS + 1]) {
     double aug[SCM_MAX_VARS + 1][2 * (SCM_MAX_VARS + 1)];
@@ -107,37 +103,8 @@ static int oracle_act(Strategy *s, const EpView *const *views, const Episode *co
 /* ---- corr: the variable most correlated with the goal over every sample seen ------------- */
 
 static StratAction corr_exploit(const EpView *v) {
-    double (*rows)[SCM_MAX_VARS];
-    double buf[EP_MAX_PASSIVE + EP_MAX_STEPS][SCM_MAX_VARS];
-    int m = 0;
-    for (int i = 0; i < v->n_passive; i++) memcpy(buf[m++], v->passive[i], sizeof buf[0]);
-    for (int i = 0; i < v->n_steps; i++) memcpy(buf[m++], v->steps[i].obs, sizeof buf[0]);
-    rows = buf;
-    int t = v->goal;
-    double mt = 0;
-    for (int i = 0; i < m; i++) mt += rows[i][t];
-    mt /= m > 0 ? m : 1;
-    double vt = 0;
-    for (int i = 0; i < m; i++) vt += (rows[i][t] - mt) * (rows[i][t] - mt);
     StratAction best = {-1, 1};
-    double best_r = -1.0;
-    for (int x = 0; x < v->n; x++) {
-        if (!ep_can_exploit(v, x)) continue;
-        double mx = 0;
-        for (int i = 0; i < m; i++) mx += rows[i][x];
-        mx /= m > 0 ? m : 1;
-        double vx = 0, cxy = 0;
-        for (int i = 0; i < m; i++) {
-            vx += (rows[i][x] - mx) * (rows[i][x] - mx);
-            cxy += (rows[i][x] - mx) * (rows[i][t] - mt);
-        }
-        double r = (vx > 0 && vt > 0) ? cxy / sqrt(vx * vt) : 0.0;
-        if (fabs(r) > best_r) {
-            best_r = fabs(r);
-            best.var = x;
-            best.sign = r < 0 ? -1 : 1;
-        }
-    }
+    best.var = ep_most_correlated(v, 1, &best.sign);
     return best;
 }
 

@@ -216,32 +216,9 @@ int tok_assoc_cue(const EpView *v, int *sign) {
         if (sign) *sign = 1;
         return best;
     }
-    double rows[EP_MAX_PASSIVE + EP_MAX_STEPS][SCM_MAX_VARS];
-    int m = 0;
-    for (int i = 0; i < v->n_passive; i++) memcpy(rows[m++], v->passive[i], sizeof rows[0]);
-    if (m < 2)
-        for (int i = 0; i < v->n_steps; i++) memcpy(rows[m++], v->steps[i].obs, sizeof rows[0]);
-    int t = v->goal, best = -1;
-    if (t < 0 || m < 2) return -1;
-    double mt = 0, vt = 0, best_r = -1;
-    for (int i = 0; i < m; i++) mt += rows[i][t] / m;
-    for (int i = 0; i < m; i++) vt += (rows[i][t] - mt) * (rows[i][t] - mt);
-    for (int x = 0; x < v->n; x++) {
-        if (!ep_can_exploit(v, x)) continue;
-        double mx = 0, vx = 0, c = 0;
-        for (int i = 0; i < m; i++) mx += rows[i][x] / m;
-        for (int i = 0; i < m; i++) {
-            vx += (rows[i][x] - mx) * (rows[i][x] - mx);
-            c += (rows[i][x] - mx) * (rows[i][t] - mt);
-        }
-        double r = vx > 0 && vt > 0 ? c / sqrt(vx * vt) : 0;
-        if (fabs(r) > best_r) {
-            best_r = fabs(r);
-            best = x;
-            if (sign) *sign = r < 0 ? -1 : 1;
-        }
-    }
-    return best;
+    /* correlation over the passive observations, or over every sample if there are too few */
+    if (v->goal < 0 || v->n_passive + v->n_steps < 2) return -1;
+    return ep_most_correlated(v, v->n_passive < 2, sign);
 }
 
 int tok_explain_exploit(const TokExplain *x, const EpView *v, TokSeq *out, Err *e) {
@@ -259,12 +236,8 @@ int tok_explain_exploit(const TokExplain *x, const EpView *v, TokSeq *out, Err *
     ph[PH_GOAL] = tok_var(v->goal);
     ph[PH_CHOICE] = tok_var(v->exploit_var);
     ph[PH_SIGN] = v->exploit_sign < 0 ? TOK_MINUS : TOK_PLUS;
-    double seen = 0;
-    for (int s = v->n_steps - 1; s >= 0; s--)
-        if (v->steps[s].var == v->exploit_var) {
-            seen = v->steps[s].obs[v->goal];
-            break;
-        }
+    double seen = ep_seen(v, v->exploit_var, v->goal);
+    if (isnan(seen)) seen = 0;
     ph[PH_VERB] = TOK_WORD0 + (seen * v->value < 0 ? W_LOWERS : W_RAISES);
     ph[PH_DELTA] = tok_value(seen);
     int as = tok_assoc_cue(v, NULL);
