@@ -8,9 +8,14 @@
 
 const char *const eval_agree_names[EVAL_AGREE_STRATS] = {"expert", "oracle", "corr", "max_seen", "parents", "assoc"};
 
+typedef struct SetWorlds {
+    const ExpEvalSet *set;
+    const Experiment *x;
+} SetWorlds;
+
 static int set_world_ok(const Scm *w, void *ctx) {
-    const ExpEvalSet *s = ((const ExpEvalSet *const *)ctx)[0];
-    const Experiment *x = ((const Experiment *const *)ctx)[1];
+    const ExpEvalSet *s = ((const SetWorlds *)ctx)->set;
+    const Experiment *x = ((const SetWorlds *)ctx)->x;
     if (s->where.fn && !exp_pred_eval(&s->where, w)) return 0;
     if (s->worlds == EXP_WORLDS_ALL || !x->heldout.fn) return 1;
     return exp_pred_eval(&x->heldout, w) == (s->worlds == EXP_WORLDS_HELDOUT);
@@ -21,13 +26,13 @@ static uint64_t set_seed(uint64_t seed, int k) { return seed * 0x2545F4914F6CDD1
 /* Draws the episodes of one set. */
 static int draw_set(const Experiment *x, int k, int n, uint64_t seed, Episode *eps, long *draws, Err *e) {
     const ExpEvalSet *s = &x->sets[k];
-    const void *f[2] = {s, x};
+    SetWorlds f = {s, x};
     EpConfig c = exp_set_config(x, k);
     long idx = 0, limit = 2000L * n + 100000;
     for (int i = 0; i < n; idx++) {
         if (idx >= limit)
             return err_set(e, "eval set '%s': only %d of %d episodes fit it in %ld draws", s->name, i, n, idx);
-        if (ep_generate(&eps[i], &c, set_seed(seed, k), (uint64_t)idx, set_world_ok, (void *)f, e)) return -1;
+        if (ep_generate(&eps[i], &c, set_seed(seed, k), (uint64_t)idx, set_world_ok, &f, e)) return -1;
         if (s->goal >= 0 && eps[i].goal != s->goal) continue;
         if (s->best_var >= 0 && eps[i].best_var != s->best_var) continue;
         if (!exp_ep_pred_eval(&s->accept, &eps[i])) continue;
