@@ -4,8 +4,10 @@
 
 #include <lauxlib.h>
 #include <lua.h>
+#include <setjmp.h>
 
 #include "script/lab.h"
+#include "world/strategy.h"
 #include "world/tok.h"
 
 #define LAB_GRAPH_MT "dolab.graph"
@@ -28,8 +30,20 @@ typedef struct LabFn {
 
 struct Lab {
     lua_State *L;
-    size_t mem_used, mem_limit;
-    double seconds, deadline;
+    size_t mem_used, mem_limit; /* over mem_limit: the next instruction raises "not enough memory" */
+    size_t mem_hard;            /* an allocation past this is refused at once (Lua's own memory error) */
+    size_t mem_entry;           /* mem_used when the call began: a call may not grow past mem_limit */
+    double seconds, deadline;   /* deadline: 0 outside a call into Lua */
+    int depth;                  /* nested lab_protect calls (a predicate run while a script loads) */
+    int timed_out;              /* the deadline passed: every further instruction raises */
+    int mem_over;               /* an allocation went past mem_limit: the next instruction checks */
+    int broken;                 /* a Lua panic happened: the state must not be used again */
+    jmp_buf *panic_to;          /* where the panic handler jumps (the innermost lab_protect) */
+    char stop[300];             /* "x.lua:7: script time limit (1 s) exceeded", once raised */
+    char oom_where[300];        /* "x.lua:7" where an allocation was refused, when known */
+    char panic_msg[300];
+    char src[300];              /* the script being run (for memory errors without a line) */
+    size_t log_left;            /* print() output this call may still write */
     char lua_dir[1200];
     char script_dir[1200];
     SB *log;
@@ -39,12 +53,33 @@ struct Lab {
     int n_fns;
     struct Vocab *vocabs[16]; /* vocabularies the explanation callbacks use */
     int n_vocabs;
+    Strategy *model;          /* owned agent of a borrowed model: lab.episode(w, "model") (NULL: none) */
+    EpConfig model_cfg;       /* the episodes the model was trained on */
+};
+
+enum {
+    LAB_HOOK_COUNT = 1000,        /* instructions between two looks at the clock */
+    LAB_TEXT_MAX = 4096,          /* longest string a script hands to dolab (an explanation) */
+    LAB_LOG_MAX = 1 << 20,        /* print() output per call into Lua */
+    LAB_SHOW_MAX = 64 * 1024,     /* what a `:` line prints */
 };
 
 Lab *lab_from_state(lua_State *L);
-/* Runs the function on the stack top with nargs below it, protected with a traceback and the
- * time limit; leaves nres results.  On error fills e ("script:line: message\ntraceback"). */
-int lab_pcall(Lab *lab, int nargs, int nres, Err *e);
+/* The one way into Lua: runs body(L) in a protected call with the traceback handler, the time
+ * limit and the memory cap; ud arrives as the light userdata at index 1 and results go back
+ * through it.  Calls nest (a predicate run while a script loads shares the script's deadline).
+ * On error fills e ("script:line: message\ntraceback") and returns -1. */
+int lab_protect(Lab *lab, lua_CFunction body, void *ud, Err *e);
+/* The registry index of the globals, read and written raw (a script may give _G metamethods). */
+void lab_rawget_global(lua_State *L, const char *name);
+void lab_rawset_global(lua_State *L, const char *name); /* pops the value */
+
+/* l_sandbox.c: the restricted libraries (print, load, require, setmetatable, bounded patterns) */
+void lab_open_sandbox(lua_State *L);
+/* l_show.c: appends the value at idx as a person reads it, {1, 2, a = 1, b = {…}}, bounded in
+ * depth, entries and limit bytes (then "… (cut at N KB)").  Calls __tostring: run it inside
+ * lab_protect. */
+void lab_show(lua_State *L, int idx, SB *out, size_t limit);
 
 /* l_api.c: lab.experiment{...} and the `lab` table */
 void lab_open_api(lua_State *L);

@@ -64,20 +64,106 @@ static int cache_put(LabFn *f, uint64_t id, int val) {
     return 0;
 }
 
-/* Calls the Lua predicate on graph g (its structure, weights 1 when precomputed). */
-static int call_graph_pred(LabFn *f, const Scm *g, Err *e) {
-    lua_State *L = f->lab->L;
-    lua_rawgeti(L, LUA_REGISTRYINDEX, f->ref);
-    lab_push_graph(L, g);
-    if (lab_pcall(f->lab, 1, 1, e)) return err_prefix(e, "%s", f->what), -1;
-    if (!lua_isboolean(L, -1)) {
-        err_set(e, "%s: the function must return true or false, it returned %s", f->what, luaL_typename(L, -1));
-        lua_pop(L, 1);
-        return -1;
+/* ---- calling a script function from C: everything, the argument tables too, inside
+ * lab_protect, so the memory cap or an error there ends the call, never dolab ---------------- */
+
+enum { FN_GRAPH, FN_EPISODE, FN_EXPLAIN };
+
+typedef struct FnCall {
+    LabFn *f;
+    int kind;
+    const Scm *g;         /* FN_GRAPH */
+    const Episode *ep;    /* FN_EPISODE */
+    const EpView *v;      /* FN_EXPLAIN: the view and the step (-1: before the exploit) */
+    int step;
+    int yes;              /* result of a predicate */
+    char text[LAB_TEXT_MAX + 1]; /* result of an explanation */
+} FnCall;
+
+static void push_explain_arg(lua_State *L, const EpView *v, int step) {
+    lua_newtable(L);
+    char s[2] = {0, 0};
+    if (step >= 0) {
+        s[0] = scm_name(v->steps[step].var);
+        lua_pushstring(L, s);
+        lua_setfield(L, -2, "actor");
+        l_push_values(L, v->steps[step].obs, v->n);
+        lua_setfield(L, -2, "observed");
+    } else {
+        s[0] = scm_name(v->goal);
+        lua_pushstring(L, s);
+        lua_setfield(L, -2, "goal");
+        s[0] = scm_name(v->exploit_var);
+        lua_pushstring(L, s);
+        lua_setfield(L, -2, "choice");
+        lua_pushinteger(L, v->exploit_sign);
+        lua_setfield(L, -2, "sign");
+        int sign = 1, cue = tok_assoc_cue(v, &sign);
+        if (cue >= 0) {
+            s[0] = scm_name(cue);
+            lua_pushstring(L, s);
+            lua_setfield(L, -2, "assoc");
+        }
     }
-    int r = lua_toboolean(L, -1);
-    lua_pop(L, 1);
-    return r;
+    lua_createtable(L, v->n_steps, 0);
+    for (int i = 0; i < v->n_steps; i++) {
+        lua_newtable(L);
+        s[0] = scm_name(v->steps[i].var);
+        lua_pushstring(L, s);
+        lua_setfield(L, -2, "do");
+        l_push_values(L, v->steps[i].obs, v->n);
+        lua_setfield(L, -2, "observed");
+        lua_rawseti(L, -2, i + 1);
+    }
+    lua_setfield(L, -2, "steps");
+}
+
+/* "x.lua:12" where the function at idx was defined */
+static const char *defined_at(lua_State *L, int idx) {
+    lua_Debug ar;
+    lua_pushvalue(L, idx);
+    lua_getinfo(L, ">S", &ar);
+    return lua_pushfstring(L, "%s:%d", ar.short_src, ar.linedefined);
+}
+
+static int fn_body(lua_State *L) {
+    FnCall *c = lua_touserdata(L, 1);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, c->f->ref);
+    int fn = lua_gettop(L);
+    lua_pushvalue(L, fn);
+    if (c->kind == FN_GRAPH) lab_push_graph(L, c->g);
+    else if (c->kind == FN_EPISODE) lab_push_episode(L, c->ep);
+    else push_explain_arg(L, c->v, c->step);
+    lua_call(L, 1, 1);
+    if (c->kind != FN_EXPLAIN) {
+        if (!lua_isboolean(L, -1))
+            return luaL_error(L, "%s: the function must return true or false, it returned %s", defined_at(L, fn),
+                              luaL_typename(L, -1));
+        c->yes = lua_toboolean(L, -1);
+        return 0;
+    }
+    if (lua_type(L, -1) != LUA_TSTRING)
+        return luaL_error(L, "%s: the function must return a string of words, it returned %s", defined_at(L, fn),
+                          luaL_typename(L, -1));
+    size_t n;
+    const char *s = lua_tolstring(L, -1, &n);
+    if (n > LAB_TEXT_MAX)
+        return luaL_error(L, "%s: the function returned %I bytes, an explanation is at most %d", defined_at(L, fn),
+                          (lua_Integer)n, LAB_TEXT_MAX);
+    memcpy(c->text, s, n + 1);
+    return 0;
+}
+
+static int fn_call(FnCall *c, Err *e) {
+    if (lab_protect(c->f->lab, fn_body, c, e)) return err_prefix(e, "%s", c->f->what);
+    return 0;
+}
+
+/* Calls the Lua predicate on graph g (its structure, weights 1 when precomputed): 1, 0 or -1. */
+static int call_graph_pred(LabFn *f, const Scm *g, Err *e) {
+    FnCall c = {.f = f, .kind = FN_GRAPH, .g = g};
+    if (fn_call(&c, e)) return -1;
+    return c.yes;
 }
 
 static int graph_pred(const Scm *g, const void *ctx) {
@@ -178,17 +264,12 @@ void l_get_graph_pred(lua_State *L, int t, const char *path, const char *key, Ex
 static int ep_pred(const Episode *ep, const void *ctx) {
     LabFn *f = (LabFn *)ctx;
     if (f->failed) return 0;
-    lua_State *L = f->lab->L;
-    lua_rawgeti(L, LUA_REGISTRYINDEX, f->ref);
-    lab_push_episode(L, ep);
-    if (lab_pcall(f->lab, 1, 1, &f->err)) {
-        err_prefix(&f->err, "%s", f->what);
+    FnCall c = {.f = f, .kind = FN_EPISODE, .ep = ep};
+    if (fn_call(&c, &f->err)) {
         f->failed = 1;
         return 0;
     }
-    int r = lua_toboolean(L, -1);
-    lua_pop(L, 1);
-    return r;
+    return c.yes;
 }
 
 void l_get_ep_pred(lua_State *L, int t, const char *path, const char *key, ExpEpPred *dst) {
@@ -214,7 +295,7 @@ void l_get_ep_pred(lua_State *L, int t, const char *path, const char *key, ExpEp
 /* ---- explanations ------------------------------------------------------------------------ */
 
 static int words_to_tokens(LabFn *f, const Vocab *v, const char *s, TokSeq *out, Err *e) {
-    char buf[512];
+    char buf[LAB_TEXT_MAX + 1];
     snprintf(buf, sizeof buf, "%s", s);
     char *save = NULL;
     for (char *w = strtok_r(buf, " \t\n", &save); w; w = strtok_r(NULL, " \t\n", &save)) {
@@ -233,52 +314,9 @@ static int words_to_tokens(LabFn *f, const Vocab *v, const char *s, TokSeq *out,
 }
 
 static int explain_call(LabFn *f, const Vocab *voc, const EpView *v, int step, TokSeq *out, Err *e) {
-    lua_State *L = f->lab->L;
-    lua_rawgeti(L, LUA_REGISTRYINDEX, f->ref);
-    lua_newtable(L);
-    char s[2] = {0, 0};
-    if (step >= 0) {
-        s[0] = scm_name(v->steps[step].var);
-        lua_pushstring(L, s);
-        lua_setfield(L, -2, "actor");
-        l_push_values(L, v->steps[step].obs, v->n);
-        lua_setfield(L, -2, "observed");
-    } else {
-        s[0] = scm_name(v->goal);
-        lua_pushstring(L, s);
-        lua_setfield(L, -2, "goal");
-        s[0] = scm_name(v->exploit_var);
-        lua_pushstring(L, s);
-        lua_setfield(L, -2, "choice");
-        lua_pushinteger(L, v->exploit_sign);
-        lua_setfield(L, -2, "sign");
-        int sign = 1, cue = tok_assoc_cue(v, &sign);
-        if (cue >= 0) {
-            s[0] = scm_name(cue);
-            lua_pushstring(L, s);
-            lua_setfield(L, -2, "assoc");
-        }
-    }
-    lua_createtable(L, v->n_steps, 0);
-    for (int i = 0; i < v->n_steps; i++) {
-        lua_newtable(L);
-        s[0] = scm_name(v->steps[i].var);
-        lua_pushstring(L, s);
-        lua_setfield(L, -2, "do");
-        l_push_values(L, v->steps[i].obs, v->n);
-        lua_setfield(L, -2, "observed");
-        lua_rawseti(L, -2, i + 1);
-    }
-    lua_setfield(L, -2, "steps");
-    if (lab_pcall(f->lab, 1, 1, e)) return err_prefix(e, "%s", f->what);
-    if (lua_type(L, -1) != LUA_TSTRING) {
-        err_set(e, "%s: the function must return a string of words, it returned %s", f->what, luaL_typename(L, -1));
-        lua_pop(L, 1);
-        return -1;
-    }
-    int rc = words_to_tokens(f, voc, lua_tostring(L, -1), out, e);
-    lua_pop(L, 1);
-    return rc;
+    FnCall c = {.f = f, .kind = FN_EXPLAIN, .v = v, .step = step};
+    if (fn_call(&c, e)) return -1;
+    return words_to_tokens(f, voc, c.text, out, e);
 }
 
 int lab_explain_after(void *ctx, const EpView *v, int step, TokSeq *out, Err *e) {

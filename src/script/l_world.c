@@ -323,13 +323,20 @@ void lab_push_episode(lua_State *L, const Episode *ep) {
 
 /* lab.episode(world, strategy = "expert", {goal = "E", passive = 0, seed = 1}) */
 int l_episode_new(lua_State *L) {
+    Lab *lab = lab_from_state(L);
     LWorld *w = check_world(L, 1);
     const char *name = luaL_optstring(L, 2, "expert");
-    Strategy *s = strat_find(name);
-    if (!s) return l_err(L, "lab.episode: unknown strategy '%s' (expert, oracle, corr, max_seen, parents, random)", name);
-    EpConfig c = ep_config_default();
+    Strategy *s = strcmp(name, "model") == 0 ? lab->model : strat_find(name);
+    if (!s && strcmp(name, "model") == 0) return l_err(L, "lab.episode: no model is loaded here (the TUI with a model has one)");
+    if (!s)
+        return l_err(L, "lab.episode: unknown strategy '%s' (expert, oracle, corr, max_seen, parents, random, assoc%s)", name,
+                     lab->model ? ", model" : "");
+    EpConfig c = s == lab->model ? lab->model_cfg : ep_config_default();
+    if (s == lab->model && c.world.n != w->s.n)
+        return l_err(L, "lab.episode: the model acts in worlds of %d variables, this one has %d", c.world.n, w->s.n);
     c.world.n = w->s.n;
     c.world.sigma = w->s.sigma;
+    c.cue_size = 0;
     int goal = -1;
     uint64_t seed = rng_u64(&w->rng);
     if (!lua_isnoneornil(L, 3)) {
@@ -345,19 +352,12 @@ int l_episode_new(lua_State *L) {
             if (scm_parents(&w->s, v)) goal = v;
         if (goal < 0) return l_err(L, "lab.episode: the world has no edge, so no goal can be raised");
     }
-    Episode *ep = malloc(sizeof *ep);
-    if (!ep) return l_err(L, "out of memory");
+    /* Lua owns the episode's memory: an error below leaves nothing to free */
+    Episode *ep = lua_newuserdatauv(L, sizeof *ep, 0);
     Err e;
-    if (ep_from_world(ep, &w->s, &c, goal, 0, 0, seed, &e)) {
-        free(ep);
-        return l_err(L, "lab.episode: %s", e.msg);
-    }
-    if (strat_play(s, &ep, 1, &e)) {
-        free(ep);
-        return l_err(L, "lab.episode: %s", e.msg);
-    }
+    if (ep_from_world(ep, &w->s, &c, goal, 0, 0, seed, &e)) return l_err(L, "lab.episode: %s", e.msg);
+    if (strat_play(s, &ep, 1, &e)) return l_err(L, "lab.episode: %s", e.msg);
     lab_push_episode(L, ep);
-    free(ep);
     return 1;
 }
 
