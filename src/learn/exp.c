@@ -472,3 +472,66 @@ int exp_from_json(const cJSON *j, Experiment *x, Err *e) {
     }
     return exp_check(x, e);
 }
+
+/* The fields exp_to_json writes, with the loader's ranges (exp_check refines them). */
+#define EXP_WORLD_RULES(at)                                                                                          \
+    {at "variables", JU_INT, 2, SCM_MAX_VARS, 0}, {at "edge_prob", JU_NUM, 0, 1, 0},                                \
+        {at "weights", JU_LIST, 2, 2, 0}, {at "weights[]", JU_NUM, -1e6, 1e6, 0}, {at "noise", JU_NUM, 0, 1e6, 0}, \
+        {at "value", JU_NUM, -20, 20, 0}, {at "exploit_value", JU_NUM, 0, 20, 0},                                  \
+        {at "passive", JU_INT, 0, EP_MAX_PASSIVE, 0}, {at "explore", JU_INT, 0, EP_MAX_STEPS, 0},                   \
+        {at "cue", JU_INT, 0, SCM_MAX_VARS, 0}
+static const JuRule exp_rules[] = {
+    {"name", JU_STR, 0, 63, 0},
+    {"about", JU_STR, 0, 1023, 0},
+    {"heldout", JU_STR, 0, 95, 0},
+    {"world", JU_OBJ, 0, 0, 0},
+    EXP_WORLD_RULES("world."),
+    {"train", JU_OBJ, 0, 0, 0},
+    {"train.mix", JU_LIST, 1, EXP_MAX_MIX, 0},
+    EXP_WORLD_RULES("train.mix[]."),
+    {"train.mix[].weight", JU_NUM, 0, 1e300, 0},
+    {"train.mix[].explain", JU_BOOL, 0, 0, 0},
+    {"train.mix[].accept", JU_STR, 0, 95, 0},
+    {"train.seed", JU_U64, 0, 0, 0},
+    {"train.steps", JU_INT, 1, 100000000, 0},
+    {"train.batch", JU_INT, 1, 4096, 0},
+    {"train.lr", JU_NUM, 0, 1, 0},
+    {"train.lr_min", JU_NUM, 0, 1, 0},
+    {"train.warmup", JU_NUM, 0, 1, 0},
+    {"train.betas", JU_LIST, 2, 2, 0},
+    {"train.betas[]", JU_NUM, 0, 1, 0},
+    {"train.weight_decay", JU_NUM, 0, 1, 0},
+    {"train.grad_clip", JU_NUM, 0, 1e300, 0},
+    {"train.loss_weights", JU_OBJ, 0, 0, 0},
+    {"model", JU_OBJ, 0, 0, 0},
+    {"model.layers", JU_INT, 1, 16, 0},
+    {"model.dim", JU_INT, 8, 1024, 0},
+    {"model.heads", JU_INT, 1, 1024, 0},
+    {"model.context", JU_INT, 0, 100000, 0},
+    {"eval", JU_OBJ, 0, 0, 0},
+    {"eval.seed", JU_U64, 0, 0, 0},
+    {"eval.explain", JU_BOOL, 0, 0, 0},
+    {"eval.sets", JU_LIST, 1, EXP_MAX_SETS, 0},
+    {"eval.sets[].name", JU_STR, 0, 31, 0},
+    {"eval.sets[].worlds", JU_STR, 0, 15, 0},
+    {"eval.sets[].where", JU_STR, 0, 95, 0},
+    {"eval.sets[].accept", JU_STR, 0, 95, 0},
+    {"eval.sets[].cue", JU_INT, 0, SCM_MAX_VARS, 0},
+    {"eval.sets[].goal", JU_STR, 1, 1, 0},
+    {"eval.sets[].best", JU_STR, 1, 1, 0},
+    {"eval.sets[].episodes", JU_INT, 1, 1000000, 0},
+    {"eval.strategies", JU_LIST, 0, EXP_MAX_STRATS, 0},
+    {"eval.strategies[]", JU_STR, 0, 15, 0},
+};
+
+int exp_record_check(const cJSON *j, const char *name, Err *e) {
+    if (!cJSON_IsObject(j)) return err_set(e, "%s: expected an object, got %s", name, ju_kind(j));
+    if (ju_check(j, name, exp_rules, (int)(sizeof exp_rules / sizeof *exp_rules), e)) return -1;
+    for (int k = 0; k < TOKC_COUNT; k++) {
+        char path[64];
+        snprintf(path, sizeof path, "train.loss_weights.%s", tok_class_name((TokClass)k));
+        JuRule r = {path, JU_NUM, 0, 1e300, 0};
+        if (ju_check(j, name, &r, 1, e)) return -1;
+    }
+    return 0;
+}

@@ -44,6 +44,7 @@ int ju_get_u64(const cJSON *node, const char *what, uint64_t *out, Err *e) {
         *out = (uint64_t)d;
         return 0;
     }
+    if (cJSON_IsRaw(node) && ju_parse_u64(node->valuestring, out) == 0) return 0; /* as ju_u64 made it */
     if (cJSON_IsString(node)) {
         if (ju_parse_u64(node->valuestring, out))
             return err_set(e, "%s: \"%.40s\" is not a decimal integer in 0..2^64-1", what, node->valuestring);
@@ -153,7 +154,8 @@ static int rule_fail(Err *e, const char *at, const JuRule *r, const cJSON *v) {
             return err_set(e, "%s: expected an integer from %.0f to %.0f, got %g", at, r->lo, r->hi, v->valuedouble);
         return err_set(e, "%s: expected an integer, got %s", at, ju_kind(v));
     case JU_STR:
-        if (cJSON_IsString(v)) return err_set(e, "%s: longer than %.0f bytes", at, r->hi);
+        if (cJSON_IsString(v))
+            return err_set(e, "%s: expected a string of %.0f to %.0f bytes, got %zu", at, r->lo, r->hi, strlen(v->valuestring));
         return err_set(e, "%s: expected a string, got %s", at, ju_kind(v));
     case JU_BOOL: return err_set(e, "%s: expected true or false, got %s", at, ju_kind(v));
     case JU_OBJ: return err_set(e, "%s: expected an object, got %s", at, ju_kind(v));
@@ -176,7 +178,10 @@ static int rule_ok(const cJSON *v, const JuRule *r, const char *at, Err *e) {
         uint64_t u;
         return ju_get_u64(v, at, &u, e);
     }
-    case JU_STR: return cJSON_IsString(v) && (r->hi <= 0 || strlen(v->valuestring) <= r->hi) ? 0 : rule_fail(e, at, r, v);
+    case JU_STR: {
+        size_t len = cJSON_IsString(v) ? strlen(v->valuestring) : 0;
+        return cJSON_IsString(v) && len >= r->lo && (r->hi <= 0 || len <= r->hi) ? 0 : rule_fail(e, at, r, v);
+    }
     case JU_BOOL: return cJSON_IsBool(v) ? 0 : rule_fail(e, at, r, v);
     case JU_OBJ: return cJSON_IsObject(v) ? 0 : rule_fail(e, at, r, v);
     case JU_LIST: {

@@ -20,7 +20,8 @@
 cJSON *ju_u64(uint64_t v);
 /* Adds ju_u64(v) to object o under key; returns 0, or -1 when out of memory. */
 int ju_add_u64(cJSON *o, const char *key, uint64_t v);
-/* Reads such a node: a non-negative integral number <= 2^53, or a decimal string < 2^64.
+/* Reads such a node: a non-negative integral number <= 2^53, or a decimal string < 2^64 (or the
+ * raw node ju_u64 makes, before the tree is printed and parsed again).
  * what names the field in the message ("train.seed"). */
 int ju_get_u64(const cJSON *node, const char *what, uint64_t *out, Err *e);
 /* Parses a decimal u64 from a whole string (no sign, no spaces, no overflow). */
@@ -51,7 +52,7 @@ typedef enum JuKind {
     JU_NUM_NULL, /* the same, or null */
     JU_INT,      /* an integer in [lo, hi] */
     JU_U64,      /* an exact 64-bit integer (ju_get_u64) */
-    JU_STR,      /* a string of at most hi bytes (0: any length) */
+    JU_STR,      /* a string of lo to hi bytes (hi 0: any length) */
     JU_BOOL,
     JU_OBJ,
     JU_LIST, /* a list of lo to hi elements */

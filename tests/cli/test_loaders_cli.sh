@@ -86,4 +86,84 @@ expect_status 0 "train with seed 2^53-1" -- $DOLAB train --steps 1 --eval-every 
     --seed 9007199254740991 -o "$TMP/s2.ckpt"
 expect_match "seed 2^53-1 as a number, digit for digit" "$(head -n 1 "$TMP/s2.ckpt")" '"seed":9007199254740991[,}]'
 
+# ---- notebooks: loaded strings are UTF-8, every field in range, named -------------------------
+nbfile() { # nbfile NAME ENTRY-JSON-BYTES: a one-entry notebook
+    printf '{"format":"dolab-notebook","version":1,"entries":[\n%s\n]}\n' "$2" > "$TMP/$1.json"
+}
+nb_refused() { # nb_refused NAME PATTERN: every viewer refuses it with one line
+    for v in "notebook $TMP/$1.json" "notebook $TMP/$1.json show 1" "export $TMP/$1.json --csv" "export $TMP/$1.json --jsonl"; do
+        expect_status 1 "$v" -- $DOLAB $v
+        expect_match "$v: message" "$ERR" "$TMP/$1.json: entry 1 \(id 1\): $2"
+        expect_lines "$v: one line" "$ERR" 1
+    done
+}
+nbfile cut_utf8 $'{"type":"note","id":1,"text":"ab\xf0"}'
+nb_refused cut_utf8 "text is not valid UTF-8 text"
+nbfile cut_title $'{"type":"run","id":1,"title":"abc\xe2\x82"}'
+nb_refused cut_title "title is not valid UTF-8 text"
+nbfile key_utf8 $'{"type":"run","id":1,"config":{"na\xffme":"x"}}'
+nb_refused key_utf8 "config \(a key\) is not valid UTF-8 text"
+nbfile run_seed '{"type":"run","id":1,"seed":1e300}'
+nb_refused run_seed "seed: 1e\+300 is not an integer"
+nbfile run_cfgseed '{"type":"run","id":1,"config":{"eval":{"seed":-1}}}'
+nb_refused run_cfgseed "config.eval.seed: -1 is not an integer"
+nbfile run_cue '{"type":"run","id":1,"config":{"eval":{"sets":[{"name":"a","cue":2147483648}]}}}'
+nb_refused run_cue "config.eval.sets\[0\].cue: expected an integer from 0 to 8"
+nbfile run_best '{"type":"run","id":1,"config":{"eval":{"sets":[{"name":"a","best":""}]}}}'
+nb_refused run_best "config.eval.sets\[0\].best: expected a string of 1 to 1 bytes"
+nbfile run_mean '{"type":"run","id":1,"eval":{"sets":[{"name":"a","strategies":[{"name":"m","mean_normalised_reward":1e300}]}]}}'
+nb_refused run_mean "eval.sets\[0\].strategies\[0\].mean_normalised_reward: expected a number from -1"
+nbfile run_ci '{"type":"run","id":1,"eval":{"sets":[{"name":"a","strategies":[{"name":"m","ci95":[0]}]}]}}'
+nb_refused run_ci "eval.sets\[0\].strategies\[0\].ci95: expected a list of 2 to 2"
+nbfile run_curve '{"type":"run","id":1,"training":{"curve":[[1,"x"]]}}'
+nb_refused run_curve "training.curve\[0\]: expected \[step, loss"
+nbfile run_inf '{"type":"run","id":1,"wall_seconds":1e999}'
+nb_refused run_inf "wall_seconds is a number out of range"
+nbfile note_empty '{"type":"note","id":1,"text":""}'
+nb_refused note_empty "text: expected a string of 1"
+nbfile sess_seed '{"type":"session","id":1,"seed":"-5","events":[]}'
+nb_refused sess_seed 'seed: "-5" is not a decimal integer'
+# an entry of a later dolab's type is kept and shown as it is
+nbfile future '{"type":"hologram","id":1,"what":"x"}'
+expect_status 0 "an unknown entry type is listed" -- $DOLAB notebook "$TMP/future.json"
+expect_status 0 "and shown raw" -- $DOLAB notebook "$TMP/future.json" show 1
+expect_match "raw" "$OUT" "\"what\":[[:space:]]*\"x\""
+# a valid notebook with the extremes every viewer must take
+nbfile edge '{"type":"run","id":1,"title":"ünïcödé ☃ title that is long enough to be cut in the list view","seed":"18446744073709551615","eval":{"seed":"9007199254740993","sets":[{"name":"s","episodes":1,"strategies":[{"name":"model","mean_normalised_reward":-1,"ci95":[-1,1],"oracle_action_share":0,"explored_once_share":1}]}]}}'
+for v in "notebook $TMP/edge.json" "notebook $TMP/edge.json show 1" "export $TMP/edge.json --csv" "export $TMP/edge.json --jsonl"; do
+    expect_status 0 "$v" -- $DOLAB $v
+done
+expect_match "list cuts the title on a character" "$OUT" "."
+expect_status 0 "show the edge run" -- $DOLAB notebook "$TMP/edge.json" show 1
+expect_match "a 64-bit seed shown exactly" "$OUT" "seed +18446744073709551615"
+expect_match "an exact eval seed shown" "$OUT" "Evaluation seed 9007199254740993"
+expect_status 0 "export csv" -- $DOLAB export "$TMP/edge.json" --csv
+expect_match "csv seed exact" "$OUT" "^1,.*,18446744073709551615,s,model,1,-1,-1,1,0,1$"
+
+# ---- exact seeds wherever they are written ------------------------------------------------------
+expect_status 0 "stream jsonl, 64-bit seed" -- $DOLAB stream --episodes 1 --format jsonl --seed 18446744073709551615
+expect_match "stream seed exact" "$OUT" '"seed":"18446744073709551615"'
+expect_status 0 "stream jsonl, seed 2^53-1" -- $DOLAB stream --episodes 1 --format jsonl --seed 9007199254740991
+expect_match "stream seed 2^53-1 digit for digit" "$OUT" '"seed":9007199254740991,'
+expect_status 0 "baselines json" -- $DOLAB baselines --episodes 20 --json --seed 9007199254740993
+expect_match "baselines seed exact" "$OUT" '"seed":[[:space:]]*"9007199254740993"'
+expect_status 2 "tui --seed overflow" -- $DOLAB tui --seed 99999999999999999999 --headless x
+expect_match "tui --seed message" "$ERR" "^dolab tui: --seed: expected a non-negative integer"
+expect_lines "tui --seed: one line" "$ERR" 1
+expect_status 0 "tui session with a 64-bit seed" -- $DOLAB tui --no-model --seed 18446744073709551615 \
+    --notebook "$TMP/tui.json" --headless 'nnnnnnnnW'
+if python3 - "$TMP/tui.json" <<'PY'
+import json, sys
+e = json.load(open(sys.argv[1]))["entries"][0]
+assert e["type"] == "session" and e["seed"] == "18446744073709551615", e["seed"]
+assert e["events"][0]["seed"] == "18446744073709551615"
+PY
+then ok; else bad "TUI session seed exact"; fi
+expect_status 0 "the TUI's session notebook reads back" -- $DOLAB notebook "$TMP/tui.json" show 1
+# no -0 anywhere in JSON or text (a reward of exactly zero is 0)
+expect_status 0 "baselines json on many episodes" -- $DOLAB baselines --episodes 300 --json --variables 3
+expect_no_match "no -0 in baselines JSON" "$OUT" '(^|[^0-9.e])-0([^.0-9]|\.0+([^0-9]|$))'
+expect_status 0 "stream jsonl on many episodes" -- $DOLAB stream --episodes 300 --format jsonl --variables 3
+expect_no_match "no -0 in stream JSON" "$OUT" '[:,\[]-0[],}]'
+
 finish
