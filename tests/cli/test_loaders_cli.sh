@@ -166,4 +166,55 @@ expect_no_match "no -0 in baselines JSON" "$OUT" '(^|[^0-9.e])-0([^.0-9]|\.0+([^
 expect_status 0 "stream jsonl on many episodes" -- $DOLAB stream --episodes 300 --format jsonl --variables 3
 expect_no_match "no -0 in stream JSON" "$OUT" '[:,\[]-0[],}]'
 
+# ---- writers never replace what is not a regular file ---------------------------------------------
+# Tests run as root in CI: a regression here could turn /dev/null into a file.  Every case works
+# on links and pipes in $TMP first; /dev/null itself is only written when those all passed.
+fail_before=$fail
+[ -c /dev/null ] && ok || bad "/dev/null is not a character device before the tests"
+ln -s /dev/null "$TMP/null-link"
+expect_status 0 "export -o a link to /dev/null" -- $DOLAB export "$TMP/edge.json" --csv -o "$TMP/null-link"
+[ -L "$TMP/null-link" ] && [ -c /dev/null ] && ok || bad "export replaced the link or /dev/null"
+expect_status 0 "train -o a link to /dev/null" -- $DOLAB train --steps 1 --eval-every 0 --dim 8 --heads 1 --layers 1 --quiet -o "$TMP/null-link"
+[ -L "$TMP/null-link" ] && [ -c /dev/null ] && ok || bad "train replaced the link or /dev/null"
+expect_no_match "no temp file beside /dev/null" "$(ls /dev | grep 'null\.tmp')" 'tmp'
+mkfifo "$TMP/fifo"
+timeout 20 cat "$TMP/fifo" > "$TMP/from-fifo" & reader=$!
+expect_status 0 "export -o a named pipe with a reader" -- timeout 20 $DOLAB export "$TMP/edge.json" --csv -o "$TMP/fifo"
+wait $reader
+[ -p "$TMP/fifo" ] && ok || bad "the pipe was replaced"
+expect_status 0 "export to stdout" -- $DOLAB export "$TMP/edge.json" --csv
+[ "$(cat "$TMP/from-fifo")" = "$OUT" ] && ok || bad "the reader got what export writes"
+expect_status 1 "export -o a pipe nobody reads" -- timeout 20 $DOLAB export "$TMP/edge.json" --csv -o "$TMP/fifo"
+expect_match "no reader: message" "$ERR" "fifo: a named pipe that nobody is reading"
+mkdir "$TMP/adir"
+expect_status 1 "export -o a directory" -- $DOLAB export "$TMP/edge.json" --csv -o "$TMP/adir"
+expect_match "directory: message" "$ERR" "adir: a directory, not a file: refusing to replace it"
+expect_status 1 "train -o a directory" -- $DOLAB train --steps 1 --eval-every 0 --dim 8 --heads 1 --layers 1 --quiet -o "$TMP/adir"
+expect_match "train directory: message" "$ERR" "adir: a directory, not a file"
+[ -d "$TMP/adir" ] && [ -z "$(ls -A "$TMP/adir")" ] && ok || bad "the directory was changed"
+ln -s "$TMP/nowhere/x" "$TMP/dangling"
+expect_status 1 "export -o a dangling link" -- $DOLAB export "$TMP/edge.json" --csv -o "$TMP/dangling"
+expect_match "dangling: message" "$ERR" "a symbolic link to nothing"
+echo old > "$TMP/target.csv"
+ln -s "$TMP/target.csv" "$TMP/file-link"
+expect_status 0 "export -o a link to a file" -- $DOLAB export "$TMP/edge.json" --csv -o "$TMP/file-link"
+[ -L "$TMP/file-link" ] && grep -q '^run_id,' "$TMP/target.csv" && ok || bad "the link's file gets the export, the link stays"
+if [ "$fail" = "$fail_before" ]; then
+    expect_status 0 "export -o /dev/null" -- $DOLAB export "$TMP/edge.json" --csv -o /dev/null
+    [ -c /dev/null ] && ok || bad "/dev/null is no longer a character device"
+    expect_status 0 "train -o /dev/null" -- $DOLAB train --steps 1 --eval-every 0 --dim 8 --heads 1 --layers 1 --quiet -o /dev/null
+    [ -c /dev/null ] && ok || bad "/dev/null is no longer a character device"
+else
+    bad "skipped writing to /dev/null itself: the safer cases failed"
+fi
+
+# ---- help and manual list every command ----------------------------------------------------------
+expect_status 0 "bench --help" -- $DOLAB bench --help
+expect_match "bench --help lists tui" "$OUT" "^usage: dolab bench world\|train\|eval\|heldout\|tui"
+expect_match "bench --help explains tui" "$OUT" "^  tui "
+syn=$(sed -n '/^\.SH SYNOPSIS/,/^\.SH DESCRIPTION/p' docs/dolab.1)
+for c in tui stream baselines run train eval bench notebook export; do
+    expect_match "man page synopsis lists $c" "$syn" "^\.B dolab $c( |$)"
+done
+
 finish
