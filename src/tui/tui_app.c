@@ -13,6 +13,7 @@
 #include "learn/agent.h"
 #include "learn/train.h"
 #include "tui/tui_internal.h"
+#include "util/jsonu.h"
 
 /* ---- messages and the log ---------------------------------------------------------------- */
 
@@ -183,7 +184,7 @@ static cJSON *world_json(const Scm *s) {
                 cJSON *ed = cJSON_CreateArray();
                 cJSON_AddItemToArray(ed, cJSON_CreateString(f));
                 cJSON_AddItemToArray(ed, cJSON_CreateString(t));
-                cJSON_AddItemToArray(ed, cJSON_CreateNumber(s->w[i][j]));
+                cJSON_AddItemToArray(ed, ju_num(s->w[i][j]));
                 cJSON_AddItemToArray(edges, ed);
             }
     return o;
@@ -196,7 +197,7 @@ static void live_started(App *a) {
     cJSON *ev = cJSON_CreateObject();
     cJSON_AddStringToObject(ev, "event", "episode");
     cJSON_AddNumberToObject(ev, "index", (double)a->live_index);
-    cJSON_AddNumberToObject(ev, "seed", (double)a->seed);
+    ju_add_u64(ev, "seed", a->seed);
     cJSON_AddStringToObject(ev, "source", a->world_src == 0 ? "training" : a->world_src == 1 ? "held-out" : "edited");
     cJSON_AddItemToObject(ev, "world", world_json(&a->live.world));
     char g[2] = {scm_name(a->live.goal), 0};
@@ -283,7 +284,7 @@ static void finished(App *a) {
     a->sum_optimal += a->live.optimal;
     cJSON *ev = cJSON_CreateObject();
     cJSON_AddStringToObject(ev, "event", "reward");
-    cJSON_AddNumberToObject(ev, "reward", a->live.reward);
+    ju_add_num(ev, "reward", a->live.reward);
     cJSON_AddNumberToObject(ev, "optimal", a->live.optimal);
     cJSON_AddNumberToObject(ev, "normalised", a->live.norm_reward);
     session_event(a, ev);
@@ -639,7 +640,7 @@ static void save_session(App *a) {
     snprintf(title, sizeof title, "live session with %s", a->model ? a->model_name : "no model");
     cJSON_AddStringToObject(o, "title", title);
     cJSON_AddStringToObject(o, "model", a->model ? a->model_name : "");
-    cJSON_AddNumberToObject(o, "seed", (double)a->seed);
+    ju_add_u64(o, "seed", a->seed);
     cJSON_AddNumberToObject(o, "episodes_done", a->n_done);
     if (a->n_done) cJSON_AddNumberToObject(o, "mean_normalised_reward", a->sum_norm / a->n_done);
     cJSON_AddItemToObject(o, "events", a->session ? a->session : cJSON_CreateArray());
