@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/jsonu.h"
 #include "util/progress.h"
 
 const char *const eval_agree_names[EVAL_AGREE_STRATS] = {"expert", "oracle", "corr", "max_seen", "parents", "assoc"};
@@ -200,6 +201,7 @@ cJSON *eval_to_json(const EvalReport *r) {
             cJSON *ci = cJSON_AddArrayToObject(ro, "ci95");
             cJSON_AddItemToArray(ci, cJSON_CreateNumber(row->reward.lo));
             cJSON_AddItemToArray(ci, cJSON_CreateNumber(row->reward.hi));
+            ju_add_num(ro, "sd", row->reward.sd); /* over episodes: report's hierarchical bootstrap */
             cJSON_AddNumberToObject(ro, "oracle_action_share", row->oracle_share);
             cJSON_AddNumberToObject(ro, "explored_once_share", row->explore_share);
             cJSON_AddItemToArray(rows, ro);

@@ -35,6 +35,8 @@ struct Lab {
     SB *log;
     SB script_text;
     int quick;
+    char **settings; /* "train.steps=500", from lab_set_field (l_override.c) */
+    int n_settings;
     LabFn *fns[64];
     int n_fns;
     struct Vocab *vocabs[16]; /* vocabularies the explanation callbacks use */
@@ -57,5 +59,9 @@ int lab_to_world(lua_State *L, int idx, Scm *out);
 void lab_push_episode(lua_State *L, const Episode *ep);
 int lab_experiment_from(lua_State *L, int idx, Experiment *x, Err *e);
 LabFn *lab_fn_new(Lab *lab, lua_State *L, int idx, const char *what);
+
+/* l_override.c: writes the lab_set_field settings into the experiment table at t. */
+void lab_apply_settings(lua_State *L, int t);
+void lab_settings_free(Lab *lab);
 
 #endif

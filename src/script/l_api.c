@@ -828,6 +828,7 @@ static int experiment_gc(lua_State *L) {
 static int l_experiment(lua_State *L) {
     Lab *lab = lab_from_state(L);
     check_table(L, 1, "lab.experiment");
+    lab_apply_settings(L, 1);
     static const char *const top[] = {"name", "about", "world", "heldout", "train", "model", "explain", "eval", NULL};
     unknown_fields(L, 1, "", top);
     LExperiment *u = lua_newuserdatauv(L, sizeof *u, 0);

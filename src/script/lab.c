@@ -258,6 +258,7 @@ void lab_free(Lab *lab) {
         free(lab->fns[i]);
     }
     lua_close(lab->L);
+    lab_settings_free(lab);
     sb_free(&lab->script_text);
     free(lab);
 }

@@ -1,5 +1,6 @@
 #include "util/stats.h"
 
+#include <math.h>
 #include <stdlib.h>
 
 #include "util/rng.h"
@@ -10,15 +11,23 @@ double stats_mean(const double *x, int n) {
     return n > 0 ? s / n : 0.0;
 }
 
+double stats_sd(const double *x, int n) {
+    if (n < 2) return 0.0;
+    double m = stats_mean(x, n), s = 0.0;
+    for (int i = 0; i < n; i++) s += (x[i] - m) * (x[i] - m);
+    return sqrt(s / (n - 1));
+}
+
 static int cmp_double(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
 }
 
 StatCI stats_bootstrap_mean(const double *x, int n, int resamples, uint64_t seed) {
-    StatCI ci = {0, 0, 0, n};
+    StatCI ci = {0, 0, 0, n, 0};
     if (n <= 0) return ci;
     ci.mean = stats_mean(x, n);
+    ci.sd = stats_sd(x, n);
     if (resamples <= 0) resamples = 2000;
     double *means = malloc(sizeof *means * (size_t)resamples);
     if (!means) { /* out of memory: an interval of width zero is honest about knowing nothing more */
