@@ -27,7 +27,7 @@ static void csv_num(SB *b, const cJSON *v) {
 }
 
 static void export_csv(SB *b, const Notebook *nb) {
-    sb_puts(b, "run_id,title,seed,set,strategy,episodes,mean,ci_lo,ci_hi,oracle_share,explored_share\n");
+    sb_puts(b, "run_id,title,seed,set,strategy,episodes,mean,ci_lo,ci_hi,oracle_share,explored_share,quick,sweep,job\n");
     for (int i = 0; i < nb_count(nb); i++) {
         const cJSON *x = nb_entry(nb, i), *set;
         if (strcmp(nbe_type(x), "run") != 0) continue;
@@ -54,6 +54,10 @@ static void export_csv(SB *b, const Notebook *nb) {
                 csv_num(b, nbe_get(row, "oracle_action_share"));
                 sb_puts(b, ",");
                 csv_num(b, nbe_get(row, "explored_once_share"));
+                sb_printf(b, ",%d,", nbe_quick(x));
+                csv_field(b, nbe_str(x, "sweep.name") ? nbe_str(x, "sweep.name") : "");
+                sb_puts(b, ",");
+                csv_num(b, nbe_get(x, "sweep.job"));
                 sb_puts(b, "\n");
             }
         }
@@ -73,7 +77,7 @@ int cmd_export(int argc, char **argv) {
     ArgOpt opts[] = {
         {"--csv", ARG_FLAG, &csv, 0, 0, NULL, NULL,
          "one row per run, evaluation set and strategy (run_id,title,seed,set,strategy,episodes,mean,ci_lo,ci_hi,"
-         "oracle_share,explored_share)"},
+         "oracle_share,explored_share,quick,sweep,job)"},
         {"--jsonl", ARG_FLAG, &jsonl, 0, 0, NULL, NULL, "every entry as one JSON object per line"},
         {"-o", ARG_STRING, &out, 0, 0, NULL, "OUT", "write to OUT (atomically) instead of standard output"},
         {"--output", ARG_STRING, &out, 0, 0, NULL, "OUT", "same as -o"},

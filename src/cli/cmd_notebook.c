@@ -12,6 +12,7 @@
 #include "cli/commands.h"
 #include "cli/nb_text.h"
 #include "notebook/nb_entry.h"
+#include "notebook/nb_merge.h"
 #include "notebook/notebook.h"
 #include "util/strbuf.h"
 
@@ -42,7 +43,7 @@ static void list_line(SB *b, const cJSON *x) {
     sb_puts(b, "  ");
     if (strcmp(type, "run") == 0) {
         nt_cols(b, nbe_title(x), 28, 1);
-        sb_puts(b, "  ");
+        sb_puts(b, nbe_quick(x) ? "  quick " : "  ");
         run_headline(b, x);
     } else if (strcmp(type, "note") == 0) {
         nt_cols(b, nbe_str(x, "text") ? nbe_str(x, "text") : "", 60, 0);
@@ -75,7 +76,9 @@ static int parse_id(const char *s, long *id) {
     return 0;
 }
 
-static int is_action(const char *s) { return !strcmp(s, "show") || !strcmp(s, "compare") || !strcmp(s, "note"); }
+static int is_action(const char *s) {
+    return !strcmp(s, "show") || !strcmp(s, "compare") || !strcmp(s, "note") || !strcmp(s, "merge");
+}
 
 /* Reads standard input for a note (at most NOTE_MAX_BYTES). */
 static char *read_stdin(void) {
@@ -171,15 +174,62 @@ static int do_note(const char *path, char **words, int n) {
     return rc;
 }
 
+/* dolab notebook merge OUT SHARD...: every shard's entries into OUT (src/notebook/nb_merge.h). */
+static int do_merge(char **args, int n) {
+    if (n < 2) return usage_error("merge: expected OUT and at least one SHARD (dolab notebook merge OUT SHARD...)");
+    const char *out = args[0];
+    struct stat so, ss;
+    int have_out = stat(out, &so) == 0;
+    Notebook **shards = calloc((size_t)n, sizeof *shards);
+    Notebook *nb = NULL;
+    int rc = 1, k = 0;
+    Err e;
+    if (!shards) {
+        fprintf(stderr, "dolab notebook: out of memory\n");
+        return 1;
+    }
+    for (k = 1; k < n; k++) {
+        if (have_out && stat(args[k], &ss) == 0 && ss.st_dev == so.st_dev && ss.st_ino == so.st_ino) {
+            fprintf(stderr, "dolab notebook: merge: %s is OUT itself\n", args[k]);
+            goto done;
+        }
+        if (open_existing(args[k], &shards[k - 1], 1)) {
+            shards[k - 1] = NULL;
+            goto done;
+        }
+    }
+    if (open_existing(out, &nb, 0)) {
+        nb = NULL;
+        goto done;
+    }
+    NbMergeStats st;
+    if (nb_merge(nb, shards, n - 1, &st, &e)) {
+        fprintf(stderr, "dolab notebook: merge: %s\n", e.msg);
+        goto done;
+    }
+    printf("merged %d shard%s into %s: %d entr%s added, %d already there\n", n - 1, n == 2 ? "" : "s", out, st.added,
+           st.added == 1 ? "y" : "ies", st.skipped);
+    rc = 0;
+done:
+    for (int i = 0; i < n - 1; i++) nb_free(shards[i]);
+    free(shards);
+    nb_free(nb);
+    return rc;
+}
+
 int cmd_notebook(int argc, char **argv) {
-    ArgCmd cmd = {"notebook", "dolab notebook [FILE] [show N | compare N M | note TEXT...]",
+    ArgCmd cmd = {"notebook", "dolab notebook [FILE] [show N | compare N M | note TEXT...] | dolab notebook merge OUT SHARD...",
                   "Lists the entries of a notebook (runs, notes, sessions), one line each with the headline\n"
                   "results of runs; shows one entry; compares two runs (configuration differences, then the\n"
                   "result tables side by side); or adds a note (TEXT '-' reads it from standard input).\n"
+                  "merge adds the entries of notebook shards (one per sweep job) to OUT: idempotent (an entry\n"
+                  "OUT already holds, by its uid, is skipped), every field kept plus its origin, a conflicting\n"
+                  "duplicate refused before anything is written.\n"
                   "FILE defaults to $DOLAB_NOTEBOOK, else notebook.json in the current folder.",
                   NULL, 0, 0, 256,
                   "examples:\n  dolab notebook\n  dolab notebook runs.json show 3\n  dolab notebook compare 1 2\n"
-                  "  dolab notebook note \"held-out reward drops with 4 layers\"\n  echo text | dolab notebook note -\n"};
+                  "  dolab notebook note \"held-out reward drops with 4 layers\"\n  echo text | dolab notebook note -\n"
+                  "  dolab notebook merge runs/study/notebook.json runs/study/shards/*.json\n"};
     char *pos[256];
     int npos;
     int rc = args_or_exit(&cmd, argc, argv, pos, &npos);
@@ -191,7 +241,7 @@ int cmd_notebook(int argc, char **argv) {
         struct stat st;
         /* "dolab notebook shwo 3": the misspelt action is the first word, not a file */
         const char *bad = i == 1 && stat(pos[0], &st) != 0 ? pos[0] : pos[i];
-        return usage_error("unknown action '%s' (expected show, compare or note; see dolab notebook --help)", bad);
+        return usage_error("unknown action '%s' (expected show, compare, note or merge; see dolab notebook --help)", bad);
     }
     if (i == npos) { /* the list */
         Notebook *nb;
@@ -212,6 +262,10 @@ int cmd_notebook(int argc, char **argv) {
     const char *action = pos[i++];
     int nargs = npos - i;
     char **args = pos + i;
+    if (strcmp(action, "merge") == 0) {
+        if (i > 1) return usage_error("merge: takes OUT and the shards, not a notebook before it");
+        return do_merge(args, nargs);
+    }
     if (strcmp(action, "note") == 0) {
         if (nargs < 1) return usage_error("note: missing the text (TEXT, or '-' to read standard input)");
         return do_note(path, args, nargs);
