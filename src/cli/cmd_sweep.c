@@ -26,6 +26,7 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/proc.h"
 #include "cli/version.h"
 #include "learn/exp.h"
 #include "notebook/nb_entry.h"
@@ -196,42 +197,6 @@ static int job_done(const char *shard, const char *name, int k) {
         }
     nb_free(nb);
     return done;
-}
-
-/* Runs argv, waits; its exit status (127: could not start). */
-static int run_child(char *const *argv, const char *out_path) {
-    fflush(stdout);
-    fflush(stderr);
-    pid_t pid = fork();
-    if (pid < 0) return 127;
-    if (pid == 0) {
-        if (out_path) {
-            FILE *f = freopen(out_path, "w", stdout);
-            if (!f) _exit(127);
-        }
-        execvp(argv[0], argv);
-        fprintf(stderr, "dolab sweep: cannot run %s: %s\n", argv[0], strerror(errno));
-        _exit(127);
-    }
-    int status;
-    while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR) return 127;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-static int on_path(const char *prog) {
-    const char *path = getenv("PATH");
-    if (!path) return 0;
-    char buf[PATH_MAX];
-    for (const char *p = path; *p;) {
-        const char *c = strchr(p, ':');
-        size_t n = c ? (size_t)(c - p) : strlen(p);
-        snprintf(buf, sizeof buf, "%.*s/%s", (int)n, p, prog);
-        if (access(buf, X_OK) == 0) return 1;
-        if (!c) break;
-        p = c + 1;
-    }
-    return 0;
 }
 
 int cmd_sweep(int argc, char **argv) {
@@ -582,7 +547,7 @@ int cmd_sweep(int argc, char **argv) {
                ndone, root);
         rc = 0;
     } else if (local) {
-        if (!on_path("parallel")) {
+        if (!proc_on_path("parallel")) {
             fprintf(stderr, "dolab sweep: --local needs GNU parallel (Debian's package parallel: make deps installs it)\n");
             rc = 1;
         } else {
@@ -593,7 +558,7 @@ int cmd_sweep(int argc, char **argv) {
                              "--halt", "never", "--line-buffer", "--tagstring", "job {#}:", "--arg-file", path, NULL};
             printf("sweep %s: %d jobs, %d done; running the rest with GNU parallel -j %s (log %s)\n", name, njobs, ndone,
                    jarg, joblog);
-            int prc = run_child(pargv, NULL);
+            int prc = proc_run(pargv, NULL);
             int now = 0;
             for (int k = 1; k <= njobs; k++) {
                 char shard[PATH_MAX + 64];
@@ -633,7 +598,7 @@ int cmd_sweep(int argc, char **argv) {
             printf("sweep %s: all %d jobs are done; dolab notebook merge %s/notebook.json %s/shards/*.json\n", name, njobs,
                    root, root);
             rc = 0;
-        } else if (!on_path("sbatch")) {
+        } else if (!proc_on_path("sbatch")) {
             fprintf(stderr, "dolab sweep: --slurm needs sbatch (Slurm) on PATH\n");
             rc = 1;
         } else {
@@ -648,7 +613,7 @@ int cmd_sweep(int argc, char **argv) {
             char idfile[PATH_MAX + 64];
             snprintf(idfile, sizeof idfile, "%s/logs/sbatch.out", root);
             char *sargv[] = {"sbatch", "--parsable", (char *)sb_str(&arr), sub, NULL};
-            int src = run_child(sargv, idfile);
+            int src = proc_run(sargv, idfile);
             size_t len;
             char *id = fio_read(idfile, &len, 4096, &e);
             if (id) id[strcspn(id, ";\n")] = 0;
