@@ -4,7 +4,7 @@
 
 CC      ?= cc
 PKGS    := lua5.4 ncursesw libcjson openblas
-DEBS    := liblua5.4-dev libncurses-dev libcjson-dev libopenblas-dev pkg-config python3 tmux
+DEBS    := liblua5.4-dev libncurses-dev libcjson-dev libopenblas-dev pkg-config python3 tmux parallel gnuplot-nox
 BUILD   ?= build
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wpointer-arith -Wformat=2 -Wvla
