@@ -4,7 +4,7 @@
 
 CC      ?= cc
 PKGS    := lua5.4 ncursesw libcjson openblas
-DEBS    := liblua5.4-dev libncurses-dev libcjson-dev libopenblas-dev pkg-config python3 tmux
+DEBS    := liblua5.4-dev libncurses-dev libcjson-dev libopenblas-dev pkg-config python3 tmux parallel gnuplot-nox
 BUILD   ?= build
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wpointer-arith -Wformat=2 -Wvla
@@ -22,7 +22,7 @@ TEST_SRC := $(wildcard tests/unit/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BIN      := $(if $(SAN),$(BUILD)/dolab,dolab)
 
-.PHONY: all build deps run test test-asan check-build clean bench bench-torch model
+.PHONY: all build deps run test test-asan test-slurm check-build clean bench bench-torch model
 
 all: deps
 	@$(MAKE) --no-print-directory build
@@ -86,6 +86,11 @@ test-asan: deps
 	  SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" build
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  DOLAB=build-asan/dolab BUILD=build-asan bash tests/run.sh
+
+# A real single-node Slurm cluster (slurmctld, slurmd, munge; installed with apt-get when missing)
+# runs a sweep as a job array.  Needs root; skipped with the reason otherwise.
+test-slurm: all
+	@DOLAB=./dolab timeout 1800 bash tests/slurm/test_slurm.sh
 
 # Speed figures (benchmarks print numbers; they are not tests).
 bench: all

@@ -78,6 +78,12 @@ static int set_value(const ArgCmd *cmd, const ArgOpt *o, const char *v, Err *e) 
     case ARG_STRING:
         *(const char **)o->dst = v;
         return 0;
+    case ARG_LIST: {
+        ArgList *l = o->dst;
+        if (l->n == ARG_LIST_MAX) return err_set(e, "dolab %s: %s: at most %d times", cmd->name, o->name, ARG_LIST_MAX);
+        l->v[l->n++] = v;
+        return 0;
+    }
     case ARG_FLAG:
         break;
     }

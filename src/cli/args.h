@@ -12,7 +12,7 @@
 
 #include "util/err.h"
 
-typedef enum ArgKind { ARG_INT, ARG_U64, ARG_U64_OPT, ARG_REAL, ARG_FLAG, ARG_CHOICE, ARG_STRING } ArgKind;
+typedef enum ArgKind { ARG_INT, ARG_U64, ARG_U64_OPT, ARG_REAL, ARG_FLAG, ARG_CHOICE, ARG_STRING, ARG_LIST } ArgKind;
 
 /* Target of ARG_U64_OPT: a non-negative integer and whether it was given at all. */
 typedef struct ArgU64 {
@@ -20,10 +20,17 @@ typedef struct ArgU64 {
     int given;
 } ArgU64;
 
+/* Target of ARG_LIST: every value of a flag that may be given several times (--set A --set B). */
+#define ARG_LIST_MAX 32
+typedef struct ArgList {
+    const char *v[ARG_LIST_MAX];
+    int n;
+} ArgList;
+
 typedef struct ArgOpt {
     const char *name;    /* "--episodes" */
     ArgKind kind;
-    void *dst;           /* int*, uint64_t*, ArgU64*, double*, int* (flag: set to 1), int* (choice index), const char** */
+    void *dst;           /* int*, uint64_t*, ArgU64*, double*, int* (flag: set to 1), int* (choice index), const char**, ArgList* */
     double lo, hi;       /* inclusive range for ARG_INT / ARG_REAL */
     const char *choices; /* "text|tokens|jsonl" for ARG_CHOICE */
     const char *metavar; /* "N" */

@@ -22,6 +22,8 @@ static const Command commands[] = {
     {"train", cmd_train, "train the transformer on the passive stream only"},
     {"eval", cmd_eval, "let a trained model act on unseen worlds beside the baselines"},
     {"notebook", cmd_notebook, "list, show and compare notebook entries; add a note"},
+    {"sweep", cmd_sweep, "arms x settings x seeds as `dolab run` jobs: GNU parallel, Slurm, or printed"},
+    {"report", cmd_report, "statistics across seeds of a sweep's runs: means, CIs, IQM, paired differences, plots"},
     {"export", cmd_export, "export a notebook's results as CSV or its entries as JSON lines"},
     {"tui", cmd_tui, "the notebook TUI (what `dolab` alone opens on a terminal)"},
     {"bench", cmd_bench, "measure speed (dolab bench world|train|eval)"},

@@ -16,8 +16,10 @@
 #include "learn/eval.h"
 #include "learn/train.h"
 #include "nn/ckpt.h"
+#include "notebook/nb_entry.h"
 #include "notebook/notebook.h"
 #include "script/lab.h"
+#include "util/jsonu.h"
 #include "util/progress.h"
 
 static int stop_on_script_error(void *ctx, long step, long total, float loss) {
@@ -27,8 +29,14 @@ static int stop_on_script_error(void *ctx, long step, long total, float loss) {
 }
 
 /* Trains, evaluates, saves and records one experiment. */
+/* What a run records besides the experiment: --quick, and a sweep job's provenance. */
+typedef struct RunMark {
+    int quick;
+    const cJSON *sweep; /* {"name", "job", "arm", "set"} or NULL */
+} RunMark;
+
 static int run_arm(const char *script, Lab *lab, Notebook *nb, Experiment *x, const char *ckpt, int quiet,
-                   EvalReport *rep, int blank_line, Err *e) {
+                   const RunMark *mark, EvalReport *rep, int blank_line, Err *e) {
     double t0 = progress_now();
     TrainResult tr = {0};
     Strategy *agent = NULL;
@@ -52,9 +60,9 @@ static int run_arm(const char *script, Lab *lab, Notebook *nb, Experiment *x, co
            (unsigned long long)x->seed, tr.steps, tr.seconds, x->about);
     eval_print(rep, x, stdout);
     char title[160];
-    snprintf(title, sizeof title, "%s, seed %llu", x->name, (unsigned long long)x->seed);
+    snprintf(title, sizeof title, "%s, seed %llu%s", x->name, (unsigned long long)x->seed, mark->quick ? " (quick)" : "");
     NbRun run = {title, script, lab_script_text(lab), x, &tr, DOLAB_VERSION, dolab_commit(), ckpt, ev,
-                 progress_now() - t0};
+                 progress_now() - t0, mark->quick, mark->sweep};
     if (nb_add(nb, nb_run_entry(&run), e)) goto out;
     const cJSON *last = nb_entry(nb, nb_count(nb) - 1);
     printf("\ncheckpoint %s; notebook %s, entry %d\n", ckpt, nb_path(nb),
@@ -68,12 +76,48 @@ out:
     return rc;
 }
 
+/* The entry of a notebook that already records job `job` of sweep `name`, or NULL. */
+static const cJSON *sweep_job_entry(const Notebook *nb, const char *name, long job) {
+    for (int i = 0; i < nb_count(nb); i++) {
+        NbeRun r;
+        Err e;
+        const cJSON *x = nb_entry(nb, i);
+        if (strcmp(nbe_type(x), "run") == 0 && nbe_read_run(x, &r, &e) == 0 && r.sweep && strcmp(r.sweep, name) == 0 &&
+            r.job == job)
+            return x;
+    }
+    return NULL;
+}
+
+/* {"name": sweep, "job": job, "arm": arm, "set": {"train.steps": 500, ...}} */
+static cJSON *sweep_mark(const char *sweep, long job, const char *arm, const ArgList *sets) {
+    cJSON *o = cJSON_CreateObject();
+    if (!o) return NULL;
+    cJSON_AddStringToObject(o, "name", sweep);
+    cJSON_AddNumberToObject(o, "job", (double)job);
+    cJSON_AddStringToObject(o, "arm", arm);
+    cJSON *set = cJSON_AddObjectToObject(o, "set");
+    for (int i = 0; set && i < sets->n; i++) {
+        const char *eq = strchr(sets->v[i], '=');
+        char path[128];
+        snprintf(path, sizeof path, "%.*s", (int)(eq - sets->v[i]), sets->v[i]);
+        char *end;
+        double v = strtod(eq + 1, &end);
+        cJSON_DeleteItemFromObjectCaseSensitive(set, path);
+        if (*end || end == eq + 1) cJSON_AddStringToObject(set, path, eq + 1);
+        else ju_add_num(set, path, v);
+    }
+    return o;
+}
+
 int cmd_run(int argc, char **argv) {
     const char *nb_file = getenv("DOLAB_NOTEBOOK") ? getenv("DOLAB_NOTEBOOK") : "notebook.json";
     const char *out = NULL;
     ArgU64 seed = {0, 0};
-    int quick = 0, quiet = 0, memory_mb = 256;
+    int quick = 0, quiet = 0, memory_mb = 256, job = -1;
     double seconds = 10.0;
+    ArgList sets = {{0}, 0};
+    const char *arm = NULL, *sweep = NULL;
     ArgOpt opts[] = {
         {"--notebook", ARG_STRING, &nb_file, 0, 0, NULL, "FILE", "notebook to record the run in (default notebook.json)"},
         {"--seed", ARG_U64_OPT, &seed, 0, 0, NULL, "S", "training seed (default: the script's)"},
@@ -82,18 +126,33 @@ int cmd_run(int argc, char **argv) {
         {"--memory", ARG_INT, &memory_mb, 1, 65536, NULL, "MB", "memory the script may use (default 256)"},
         {"--script-time", ARG_REAL, &seconds, 0.01, 3600, NULL, "S", "time a script call may take (default 10)"},
         {"--quiet", ARG_FLAG, &quiet, 0, 0, NULL, NULL, "no progress on stderr"},
+        {"--set", ARG_LIST, &sets, 0, 0, NULL, "FIELD=V",
+         "set an experiment field by its path (train.steps=500, world.noise=0.5); repeatable"},
+        {"--arm", ARG_STRING, &arm, 0, 0, NULL, "NAME", "run only this arm of a script that returns several"},
+        {"--sweep", ARG_STRING, &sweep, 0, 0, NULL, "NAME", "record the run as a job of this sweep (dolab sweep)"},
+        {"--job", ARG_INT, &job, 0, 100000000, NULL, "K",
+         "its job number: a notebook that already records job K of the sweep is left as it is"},
     };
     ArgCmd cmd = {"run", "dolab run EXPERIMENT.lua [options]",
                   "Runs an experiment script: trains the model on the passive stream the script describes, lets\n"
                   "it act on the evaluation sets beside the baselines, prints the results table and records the\n"
                   "run (script, resolved configuration, seed, curve, checkpoint, results) in the notebook.",
                   opts, (int)(sizeof opts / sizeof *opts), 1, 1,
-                  "examples:\n  dolab run experiments/heldout_links.lua\n  dolab run experiments/shortcut.lua --quick\n"};
+                  "examples:\n  dolab run experiments/heldout_links.lua\n  dolab run experiments/shortcut.lua --quick\n"
+                  "  dolab run experiments/shortcut.lua --set train.steps=500 --set model.dim=64\n"};
     char *pos[1];
     int npos;
     Err e;
     int rc = args_or_exit(&cmd, argc, argv, pos, &npos);
     if (rc >= 0) return rc;
+    if ((sweep != NULL) != (job >= 0)) {
+        fprintf(stderr, "dolab run: --sweep and --job go together\n");
+        return 2;
+    }
+    if (sweep && !*sweep) {
+        fprintf(stderr, "dolab run: --sweep: expected a name\n");
+        return 2;
+    }
     /* the notebook first: a broken notebook stops the run before any work */
     Notebook *nb = NULL;
     if (nb_open(nb_file, &nb, &e)) {
@@ -110,6 +169,23 @@ int cmd_run(int argc, char **argv) {
         return 1;
     }
     lab_set_quick(lab, quick);
+    for (int i = 0; i < sets.n; i++)
+        if (lab_set_field(lab, sets.v[i], &e)) {
+            fprintf(stderr, "dolab run: %s\n", e.msg);
+            lab_free(lab);
+            nb_free(nb);
+            return 2;
+        }
+    if (sweep) {
+        const cJSON *done = sweep_job_entry(nb, sweep, job);
+        if (done) { /* a rerun of a job that finished: never recorded twice */
+            printf("job %d of sweep %s is already recorded in %s (entry %ld): nothing to do\n", job, sweep, nb_path(nb),
+                   nbe_id(done));
+            lab_free(lab);
+            nb_free(nb);
+            return 0;
+        }
+    }
     enum { MAX_ARMS = 8 };
     Experiment *xs = calloc(MAX_ARMS, sizeof *xs);
     EvalReport *reps = calloc(MAX_ARMS, sizeof *reps);
@@ -119,8 +195,36 @@ int cmd_run(int argc, char **argv) {
         goto done;
     }
     if (lab_load_experiments(lab, pos[0], xs, MAX_ARMS, &narms, &e)) {
-        fprintf(stderr, "dolab run: %s\n", e.msg);
+        const char *which = NULL; /* the setting the message is about, if any */
+        for (int i = 0; i < sets.n && !which; i++) {
+            const char *eq = strchr(sets.v[i], '=');
+            char path[128];
+            snprintf(path, sizeof path, "%.*s:", (int)(eq - sets.v[i]), sets.v[i]);
+            if (strstr(e.msg, path)) which = sets.v[i];
+        }
+        if (which && strncmp(e.msg, "--set ", 6) != 0) fprintf(stderr, "dolab run: --set %s: %s\n", which, e.msg);
+        else fprintf(stderr, "dolab run: %s\n", e.msg);
         goto done;
+    }
+    if (arm) {
+        int k = 0;
+        while (k < narms && strcmp(xs[k].name, arm) != 0) k++;
+        if (k == narms) {
+            SB names = {0};
+            for (int i = 0; i < narms; i++) sb_printf(&names, "%s%s", i ? ", " : "", xs[i].name);
+            fprintf(stderr, "dolab run: --arm %s: %s has no such arm (it has %s)\n", arm, pos[0], sb_str(&names));
+            sb_free(&names);
+            goto done;
+        }
+        if (k) xs[0] = xs[k];
+        narms = 1;
+    }
+    for (int k = 0; k < narms; k++) {
+        Err ce;
+        if (exp_check(&xs[k], &ce)) {
+            fprintf(stderr, "dolab run: %s: %s\n", xs[k].name, ce.msg);
+            goto done;
+        }
     }
     if (log.len) fprintf(stderr, "%s", sb_str(&log));
     for (int k = 0; k < narms; k++) {
@@ -137,7 +241,12 @@ int cmd_run(int argc, char **argv) {
                      quick ? "-quick" : "");
         }
         if (!quiet) fprintf(stderr, "%s%s: %s\n", narms > 1 ? "arm " : "", x->name, x->about);
-        if (run_arm(pos[0], lab, nb, x, path, quiet, &reps[k], k > 0, &e)) {
+        RunMark mark = {quick, NULL};
+        cJSON *sm = sweep ? sweep_mark(sweep, job, x->name, &sets) : NULL;
+        mark.sweep = sm;
+        int failed = run_arm(pos[0], lab, nb, x, path, quiet, &mark, &reps[k], k > 0, &e);
+        cJSON_Delete(sm);
+        if (failed) {
             fprintf(stderr, "dolab run: %s%s%s\n", narms > 1 ? x->name : "", narms > 1 ? ": " : "", e.msg);
             goto done;
         }

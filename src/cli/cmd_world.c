@@ -7,6 +7,10 @@
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "util/jsonu.h"
+#include "learn/eval.h"
+#include "learn/exp.h"
+#include "learn/train.h"
+#include "script/lab.h"
 #include "util/stats.h"
 #include "util/strbuf.h"
 #include "world/episode.h"
@@ -115,26 +119,183 @@ static cJSON *episode_json(const Episode *ep, const TokSeq *ts, const Vocab *voc
     return o;
 }
 
+/* Writes one played episode to stdout in the chosen format; 0, or 1 (out of memory, or stdout
+ * closed: stop quietly). */
+static int put_episode(int format, const Vocab *voc, const Episode *ep, const TokSeq *ts, int i, uint64_t seed,
+                       double value, const char *what) {
+    SB out = {0};
+    if (format == 1) {
+        tok_render_names(voc, ts->tok, ts->n, &out);
+        sb_puts(&out, "\n");
+    } else {
+        SB text = {0};
+        tok_render(voc, ts->tok, ts->n, value, ep, &text);
+        if (format == 0) {
+            sb_printf(&out, "%s# %sepisode %d, seed %llu\n%s", i ? "\n" : "", what, i, (unsigned long long)seed,
+                      sb_str(&text));
+        } else {
+            cJSON *o = episode_json(ep, ts, voc, i, seed, sb_str(&text));
+            char *js = o ? cJSON_PrintUnformatted(o) : NULL;
+            if (js) sb_printf(&out, "%s\n", js);
+            else out.oom = 1;
+            free(js);
+            cJSON_Delete(o);
+        }
+        if (text.oom) out.oom = 1;
+        sb_free(&text);
+    }
+    int status = 0;
+    if (out.oom) {
+        fprintf(stderr, "dolab stream: out of memory\n");
+        status = 1;
+    } else if (fwrite(out.s, 1, out.len, stdout) != out.len) {
+        status = 1;
+    }
+    sb_free(&out);
+    return status;
+}
+
+/* dolab stream SCRIPT.lua: the stream the script's experiment trains on, or an evaluation
+ * set's episodes played by the expert, exactly as training and evaluation draw them. */
+static int stream_script(const char *script, const char *arm, const ArgList *sets, const char *set_name, int quick,
+                         int n, uint64_t seed, int seed_given, int format) {
+    Err e;
+    LabLimits lim = lab_limits_default();
+    Lab *lab = lab_new(&lim, NULL, NULL, &e);
+    if (!lab) {
+        fprintf(stderr, "dolab stream: %s\n", e.msg);
+        return 1;
+    }
+    lab_set_quick(lab, quick);
+    enum { MAX_ARMS = 8 };
+    Experiment *xs = calloc(MAX_ARMS, sizeof *xs);
+    Episode *eps = NULL;
+    TokSeq *ts = malloc(sizeof *ts);
+    Vocab *voc = NULL;
+    int narms = 0, status = 1, k = 0;
+    if (!xs || !ts) {
+        fprintf(stderr, "dolab stream: out of memory\n");
+        goto done;
+    }
+    for (int i = 0; i < sets->n; i++)
+        if (lab_set_field(lab, sets->v[i], &e)) {
+            fprintf(stderr, "dolab stream: %s\n", e.msg);
+            status = 2;
+            goto done;
+        }
+    if (lab_load_experiments(lab, script, xs, MAX_ARMS, &narms, &e)) {
+        fprintf(stderr, "dolab stream: %s\n", e.msg);
+        goto done;
+    }
+    if (arm) {
+        while (k < narms && strcmp(xs[k].name, arm) != 0) k++;
+        if (k == narms) {
+            fprintf(stderr, "dolab stream: --arm %s: %s has no such arm\n", arm, script);
+            goto done;
+        }
+    }
+    Experiment *x = &xs[k];
+    if (seed_given) x->seed = seed;
+    if (exp_check(x, &e) || !(voc = train_vocab(x, &e))) {
+        fprintf(stderr, "dolab stream: %s: %s\n", x->name, e.msg);
+        goto done;
+    }
+    int set = -1;
+    if (set_name) {
+        for (int i = 0; i < x->n_sets; i++)
+            if (strcmp(x->sets[i].name, set_name) == 0) set = i;
+        if (set < 0) {
+            SB names = {0};
+            for (int i = 0; i < x->n_sets; i++) sb_printf(&names, "%s%s", i ? ", " : "", x->sets[i].name);
+            fprintf(stderr, "dolab stream: --eval-set %s: %s has no such set (it has %s)\n", set_name, x->name, sb_str(&names));
+            sb_free(&names);
+            goto done;
+        }
+        eps = calloc((size_t)n, sizeof *eps);
+        if (!eps) {
+            fprintf(stderr, "dolab stream: out of memory\n");
+            goto done;
+        }
+        if (eval_set_episodes(x, set, n, eps, &e)) {
+            fprintf(stderr, "dolab stream: %s\n", e.msg);
+            goto done;
+        }
+    }
+    if (format == 0)
+        printf("# %s: %s, %s\n", script, x->name,
+               set < 0 ? "the passive stream it trains on (the expert's episodes)" : "evaluation set episodes, played by the expert");
+    status = 0;
+    char what[80];
+    snprintf(what, sizeof what, "%s%s", set < 0 ? "training " : set_name, set < 0 ? "" : " ");
+    for (int i = 0; i < n && status == 0; i++) {
+        Episode ep;
+        Episode *p = set < 0 ? &ep : &eps[i];
+        TokFormat f = exp_format(x, -1);
+        int bad = set < 0 ? train_episode(x, (uint64_t)i, &ep, ts, &e)
+                          : strat_play(strat_find("expert"), &p, 1, &e) || tok_encode(&f, &p->view, ts, &e);
+        if (bad) {
+            fprintf(stderr, "dolab stream: episode %d: %s\n", i, e.msg);
+            status = 1;
+            break;
+        }
+        status = put_episode(format, voc, p, ts, i, set < 0 ? x->seed : x->eval_seed, x->world.value, what);
+    }
+done:
+    tok_vocab_free(voc);
+    free(eps);
+    free(ts);
+    free(xs);
+    lab_free(lab);
+    return status;
+}
+
 int cmd_stream(int argc, char **argv) {
     WorldOpts w;
     world_defaults(&w, 3);
-    int format = 0, explain = 0;
+    int format = 0, explain = 0, quick = 0;
+    const char *arm = NULL, *set_name = NULL;
+    ArgList sets = {{0}, 0};
     ArgOpt opts[] = {
         WORLD_OPTS(w),
         {"--format", ARG_CHOICE, &format, 0, 0, "text|tokens|jsonl", NULL,
          "text for people, tokens as the model reads them, jsonl with everything"},
         {"--explain", ARG_FLAG, &explain, 0, 0, NULL, NULL, "add explanations after each observation"},
+        {"--eval-set", ARG_STRING, &set_name, 0, 0, NULL, "NAME", "with a script: that evaluation set's episodes instead"},
+        {"--arm", ARG_STRING, &arm, 0, 0, NULL, "NAME", "with a script of several arms: this arm (default the first)"},
+        {"--set", ARG_LIST, &sets, 0, 0, NULL, "FIELD=V", "with a script: set an experiment field (as dolab run --set)"},
+        {"--quick", ARG_FLAG, &quick, 0, 0, NULL, NULL, "with a script: its --quick version"},
     };
-    ArgCmd cmd = {"stream", "dolab stream [options]",
+    ArgCmd cmd = {"stream", "dolab stream [EXPERIMENT.lua] [options]",
                   "Prints episodes of the expert's passive demonstration stream: it explores each variable\n"
-                  "once with do(X=+5), is told the goal, and sets the variable it measured to raise the goal most.",
-                  opts, (int)(sizeof opts / sizeof *opts), 0, 0,
-                  "examples:\n  dolab stream --episodes 2\n  dolab stream --format jsonl --seed 7 | head -n 1\n"};
+                  "once with do(X=+5), is told the goal, and sets the variable it measured to raise the goal most.\n"
+                  "With an experiment script: the stream that experiment trains on (its worlds, held-out filter,\n"
+                  "training mix, cues and explanations), exactly as training draws it for --seed (default: the\n"
+                  "script's), or with --eval-set NAME that evaluation set's episodes; the world options do not\n"
+                  "apply then.",
+                  opts, (int)(sizeof opts / sizeof *opts), 0, 1,
+                  "examples:\n  dolab stream --episodes 2\n  dolab stream --format jsonl --seed 7 | head -n 1\n"
+                  "  dolab stream experiments/variable_subsets.lua --episodes 3\n"
+                  "  dolab stream experiments/heldout_links.lua --eval-set critical --episodes 2\n"};
     char *pos[1];
     int npos;
     Err e;
     int rc = args_or_exit(&cmd, argc, argv, pos, &npos);
     if (rc >= 0) return rc;
+    int seed_given = 0; /* every value of --seed is a seed (2^64-1 too), so look for the flag itself */
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+        if (strcmp(argv[i], "--seed") == 0 || strncmp(argv[i], "--seed=", 7) == 0) seed_given = 1;
+    WorldOpts d;
+    world_defaults(&d, 3);
+    if (npos && (w.variables != d.variables || w.noise != d.noise || w.passive != d.passive || w.cue != d.cue || explain)) {
+        fprintf(stderr, "dolab stream: --variables, --noise, --passive, --cue and --explain do not apply to a script: the "
+                        "world comes from the script (change it with --set world.FIELD=V)\n");
+        return 2;
+    }
+    if (npos) return stream_script(pos[0], arm, &sets, set_name, quick, w.episodes, w.seed, seed_given, format);
+    if (set_name || arm || sets.n || quick) {
+        fprintf(stderr, "dolab stream: --eval-set, --arm, --set and --quick go with an experiment script\n");
+        return 2;
+    }
     EpConfig c;
     if (world_config(&w, &c, "stream")) return 2;
     Vocab *voc = tok_vocab_new();
@@ -155,34 +316,7 @@ int cmd_stream(int argc, char **argv) {
             status = 1;
             break;
         }
-        SB out = {0};
-        if (format == 1) {
-            tok_render_names(voc, ts->tok, ts->n, &out);
-            sb_puts(&out, "\n");
-        } else {
-            SB text = {0};
-            tok_render(voc, ts->tok, ts->n, c.value, &ep, &text);
-            if (format == 0) {
-                sb_printf(&out, "%s# episode %d, seed %llu\n%s", i ? "\n" : "", i, (unsigned long long)w.seed,
-                          sb_str(&text));
-            } else {
-                cJSON *o = episode_json(&ep, ts, voc, i, w.seed, sb_str(&text));
-                char *js = o ? cJSON_PrintUnformatted(o) : NULL;
-                if (js) sb_printf(&out, "%s\n", js);
-                else out.oom = 1;
-                free(js);
-                cJSON_Delete(o);
-            }
-            if (text.oom) out.oom = 1;
-            sb_free(&text);
-        }
-        if (out.oom) {
-            fprintf(stderr, "dolab stream: out of memory\n");
-            status = 1;
-        } else if (fwrite(out.s, 1, out.len, stdout) != out.len) {
-            status = 1; /* stdout closed (e.g. | head): stop quietly */
-        }
-        sb_free(&out);
+        status = put_episode(format, voc, &ep, ts, i, w.seed, c.value, "");
     }
     free(ts);
     tok_vocab_free(voc);

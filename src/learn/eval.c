@@ -44,6 +44,12 @@ static int draw_set(const Experiment *x, int k, int n, uint64_t seed, Episode *e
     return 0;
 }
 
+int eval_set_episodes(const Experiment *x, int set, int n, Episode *eps, Err *e) {
+    if (set < 0 || set >= x->n_sets) return err_set(e, "no evaluation set %d", set);
+    long draws;
+    return draw_set(x, set, n, x->eval_seed, eps, &draws, e);
+}
+
 static int explored_once(const EpView *v) {
     unsigned seen = 0;
     for (int s = 0; s < v->n_steps; s++) {
@@ -202,6 +208,7 @@ cJSON *eval_to_json(const EvalReport *r) {
             cJSON *ci = cJSON_AddArrayToObject(ro, "ci95");
             cJSON_AddItemToArray(ci, ju_num(row->reward.lo));
             cJSON_AddItemToArray(ci, ju_num(row->reward.hi));
+            ju_add_num(ro, "sd", row->reward.sd); /* over episodes: report's hierarchical bootstrap */
             ju_add_num(ro, "oracle_action_share", row->oracle_share);
             ju_add_num(ro, "explored_once_share", row->explore_share);
             cJSON_AddItemToArray(rows, ro);

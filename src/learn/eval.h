@@ -55,6 +55,9 @@ extern const char *const eval_agree_names[EVAL_AGREE_STRATS];
  * episodes > 0 overrides every set's episode count. */
 int eval_run(const Experiment *x, Strategy *model, const char *const *strategies, int episodes, EvalReport *out,
              Err *e);
+/* The first n episodes of evaluation set `set` (as eval_run draws them from x->eval_seed), not
+ * yet played: for previews (dolab stream SCRIPT --eval-set NAME). */
+int eval_set_episodes(const Experiment *x, int set, int n, Episode *eps, Err *e);
 void eval_print(const EvalReport *r, const Experiment *x, FILE *out);
 cJSON *eval_to_json(const EvalReport *r);
 /* Checks a record eval_to_json wrote (as kept in checkpoints and notebooks): every field's type

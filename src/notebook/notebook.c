@@ -519,5 +519,18 @@ cJSON *nb_run_entry(const NbRun *r) {
     cJSON_AddItemToObject(o, "eval", cJSON_Duplicate(r->eval, 1));
     ju_add_num(o, "wall_seconds", r->wall_seconds);
     cJSON_AddNumberToObject(o, "cores", (double)sysconf(_SC_NPROCESSORS_ONLN));
+    if (r->quick) cJSON_AddBoolToObject(o, "quick", 1);
+    if (r->sweep) cJSON_AddItemToObject(o, "sweep", cJSON_Duplicate(r->sweep, 1));
+    /* unique across notebooks: the clock in nanoseconds, the process, a counter, the run */
+    static unsigned counter;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    uint64_t u = GPT_FNV_OFFSET;
+    uint64_t parts[5] = {(uint64_t)ts.tv_sec, (uint64_t)ts.tv_nsec, (uint64_t)getpid(), ++counter, r->x->seed};
+    u = gpt_fnv1a(u, parts, sizeof parts);
+    u = gpt_fnv1a(u, h, strlen(h));
+    char uid[24];
+    snprintf(uid, sizeof uid, "%016llx", (unsigned long long)u);
+    cJSON_AddStringToObject(o, "uid", uid);
     return o;
 }

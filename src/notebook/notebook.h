@@ -65,8 +65,13 @@ typedef struct NbRun {
     const char *checkpoint;
     const cJSON *eval;                 /* as eval_to_json writes it (copied) */
     double wall_seconds;
+    int quick;                         /* made with --quick: marked "quick": true */
+    const cJSON *sweep;                /* provenance of a sweep job (copied), or NULL:
+                                          {"name", "job", "arm", "set": {path: value}} */
 } NbRun;
-/* A new run entry (the caller owns it; hand it to nb_add). */
+/* A new run entry (the caller owns it; hand it to nb_add).  It carries a "uid" (16 hex digits
+ * from the time, the process and the run) that stays the same when the entry is merged into
+ * another notebook, where its "id" changes. */
 cJSON *nb_run_entry(const NbRun *r);
 
 /* Saves the notebook as it is (nb_add already does after every entry). */

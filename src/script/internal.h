@@ -49,6 +49,8 @@ struct Lab {
     SB *log;
     SB script_text;
     int quick;
+    char **settings; /* "train.steps=500", from lab_set_field (l_override.c) */
+    int n_settings;
     LabFn *fns[64];
     int n_fns;
     struct Vocab *vocabs[16]; /* vocabularies the explanation callbacks use */
@@ -135,5 +137,9 @@ typedef struct LabExplain {
 } LabExplain;
 int lab_explain_after(void *ctx, const EpView *v, int step, TokSeq *out, Err *e);
 int lab_explain_before(void *ctx, const EpView *v, TokSeq *out, Err *e);
+
+/* l_override.c: writes the lab_set_field settings into the experiment table at t. */
+void lab_apply_settings(lua_State *L, int t);
+void lab_settings_free(Lab *lab);
 
 #endif

@@ -67,6 +67,7 @@ static void read_template(lua_State *L, int t, const char *key, TokTemplate *tpl
 static int l_experiment(lua_State *L) {
     Lab *lab = lab_from_state(L);
     l_check_table(L, 1, "lab.experiment");
+    lab_apply_settings(L, 1);
     static const char *const top[] = {"name", "about", "world", "heldout", "train", "model", "explain", "eval", NULL};
     l_unknown_fields(L, 1, "", top);
     LExperiment *u = lua_newuserdatauv(L, sizeof *u, 0);

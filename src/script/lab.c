@@ -340,6 +340,7 @@ void lab_free(Lab *lab) {
     }
     if (lab->model) lab->model->destroy(lab->model);
     if (!lab->broken) lua_close(lab->L); /* after a panic the state is not safe to walk: leaked */
+    lab_settings_free(lab);
     sb_free(&lab->script_text);
     free(lab);
 }

@@ -70,6 +70,12 @@ int lab_set_model(Lab *lab, const Gpt *model, const TokFormat *fmt, const EpConf
  * the experiment was loaded, returns -1 with its message; else 0. */
 int lab_callback_error(const Lab *lab, Err *e);
 
+/* A setting from the command line, "FIELD=VALUE" (train.steps=500, world.noise=0.5,
+ * eval.sets.held_out.episodes=200, train.mix.1.weight=2): written into every table the script
+ * hands to lab.experiment before it is read, so it is checked like the script's own field.
+ * Only the syntax is checked here; -1 with e on a malformed one. */
+int lab_set_field(Lab *lab, const char *assignment, Err *e);
+
 /* Makes lab.quick true in scripts (dolab run --quick) and shrinks the experiment. */
 void lab_set_quick(Lab *lab, int quick);
 

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "notebook/nb_entry.h"
 #include "tui/tui_internal.h"
 
 static const char *const pane_names[P_COUNT] = {"World", "Stream", "Live", "Notebook", "Log"};
@@ -207,9 +208,15 @@ static void draw_live(App *a, TuiCanvas *c, TuiRect r) {
 }
 /* ---- Notebook ------------------------------------------------------------------------------- */
 
-static const char *jstr(const cJSON *o, const char *k) {
-    const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, k);
-    return cJSON_IsString(j) ? j->valuestring : "";
+/* Entries are read through notebook/nb_entry (one reader of the schema for every caller). */
+static const char *jstr(const cJSON *o, const char *path) {
+    const char *s = nbe_str(o, path);
+    return s ? s : "";
+}
+
+static int jint(const cJSON *o, const char *path) {
+    double v = nbe_num(o, path);
+    return v == v && fabs(v) < 1e9 ? (int)v : 0;
 }
 
 static void draw_training(App *a, TuiCanvas *c, int *y, int bottom, int x, int w) {
@@ -265,12 +272,12 @@ static void draw_notebook(App *a, TuiCanvas *c, TuiRect r) {
     if (a->nb_sel >= a->nb_top + list_h) a->nb_top = a->nb_sel - list_h + 1;
     for (int i = a->nb_top; i < cnt && i < a->nb_top + list_h && y < bottom; i++) {
         const cJSON *en = nb_entry(a->nb, i);
-        const cJSON *id = cJSON_GetObjectItemCaseSensitive(en, "id");
-        const char *type = jstr(en, "type");
-        const char *what = strcmp(type, "note") == 0 ? jstr(en, "text") : jstr(en, "title");
+        const char *type = nbe_type(en);
+        int run = strcmp(type, "run") == 0;
+        const char *what = strcmp(type, "note") == 0 ? jstr(en, "text") : run ? nbe_title(en) : "";
         char line[300];
-        snprintf(line, sizeof line, "%3d %-7s %.10s %s", cJSON_IsNumber(id) ? id->valueint : 0, type, jstr(en, "time"),
-                 what);
+        snprintf(line, sizeof line, "%3ld %-7s %.10s %s%s", nbe_id(en), type, jstr(en, "time"),
+                 run && nbe_quick(en) ? "[quick] " : "", what);
         for (char *p = line; *p; p++)
             if (*p == '\n') *p = ' ';
         tui_text(c, y, x, line, i == a->nb_sel ? TR_CURSOR : TR_NORMAL, w);
@@ -280,7 +287,7 @@ static void draw_notebook(App *a, TuiCanvas *c, TuiRect r) {
     if (y < bottom) tui_fill(c, (TuiRect){y++, x, 1, w}, 0x2500, TR_BORDER);
     /* the selected entry */
     const cJSON *en = nb_entry(a->nb, a->nb_sel);
-    const char *type = jstr(en, "type");
+    const char *type = nbe_type(en);
     if (strcmp(type, "note") == 0) {
         const char *p = jstr(en, "text");
         int col = 0;
@@ -293,43 +300,33 @@ static void draw_notebook(App *a, TuiCanvas *c, TuiRect r) {
         const cJSON *ev = cJSON_GetObjectItemCaseSensitive(en, "events");
         tui_textf(c, y++, x, TR_NORMAL, w, "%d events · model %s", cJSON_GetArraySize(ev), jstr(en, "model"));
     } else if (strcmp(type, "run") == 0) {
-        const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(en, "config");
-        const cJSON *tr = cJSON_GetObjectItemCaseSensitive(en, "training");
-        const cJSON *model = cJSON_GetObjectItemCaseSensitive(cfg, "model");
-        const cJSON *world = cJSON_GetObjectItemCaseSensitive(cfg, "world");
         char b[300];
-        snprintf(b, sizeof b, "config: %s · held out %s · %d variables · L%d C%d H%d · %d steps",
-                 jstr(cfg, "name"), jstr(cfg, "heldout"),
-                 cJSON_GetObjectItemCaseSensitive(world, "variables") ? cJSON_GetObjectItemCaseSensitive(world, "variables")->valueint : 0,
-                 cJSON_GetObjectItemCaseSensitive(model, "layers") ? cJSON_GetObjectItemCaseSensitive(model, "layers")->valueint : 0,
-                 cJSON_GetObjectItemCaseSensitive(model, "dim") ? cJSON_GetObjectItemCaseSensitive(model, "dim")->valueint : 0,
-                 cJSON_GetObjectItemCaseSensitive(model, "heads") ? cJSON_GetObjectItemCaseSensitive(model, "heads")->valueint : 0,
-                 cJSON_GetObjectItemCaseSensitive(tr, "steps") ? cJSON_GetObjectItemCaseSensitive(tr, "steps")->valueint : 0);
+        snprintf(b, sizeof b, "config: %s · held out %s · %d variables · L%d C%d H%d · %d steps%s",
+                 jstr(en, "config.name"), jstr(en, "config.heldout"), jint(en, "config.world.variables"),
+                 jint(en, "config.model.layers"), jint(en, "config.model.dim"), jint(en, "config.model.heads"),
+                 jint(en, "training.steps"), nbe_quick(en) ? " · quick" : "");
         if (y < bottom) tui_text(c, y++, x, b, TR_DIM, w);
-        const cJSON *curve = cJSON_GetObjectItemCaseSensitive(tr, "curve");
-        int nc = cJSON_GetArraySize(curve);
-        if (nc > 0 && y < bottom) {
-            double loss[512];
-            int m = 0;
-            const cJSON *p;
-            cJSON_ArrayForEach(p, curve) {
-                if (m < 512 && cJSON_IsNumber(cJSON_GetArrayItem(p, 1))) loss[m++] = cJSON_GetArrayItem(p, 1)->valuedouble;
-            }
-            int k = tui_textf(c, y, x, TR_DIM, w, "loss %.3f→%.3f ", m ? loss[0] : 0.0, m ? loss[m - 1] : 0.0);
+        NbeRun run;
+        Err e;
+        if (nbe_read_run(en, &run, &e)) {
+            if (y < bottom) tui_text(c, y++, x, e.msg, TR_ERROR, w);
+            return;
+        }
+        double loss[512];
+        int m = nbe_curve(run.curve, 1, NULL, loss, 512);
+        if (m > 0 && y < bottom) {
+            int k = tui_textf(c, y, x, TR_DIM, w, "loss %.3f→%.3f ", loss[0], loss[m - 1]);
             tui_sparkline(c, y++, x + k, w - k, loss, m, TR_SPARK);
         }
-        const cJSON *sets = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(en, "eval"), "sets");
-        const cJSON *set;
-        cJSON_ArrayForEach(set, sets) {
-            if (y >= bottom) break;
-            int xx = x + tui_textf(c, y, x, TR_TITLE, w, "%-9.9s", jstr(set, "name"));
-            const cJSON *st;
-            cJSON_ArrayForEach(st, cJSON_GetObjectItemCaseSensitive(set, "strategies")) {
-                const cJSON *m = cJSON_GetObjectItemCaseSensitive(st, "mean_normalised_reward");
+        for (int s = 0; s < run.n_sets && y < bottom; s++) {
+            const NbeSet *set = &run.sets[s];
+            int xx = x + tui_textf(c, y, x, TR_TITLE, w, "%-9.9s", set->name);
+            for (int k = 0; k < set->n_rows; k++) {
+                const NbeRow *row = &set->rows[k];
                 char cell[48];
-                snprintf(cell, sizeof cell, " %s %.2f", jstr(st, "name"), cJSON_IsNumber(m) ? m->valuedouble : 0.0);
+                snprintf(cell, sizeof cell, " %s %.2f", row->name, isnan(row->mean) ? 0.0 : row->mean);
                 if (xx + tui_text_width(cell) > x + w) break;
-                xx += tui_text(c, y, xx, cell, strcmp(jstr(st, "name"), "model") == 0 ? TR_BAR_CHOICE : TR_NORMAL, x + w - xx);
+                xx += tui_text(c, y, xx, cell, strcmp(row->name, "model") == 0 ? TR_BAR_CHOICE : TR_NORMAL, x + w - xx);
             }
             y++;
         }

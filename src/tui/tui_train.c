@@ -56,7 +56,8 @@ static cJSON *run_entry(TuiTrain *t, const cJSON *ev, double wall) {
     char title[160];
     snprintf(title, sizeof title, "%s, seed %llu%s (trained in the TUI)", t->x.name, (unsigned long long)t->x.seed,
              t->quick ? ", quick" : "");
-    NbRun run = {title, t->script, lab_script_text(t->lab), &t->x, &t->tr, t->version, t->commit, t->ckpt, ev, wall};
+    NbRun run = {title, t->script, lab_script_text(t->lab), &t->x, &t->tr, t->version, t->commit, t->ckpt, ev, wall,
+                 t->quick, NULL};
     return nb_run_entry(&run);
 }
 

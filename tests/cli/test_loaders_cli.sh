@@ -138,7 +138,7 @@ expect_status 0 "show the edge run" -- $DOLAB notebook "$TMP/edge.json" show 1
 expect_match "a 64-bit seed shown exactly" "$OUT" "seed +18446744073709551615"
 expect_match "an exact eval seed shown" "$OUT" "Evaluation seed 9007199254740993"
 expect_status 0 "export csv" -- $DOLAB export "$TMP/edge.json" --csv
-expect_match "csv seed exact" "$OUT" "^1,.*,18446744073709551615,s,model,1,-1,-1,1,0,1$"
+expect_match "csv seed exact" "$OUT" "^1,.*,18446744073709551615,s,model,1,-1,-1,1,0,1,"
 
 # ---- exact seeds wherever they are written ------------------------------------------------------
 expect_status 0 "stream jsonl, 64-bit seed" -- $DOLAB stream --episodes 1 --format jsonl --seed 18446744073709551615

@@ -124,8 +124,8 @@ expect_match "missing: says so" "$OUT" 'no notebook yet'
 # export: CSV
 expect_status 0 "csv" -- $DOLAB export "$NB" --csv
 expect_lines "csv: header + 2 runs x 3 sets x 3 strategies" "$OUT" 19
-expect_match "csv: header" "$OUT" '^run_id,title,seed,set,strategy,episodes,mean,ci_lo,ci_hi,oracle_share,explored_share$'
-expect_match "csv: a row, title quoted" "$OUT" '^1,"baseline, 2 layers",1,heldout,model,100,0\.62,0\.55,0\.69,0\.5,1$'
+expect_match "csv: header" "$OUT" '^run_id,title,seed,set,strategy,episodes,mean,ci_lo,ci_hi,oracle_share,explored_share,quick,sweep,job$'
+expect_match "csv: a row, title quoted" "$OUT" '^1,"baseline, 2 layers",1,heldout,model,100,0\.62,0\.55,0\.69,0\.5,1,0,,$'
 printf '%s\n' "$OUT" > "$TMP/stdout.csv"
 python3 - "$TMP/stdout.csv" <<'PY' && ok || bad "csv does not read back"
 import csv, sys
@@ -214,4 +214,40 @@ expect_lines "still 4 entries" "$OUT" 4 '^ +[0-9]+  '
 expect_status 0 "note after crashes" -- $DOLAB notebook "$NB" note "after the crash"
 expect_match "next id is 5" "$OUT" '^note 5 added'
 
+# merge: shards into one notebook, idempotent, provenance kept, conflicts refused
+python3 - "$TMP" <<'PY'
+import json, sys
+d = sys.argv[1]
+def nb(entries): return {"format": "dolab-notebook", "version": 1, "entries": entries}
+run = lambda i, uid, job, mean: {"type": "run", "id": i, "time": "2026-11-29T10:00:00Z", "uid": uid, "title": "t",
+    "seed": job, "sweep": {"name": "s", "job": job, "arm": "a", "set": {}},
+    "eval": {"sets": [{"name": "heldout", "episodes": 10, "strategies": [{"name": "model", "mean_normalised_reward": mean}]}]}}
+json.dump(nb([run(1, "00000000000000a1", 1, 0.5)]), open(d + "/sh1.json", "w"))
+json.dump(nb([run(1, "00000000000000a2", 2, 0.6), {"type": "note", "id": 2, "time": "2026-11-29T10:00:00Z", "text": "n"}]), open(d + "/sh2.json", "w"))
+json.dump(nb([run(1, "00000000000000a1", 1, 0.9)]), open(d + "/bad1.json", "w"))
+json.dump(nb([run(1, "00000000000000a9", 2, 0.6)]), open(d + "/bad2.json", "w"))
+PY
+M="$TMP/merged.json"
+expect_status 0 "merge two shards" -- $DOLAB notebook merge "$M" "$TMP/sh1.json" "$TMP/sh2.json"
+expect_match "merge counts" "$OUT" '^merged 2 shards into .*merged.json: 3 entries added, 0 already there$'
+expect_status 0 "merge again" -- $DOLAB notebook merge "$M" "$TMP/sh1.json" "$TMP/sh2.json"
+expect_match "merge again adds nothing" "$OUT" ': 0 entries added, 3 already there$'
+cp "$M" "$TMP/merged.before"
+expect_status 1 "merge a conflicting uid" -- $DOLAB notebook merge "$M" "$TMP/sh1.json" "$TMP/bad1.json"
+expect_match "conflicting uid named" "$ERR" '^dolab notebook: merge: conflicting duplicate: run 00000000000000a1 is entry 1 of .*merged.json and entry 1 of .*bad1.json with different contents$'
+expect_status 1 "merge a second run of the same job" -- $DOLAB notebook merge "$M" "$TMP/bad2.json"
+expect_match "conflicting job named" "$ERR" 'conflicting duplicate: job 2 of sweep s is entry 2 of .*merged.json \(uid 00000000000000a2\) and entry 1 of .*bad2.json \(uid 00000000000000a9\)'
+cmp -s "$M" "$TMP/merged.before" && ok || bad "a refused merge leaves OUT as it was"
+python3 - "$M" <<'PY' && ok || bad "merged entries keep their fields and say where they came from"
+import json, sys
+es = json.load(open(sys.argv[1]))["entries"]
+assert [e["id"] for e in es] == [1, 2, 3]
+assert es[1]["uid"] == "00000000000000a2" and es[1]["sweep"]["job"] == 2 and es[1]["time"] == "2026-11-29T10:00:00Z"
+assert es[1]["origin"]["file"].endswith("sh2.json") and es[1]["origin"]["id"] == 1
+assert es[2]["type"] == "note" and es[2]["origin"]["id"] == 2
+PY
+expect_status 2 "merge without shards" -- $DOLAB notebook merge "$M"
+expect_status 1 "merge a missing shard" -- $DOLAB notebook merge "$M" "$TMP/nope.json"
+expect_match "missing shard named" "$ERR" 'nope.json: no such notebook'
+expect_status 1 "merge OUT into itself" -- $DOLAB notebook merge "$M" "$M"
 finish

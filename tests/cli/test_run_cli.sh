@@ -69,4 +69,44 @@ printf '{"format": "dolab-notebook", "version": 1, "entries": [\n' > "$TMP/broke
 expect_status 1 "broken notebook" -- $DOLAB run experiments/heldout_links.lua --quick --notebook "$TMP/broken.json"
 expect_match "broken notebook message" "$ERR" "broken.json"
 expect_status 2 "bad seed" -- $DOLAB run experiments/heldout_links.lua --seed x
+# --set: any experiment field by its path, checked like the script's own field
+SNB="$TMP/set.json"
+expect_status 0 "--set two fields" -- $DOLAB run experiments/heldout_links.lua --quick --quiet --notebook "$SNB" \
+    -o "$TMP/set.ckpt" --set train.steps=30 --set model.dim=16 --set eval.sets.heldout.episodes=20
+python3 - "$SNB" <<'PY' && ok || bad "--set reaches the resolved configuration; quick is marked"
+import json, sys
+r = json.load(open(sys.argv[1]))["entries"][-1]
+c = r["config"]
+assert c["train"]["steps"] == 30 and c["model"]["dim"] == 16, c
+assert [s["episodes"] for s in c["eval"]["sets"]] == [60, 20, 60], c["eval"]["sets"]
+assert r["quick"] is True and "(quick)" in r["title"] and len(r["uid"]) == 16
+assert all("sd" in row for s in r["eval"]["sets"] for row in s["strategies"])
+PY
+expect_status 1 "--set out of range" -- $DOLAB run experiments/heldout_links.lua --quick --notebook "$SNB" --set train.steps=0
+expect_match "--set out of range names the setting and the range" "$ERR" '^dolab run: --set train.steps=0: .*train.steps: expected an integer from 1 to 100000000, got 0'
+expect_status 1 "--set unknown field" -- $DOLAB run experiments/heldout_links.lua --quick --notebook "$SNB" --set train.stepz=5
+expect_match "--set unknown field" "$ERR" 'train.stepz: unknown field \(expected one of mix, steps'
+expect_status 2 "--set without =" -- $DOLAB run experiments/heldout_links.lua --quick --notebook "$SNB" --set train.steps
+expect_match "--set without =" "$ERR" '^dolab run: --set train.steps: expected FIELD=VALUE'
+expect_status 1 "--set a set by a missing name" -- $DOLAB run experiments/heldout_links.lua --quick --notebook "$SNB" --set eval.sets.nosuch.episodes=3
+expect_match "--set a set by a missing name" "$ERR" "no element named 'nosuch' in eval.sets"
+n=$(python3 -c "import json,sys; print(len(json.load(open(sys.argv[1]))['entries']))" "$SNB")
+[ "$n" = 1 ] && ok || bad "failed --set runs add nothing ($n entries)"
+# --arm, and a sweep job recorded once
+expect_status 1 "--arm unknown" -- $DOLAB run experiments/explanations_confound.lua --quick --notebook "$SNB" --arm nope
+expect_match "--arm unknown lists the arms" "$ERR" 'no such arm \(it has confound_no_explanations, confound_causal_explanations, confound_assoc_explanations\)'
+expect_status 0 "--arm one arm as a sweep job" -- $DOLAB run experiments/explanations_confound.lua --quick --quiet --notebook "$SNB" \
+    -o "$TMP/arm.ckpt" --arm confound_causal_explanations --set train.steps=20 --sweep s1 --job 4
+expect_status 0 "the same job again" -- $DOLAB run experiments/explanations_confound.lua --quick --quiet --notebook "$SNB" \
+    -o "$TMP/arm.ckpt" --arm confound_causal_explanations --set train.steps=20 --sweep s1 --job 4
+expect_match "the same job again does nothing" "$OUT" 'job 4 of sweep s1 is already recorded in .* \(entry 2\): nothing to do'
+python3 - "$SNB" <<'PY' && ok || bad "a sweep job's provenance, recorded once"
+import json, sys
+es = json.load(open(sys.argv[1]))["entries"]
+assert len(es) == 2, len(es)
+r = es[1]
+assert r["config"]["name"] == "confound_causal_explanations"
+assert r["sweep"] == {"name": "s1", "job": 4, "arm": "confound_causal_explanations", "set": {"train.steps": 20}}, r["sweep"]
+PY
+expect_status 2 "--sweep without --job" -- $DOLAB run experiments/heldout_links.lua --quick --notebook "$SNB" --sweep s1
 finish

@@ -137,4 +137,17 @@ check "q asks about the unsaved note" "quit anyway"
 keys y
 check "y quits" "EXITED 0"
 
+# the Notebook pane reads entries through notebook/nb_entry: a quick sweep run is marked quick
+python3 - "$TMP/quick_nb.json" <<'PY'
+import json, sys
+run = {"type": "run", "id": 1, "time": "2026-11-29T10:00:00Z", "title": "arm_x, seed 3 (quick)", "quick": True,
+       "config": {"name": "arm_x", "heldout": "nothing", "world": {"variables": 4}, "model": {"layers": 2, "dim": 16, "heads": 2}},
+       "training": {"steps": 40, "curve": [[1, 4.5, None], [40, 1.25, 0.5]]},
+       "eval": {"sets": [{"name": "heldout", "episodes": 10, "strategies": [{"name": "model", "mean_normalised_reward": 0.625}]}]}}
+json.dump({"format": "dolab-notebook", "version": 1, "entries": [run]}, open(sys.argv[1], "w"))
+PY
+expect_status 0 "notebook pane with a quick run" -- $DOLAB tui --no-model --notebook "$TMP/quick_nb.json" --headless $'\t\t\t' --size 220x30
+expect_match "notebook pane: quick marked in the list" "$OUT" '  1 run +2026-11-29 \[quick\] arm_x, seed 3'
+expect_match "notebook pane: config line" "$OUT" 'config: arm_x · held out nothing · 4 variables · L2 C16 H2 · 40 steps · quick'
+expect_match "notebook pane: results" "$OUT" 'heldout +model 0.62'
 finish

@@ -34,7 +34,8 @@ bad_input "seed overflow" "--seed: expected a non-negative integer" $DOLAB strea
 bad_input "cue of 1" "cue size: expected 0 \(no cue\) or 2 to 5, got 1" $DOLAB stream --cue 1
 bad_input "cue too big" "cue size" $DOLAB stream --cue 7 --variables 4
 bad_input "flag with value" "--json takes no value" $DOLAB baselines --json=1
-bad_input "stray argument" "unexpected argument 'extra'" $DOLAB stream extra
+bad_input "stray argument" "unexpected argument 'extra'" $DOLAB baselines extra
+bad_input "world options with a script" "the world comes from the script" $DOLAB stream experiments/shortcut.lua --variables 4
 bad_input "unknown benchmark" "unknown benchmark 'warp'" $DOLAB bench warp
 bad_input "bench without name" "missing argument" $DOLAB bench
 
@@ -102,4 +103,23 @@ for x in s.values(): assert x["ci95"][0] <= x["mean_normalised_reward"] <= x["ci
 # bench prints a figure
 expect_status 0 "bench world" -- $DOLAB bench world --seconds 0.2
 expect_match "bench figure" "$OUT" '[0-9]+ episodes/s'
+# dolab stream SCRIPT.lua: the stream an experiment trains on, and an evaluation set's episodes
+expect_status 0 "stream a script" -- $DOLAB stream experiments/variable_subsets.lua --episodes 4
+expect_match "stream a script: header" "$OUT" '^# experiments/variable_subsets.lua: variable_subsets, the passive stream it trains on'
+expect_lines "stream a script: episodes" "$OUT" 4 '^# training episode [0-3], seed 1$'
+expect_lines "stream a script: the cue of its training mix" "$OUT" 4 '^cue [A-E] [A-E] [A-E]'
+s1="$OUT"
+expect_status 0 "stream a script, another seed" -- $DOLAB stream experiments/variable_subsets.lua --episodes 4 --seed 2
+[ "$s1" != "$OUT" ] && ok || bad "--seed changes the training stream"
+expect_status 0 "stream an evaluation set" -- $DOLAB stream experiments/heldout_links.lua --eval-set critical --episodes 3
+expect_lines "critical episodes: goal E" "$OUT" 3 '^goal max E$'
+expect_lines "critical episodes: seed of the evaluation" "$OUT" 3 '^# critical episode [0-2], seed 1000$'
+expect_status 0 "stream a script with --set" -- $DOLAB stream experiments/heldout_links.lua --set world.noise=0.75 --episodes 1 --format jsonl
+expect_match "--set reaches the stream" "$OUT" '"noise_sd":0.75'
+expect_status 1 "stream a missing script" -- $DOLAB stream nope.lua
+expect_match "stream a missing script" "$ERR" 'nope.lua'
+
+expect_status 1 "stream: unknown evaluation set" -- $DOLAB stream experiments/heldout_links.lua --eval-set nope
+expect_match "stream: unknown evaluation set" "$ERR" '^dolab stream: --eval-set nope: heldout_links has no such set \(it has train, heldout, critical\)$'
+expect_status 2 "stream: --eval-set without a script" -- $DOLAB stream --eval-set critical
 finish

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "test.h"
+#include "util/stats.h"
 #include "util/jsonu.h"
 
 static uint64_t round_trip(uint64_t v, int *ok) {
@@ -103,7 +104,34 @@ TEST(test_rules) {
     }
 }
 
+TEST(test_across_seed_stats) {
+    double x[] = {0.9, 0.1, 0.5, 0.3, 0.7, 100.0};
+    CHECK_NEAR(stats_sd(x, 2), sqrt(0.32), 1e-12, "sd of two values (n - 1)");
+    CHECK_NEAR(stats_sd(x, 1), 0.0, 0, "sd of one value");
+    /* IQM as scipy.stats.trim_mean(x, 0.25): n = 6 drops one each end; n = 3 drops none */
+    CHECK_NEAR(stats_iqm(x, 6), (0.3 + 0.5 + 0.7 + 0.9) / 4, 1e-12, "iqm of 6 drops the outlier");
+    CHECK_NEAR(stats_iqm(x, 3), 0.5, 1e-12, "iqm of 3 is the mean");
+    CHECK_NEAR(stats_iqm(x, 4), (0.3 + 0.5) / 2, 1e-12, "iqm of 4 is the middle two");
+    /* two seeds: the percentile bootstrap of the mean spans exactly [min, max] */
+    StatCI c = stats_bootstrap_mean(x, 2, 2000, 7);
+    CHECK(c.lo == 0.1 && c.hi == 0.9, "two seeds: [%g, %g]", c.lo, c.hi);
+    CHECK_NEAR(c.sd, sqrt(0.32), 1e-12, "StatCI carries the sd");
+    /* hierarchical: no episode noise gives the seed bootstrap; noise widens it */
+    double m[] = {0.2, 0.4, 0.6, 0.8}, sd0[] = {0, 0, 0, 0}, sd1[] = {0.5, 0.5, 0.5, 0.5};
+    int ep[] = {100, 100, 100, 100};
+    StatCI flat = stats_bootstrap_mean(m, 4, 4000, 3), h0 = stats_bootstrap_hier(m, sd0, ep, 4, 4000, 3);
+    StatCI h1 = stats_bootstrap_hier(m, sd1, ep, 4, 4000, 3);
+    CHECK_NEAR(h0.mean, 0.5, 1e-12, "hier mean");
+    CHECK(fabs(h0.lo - flat.lo) < 0.051 && fabs(h0.hi - flat.hi) < 0.051, "sd 0: [%g, %g] vs [%g, %g]", h0.lo, h0.hi,
+          flat.lo, flat.hi);
+    CHECK(h1.hi - h1.lo > h0.hi - h0.lo, "episode noise widens the interval: %g vs %g", h1.hi - h1.lo, h0.hi - h0.lo);
+    CHECK(h1.lo < 0.5 && h1.hi > 0.5 && h1.lo > 0.1 && h1.hi < 0.9, "hier [%g, %g]", h1.lo, h1.hi);
+    StatCI again = stats_bootstrap_hier(m, sd1, ep, 4, 4000, 3);
+    CHECK(again.lo == h1.lo && again.hi == h1.hi, "same seed, same interval");
+}
+
 int main(void) {
+    RUN(test_across_seed_stats);
     RUN(test_u64_exact);
     RUN(test_u64_refused);
     RUN(test_no_negative_zero);
