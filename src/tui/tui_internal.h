@@ -173,6 +173,7 @@ typedef struct App {
     /* the live session: its episodes (the last is the live one) and its events */
     LiveRec *recs;
     int nrecs, cap_recs;
+    int rec_ok;               /* recs[nrecs - 1] is the live episode's record */
     cJSON *session;           /* events of this live session */
     int session_events;
     int session_dirty;        /* something happened since the last W */

@@ -82,7 +82,7 @@ static cJSON *world_json(const Scm *s) {
 
 /* The live episode's record, rewritten from the episode itself (and who made each step). */
 static void rec_sync(App *a) {
-    if (!a->nrecs || !a->live_ok) return;
+    if (!a->nrecs || !a->live_ok || !a->rec_ok) return;
     LiveRec *r = &a->recs[a->nrecs - 1];
     const EpView *v = &a->live.view;
     r->nact = 0;
@@ -117,6 +117,7 @@ static void rec_begin(App *a) {
         a->cap_recs = cap;
     }
     LiveRec *r = &a->recs[a->nrecs++];
+    a->rec_ok = 1;
     memset(r, 0, sizeof *r);
     r->seed = a->seed;
     r->index = a->live_index;
@@ -155,6 +156,7 @@ void live_session_reset(App *a) {
     a->session_events = 0;
     a->session_dirty = 0;
     a->nrecs = 0;
+    a->rec_ok = 0;
     if (a->live_ok) rec_begin(a);
 }
 
@@ -247,6 +249,7 @@ int live_new(App *a) {
     Err e;
     EpConfig c = a->x.world;
     a->live_ok = 0;
+    a->rec_ok = 0;
     a->nhist = 0;
     memset(&a->next, 0, sizeof a->next);
     if (a->world_src == 2) {
@@ -473,6 +476,7 @@ static int draw_evidence(App *a, TuiCanvas *c, int y, int bottom, int x, int w) 
         tui_text(c, y, x + k + u * colw, s, u == goal ? TR_TOK_GOAL : TR_DIM, colw);
     }
     if (cols < v->n) tui_text(c, y, x + w - 1, "…", TR_DIM, 1);
+    else if (3 + v->n * colw + 20 <= w) tui_text(c, y, x + 3 + v->n * colw + 2, "(at 0.5, as read)", TR_DIM, 18);
     y++;
     int rows = bottom - y, first = 0;
     if (rows < 2 && v->n_steps > rows) {

@@ -160,6 +160,29 @@ check "q asks about the draft" "quit anyway"
 keys y
 check "quits" "EXITED 0"
 
+# Ctrl-Z suspends to the shell and fg brings the screen back, keys working and flow control
+# still off (an interactive shell, for job control); the shell gets its own mode back on quit
+fresh
+T -f /dev/null new-session -d -s t -x 100 -y 30 \
+    "env -i PATH=$PATH HOME=$TMP TERM=xterm-256color LANG=C.UTF-8 PS1='PROMPT\$ ' bash --norc --noprofile -i"
+T set-option -t t status off >/dev/null
+check "a shell" "PROMPT"
+keys "$DOLAB tui --no-model --notebook $TMP/nb.json" Enter
+check "the TUI runs in it" "expert · ep 1"
+keys C-z
+check "Ctrl-Z suspends it" "Stopped"
+keys fg Enter
+check "fg brings the screen back" "expert · ep 1"
+keys Tab Tab a
+check "keys work after fg" "new note"
+keys -l "resumed"
+keys C-s
+check "Ctrl-S after a resume still saves" "note saved"
+keys q
+check "back in the shell" "PROMPT.*\$ *$"
+keys "stty -a | tr ' ' '\n' | grep -x -- '-*ixon'" Enter
+check "the shell's flow control is as it was" "^ixon"
+
 # 80x24, the smallest laid-out size: the model's pick, every variable, every key in the help
 W=80 H=24 start
 check "80x24: the pick line" "model picks [A-E]"
