@@ -145,7 +145,13 @@ void draw_notebook(App *a, TuiCanvas *c, TuiRect r) {
         }
     } else if (strcmp(type, "session") == 0) {
         const cJSON *ev = cJSON_GetObjectItemCaseSensitive(en, "events");
-        tui_textf(c, y++, x, TR_NORMAL, w, "%d events · model %s", cJSON_GetArraySize(ev), jstr(en, "model"));
+        const cJSON *done = cJSON_GetObjectItemCaseSensitive(en, "episodes_done");
+        const cJSON *mean = cJSON_GetObjectItemCaseSensitive(en, "mean_normalised_reward");
+        if (cJSON_IsNumber(done) && cJSON_IsNumber(mean))
+            tui_textf(c, y++, x, TR_NORMAL, w, "%d episodes done, mean normalised %.2f · %d events · model %s",
+                      done->valueint, mean->valuedouble, cJSON_GetArraySize(ev), jstr(en, "model"));
+        else
+            tui_textf(c, y++, x, TR_NORMAL, w, "%d events · model %s", cJSON_GetArraySize(ev), jstr(en, "model"));
     } else if (strcmp(type, "run") == 0) {
         const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(en, "config");
         const cJSON *tr = cJSON_GetObjectItemCaseSensitive(en, "training");

@@ -33,6 +33,17 @@ if [ -f models/default.ckpt ]; then
     expect_match "and the model acts" "$OUT" "◀ model"
 fi
 
+# first start: no ./notebook.json yet, so the shipped model's run is shown, read-only
+if [ -f models/notebook.json ]; then
+    mkdir -p "$TMP/first" && abs=$(cd "$(dirname "$DOLAB")" && pwd)/$(basename "$DOLAB")
+    out=$(cd "$TMP/first" && "$abs" tui --headless '<tab><tab>' --size 120x36 2>&1)
+    expect_match "first start shows models/notebook.json" "$out" "models/notebook.json \(read-only\)"
+    expect_match "with its run" "$out" "1 run +[0-9]{4}-"
+    out=$(cd "$TMP/first" && "$abs" tui --headless 'CnW' --size 120x36 2>&1)
+    expect_match "W says it cannot write there" "$out" "read-only"
+    [ ! -e "$TMP/first/notebook.json" ] && ok || bad "a notebook.json was written at first start"
+fi
+
 # ---- tmux --------------------------------------------------------------------------------------
 if ! command -v tmux >/dev/null; then
     bad "tmux is not installed (make deps installs it)"
