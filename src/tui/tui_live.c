@@ -626,6 +626,7 @@ void draw_live(App *a, TuiCanvas *c, TuiRect r) {
                      d->p_plus);
             snprintf(s2, sizeof s2, "exploit → model picks %s (%.2f, +%.2f)", mact, d->probs[d->model_act.var], d->p_plus);
             snprintf(s3, sizeof s3, "exploit → model %s (%.2f, +%.2f)", mact, d->probs[d->model_act.var], d->p_plus);
+            if (tui_text_width(s3) > w) snprintf(s3, sizeof s3, "exploit → model %s", mact);
             line = fit(w, s, s2, s3);
         } else if (d->have_model) {
             snprintf(s, sizeof s, "explore next → model picks %s (p %.2f)", mact, d->probs[d->model_act.var]);
@@ -666,7 +667,7 @@ void draw_live(App *a, TuiCanvas *c, TuiRect r) {
             int named = cw - 16 >= 3; /* room for "◀ model" after the number */
             int bw = cw - (named ? 16 : 10);
             if (bw > 30) bw = 30;
-            if (bw < 1) bw = 1;
+            if (bw < 1) bw = 0; /* too narrow for a bar: the number alone */
             int fill = (int)lround(d->probs[u] * bw);
             tui_textf(c, yy, xx, chosen ? TR_BAR_CHOICE : TR_NORMAL, 2, "%c ", scm_name(u));
             for (int b = 0; b < bw; b++)
