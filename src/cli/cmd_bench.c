@@ -199,13 +199,14 @@ int cmd_bench(int argc, char **argv) {
         {"--heads", ARG_INT, &o.heads, 1, 64, NULL, "H", "attention heads (default 4)"},
         {"--episodes", ARG_INT, &o.episodes, 1, 1000000, NULL, "N", "eval: episodes (default 5000)"},
     };
-    ArgCmd cmd = {"bench", "dolab bench world|train|eval|heldout [SCRIPT] [options]",
+    ArgCmd cmd = {"bench", "dolab bench world|train|eval|heldout|tui [SCRIPT] [options]",
                   "Measures speed and prints figures (benchmarks are commands, not tests).\n\n"
                   "  world   episodes generated per second on one core: world + expert + tokens\n"
                   "  train   training tokens/s of the default model with 1 and 2 threads, and GFLOP/s\n"
                   "  eval    episodes/s of the model acting (KV cache, batched), end to end\n"
                   "  heldout training episodes/s with a script's held-out filter, against none\n"
-                  "          (SCRIPT, default experiments/heldout_links.lua)",
+                  "          (SCRIPT, default experiments/heldout_links.lua)\n"
+                  "  tui     time of one full TUI redraw at 200x60: drawing the panes, then curses",
                   opts, (int)(sizeof opts / sizeof *opts), 1, 2,
                   "`make bench-torch` runs the PyTorch reference of the same model beside `bench train`.\n"};
     char *pos[2];
@@ -225,6 +226,6 @@ int cmd_bench(int argc, char **argv) {
         fprintf(stderr, "dolab bench: unexpected argument '%s'\n", pos[1]);
         return 2;
     }
-    fprintf(stderr, "dolab bench: unknown benchmark '%s' (expected world, train, eval or tui)\n", pos[0]);
+    fprintf(stderr, "dolab bench: unknown benchmark '%s' (expected world, train, eval, heldout or tui)\n", pos[0]);
     return 2;
 }

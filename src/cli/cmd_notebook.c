@@ -1,6 +1,7 @@
 /* dolab notebook (list, show, compare, note) and dolab export (csv, jsonl). */
 #include <cJSON.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include "cli/commands.h"
 #include "notebook/notebook.h"
 #include "util/fileio.h"
+#include "util/jsonu.h"
 #include "util/strbuf.h"
 
 #define NOTE_MAX_BYTES (1 << 20)
@@ -131,6 +133,13 @@ static void put_exact(SB *b, double x) {
     snprintf(s, sizeof s, "%.15g", x);
     if (strtod(s, NULL) != x) snprintf(s, sizeof s, "%.17g", x);
     sb_puts(b, s);
+}
+
+/* A seed exactly, in either of its forms (a number up to 2^53, else a string); "?" if neither. */
+static void put_seed(SB *b, const cJSON *v) {
+    uint64_t u;
+    if (ju_get_u64(v, "seed", &u, NULL) == 0) sb_printf(b, "%" PRIu64, u);
+    else sb_puts(b, "?");
 }
 
 static void put_json(SB *b, const cJSON *v) {
@@ -283,14 +292,14 @@ static void show_config(SB *b, const cJSON *c) {
         sb_puts(b, ", lr ");
         put_num(b, jnum(t, "lr"));
         sb_puts(b, ", seed ");
-        put_num(b, jnum(t, "seed"));
+        put_seed(b, jget(t, "seed"));
         sb_printf(b, ", %d mix component%s\n", cJSON_GetArraySize(jget(t, "mix")),
                   cJSON_GetArraySize(jget(t, "mix")) == 1 ? "" : "s");
     }
     const cJSON *ev = jget(c, "eval");
     if (ev) {
         sb_puts(b, "  evaluation  seed ");
-        put_num(b, jnum(ev, "seed"));
+        put_seed(b, jget(ev, "seed"));
         const cJSON *s;
         int k = 0;
         cJSON_ArrayForEach(s, jget(ev, "strategies")) if (cJSON_IsString(s)) sb_printf(b, "%s%s", k++ ? " " : ", baselines ",
@@ -403,16 +412,20 @@ static void show_eval(SB *b, const cJSON *run) {
     }
     sb_puts(b, "\nreward: mean normalised reward (oracle = 1) with a 95% bootstrap CI; oracle: share of the oracle's "
                "action;\nexplored: every relevant variable explored exactly once.");
-    if (!isnan(jnum(ev, "seed"))) sb_printf(b, "  Evaluation seed %.0f.", jnum(ev, "seed"));
+    if (jget(ev, "seed")) {
+        sb_puts(b, "  Evaluation seed ");
+        put_seed(b, jget(ev, "seed"));
+        sb_puts(b, ".");
+    }
     sb_puts(b, "\n");
 }
 
 static void show_run(SB *b, const cJSON *x) {
     sb_printf(b, "run %ld: %s\n", entry_id(x), run_title(x));
     sb_printf(b, "  time        %s\n", jstr(x, "time") ? jstr(x, "time") : "?");
-    if (!isnan(jnum(x, "seed"))) {
+    if (jget(x, "seed")) {
         sb_puts(b, "  seed        ");
-        put_num(b, jnum(x, "seed"));
+        put_seed(b, jget(x, "seed"));
         sb_puts(b, "\n");
     }
     const cJSON *sc = jget(x, "script");
@@ -840,7 +853,7 @@ static void export_csv(SB *b, const Notebook *nb) {
                 sb_printf(b, "%ld,", entry_id(x));
                 csv_field(b, jstr(x, "title") ? jstr(x, "title") : "");
                 sb_puts(b, ",");
-                csv_num(b, jget(x, "seed"));
+                if (jget(x, "seed")) put_seed(b, jget(x, "seed"));
                 sb_puts(b, ",");
                 csv_field(b, jstr(set, "name") ? jstr(set, "name") : "");
                 sb_puts(b, ",");

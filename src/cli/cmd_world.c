@@ -6,6 +6,7 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "util/jsonu.h"
 #include "util/stats.h"
 #include "util/strbuf.h"
 #include "world/episode.h"
@@ -54,7 +55,7 @@ static void world_defaults(WorldOpts *w, int episodes) {
 
 static cJSON *json_values(const double *x, int n) {
     cJSON *a = cJSON_CreateArray();
-    for (int i = 0; i < n; i++) cJSON_AddItemToArray(a, cJSON_CreateNumber(x[i]));
+    for (int i = 0; i < n; i++) cJSON_AddItemToArray(a, ju_num(x[i]));
     return a;
 }
 
@@ -69,7 +70,7 @@ static cJSON *episode_json(const Episode *ep, const TokSeq *ts, const Vocab *voc
     const Scm *w = &ep->world;
     cJSON *o = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "episode", index);
-    cJSON_AddNumberToObject(o, "seed", (double)seed);
+    ju_add_u64(o, "seed", seed);
     cJSON *world = cJSON_AddObjectToObject(o, "world");
     cJSON *vars = cJSON_AddArrayToObject(world, "variables");
     for (int i = 0; i < w->n; i++) cJSON_AddItemToArray(vars, json_var(i));
@@ -101,9 +102,9 @@ static cJSON *episode_json(const Episode *ep, const TokSeq *ts, const Vocab *voc
     cJSON *best = cJSON_AddObjectToObject(o, "oracle");
     cJSON_AddItemToObject(best, "do", json_var(ep->best_var));
     cJSON_AddNumberToObject(best, "value", ep->best_sign * v->exploit_value);
-    cJSON_AddNumberToObject(o, "reward", ep->reward);
-    cJSON_AddNumberToObject(o, "optimal_reward", ep->optimal);
-    cJSON_AddNumberToObject(o, "normalised_reward", ep->norm_reward);
+    ju_add_num(o, "reward", ep->reward);
+    ju_add_num(o, "optimal_reward", ep->optimal);
+    ju_add_num(o, "normalised_reward", ep->norm_reward);
     cJSON *toks = cJSON_AddArrayToObject(o, "tokens");
     cJSON *cls = cJSON_AddArrayToObject(o, "classes");
     for (int i = 0; i < ts->n; i++) {
@@ -230,7 +231,7 @@ int cmd_baselines(int argc, char **argv) {
     cJSON *root = cJSON_CreateObject(), *arr = NULL;
     if (json) {
         cJSON_AddNumberToObject(root, "episodes", n);
-        cJSON_AddNumberToObject(root, "seed", (double)w.seed);
+        ju_add_u64(root, "seed", w.seed);
         cJSON_AddNumberToObject(root, "variables", w.variables);
         cJSON_AddNumberToObject(root, "noise_sd", w.noise);
         arr = cJSON_AddArrayToObject(root, "strategies");
@@ -257,10 +258,10 @@ int cmd_baselines(int argc, char **argv) {
         if (json) {
             cJSON *o = cJSON_CreateObject();
             cJSON_AddStringToObject(o, "name", s->name);
-            cJSON_AddNumberToObject(o, "mean_normalised_reward", ci.mean);
+            ju_add_num(o, "mean_normalised_reward", ci.mean);
             cJSON *ca = cJSON_AddArrayToObject(o, "ci95");
-            cJSON_AddItemToArray(ca, cJSON_CreateNumber(ci.lo));
-            cJSON_AddItemToArray(ca, cJSON_CreateNumber(ci.hi));
+            cJSON_AddItemToArray(ca, ju_num(ci.lo));
+            cJSON_AddItemToArray(ca, ju_num(ci.hi));
             cJSON_AddNumberToObject(o, "oracle_action_share", share);
             cJSON_AddItemToArray(arr, o);
         } else {

@@ -19,6 +19,8 @@
 
 #include "learn/exp.h"
 #include "world/episode.h"
+#include "nn/gpt.h"
+#include "world/tok.h"
 #include "util/err.h"
 #include "util/strbuf.h"
 
@@ -57,6 +59,12 @@ int lab_set_world(Lab *lab, const Scm *world, const Episode *ep);
 /* If the global `world` is a world or a graph (a command may have replaced it), copies its
  * graph to out and returns 1; else 0. */
 int lab_get_world(Lab *lab, Scm *out);
+
+/* Lets scripts ask a trained model: lab.episode(world, "model", ...) plays it (greedy) on episodes
+ * shaped like c (NULL: the defaults), in the stream format fmt.  The Lab makes its own agent (its
+ * own cache: the caller's sessions are not disturbed) and borrows model until the next
+ * lab_set_model; model NULL forgets it.  The TUI sets it around each `:` line. */
+int lab_set_model(Lab *lab, const Gpt *model, const TokFormat *fmt, const EpConfig *c, Err *e);
 
 /* If a script function called from C (a predicate, a filter, an explanation) failed since
  * the experiment was loaded, returns -1 with its message; else 0. */

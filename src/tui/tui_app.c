@@ -15,6 +15,7 @@
 #include "learn/train.h"
 #include "util/jsonu.h"
 #include "tui/tui_internal.h"
+#include "util/jsonu.h"
 
 /* ---- messages and the log ---------------------------------------------------------------- */
 
@@ -241,7 +242,10 @@ static void run_lua(App *a, const char *line) {
     lab_set_world(a->lab, have ? &w : NULL, a->live_ok ? &a->live : NULL);
     app_log(a, ":%s", line);
     SB out = {0};
-    int rc = lab_eval_line(a->lab, line, &out, &e);
+    /* lab.episode(world, "model", ...) asks the loaded model (borrowed for this line only) */
+    int rc = lab_set_model(a->lab, a->model, &a->fmt, &a->x.world, &e);
+    if (rc == 0) rc = lab_eval_line(a->lab, line, &out, &e);
+    lab_set_model(a->lab, NULL, NULL, NULL, NULL);
     if (out.len) app_logs(a, sb_str(&out));
     sb_free(&out);
     if (rc) {

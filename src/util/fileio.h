@@ -2,7 +2,11 @@
  *
  * fio_write_atomic writes to "<path>.tmp.<pid>", fsyncs it, renames it over path and fsyncs
  * the folder, so a crash or a full disk leaves either the old file or the new one, never a
- * partial file.  fio_read returns a malloc'd, NUL-terminated buffer the caller frees. */
+ * partial file.  It never replaces what is not a regular file: a character device (/dev/null, a
+ * terminal) or a named pipe is written through (not atomically: there is nothing to replace; a
+ * pipe nobody reads within 2 s is an error rather than a hang); a directory, a socket, a block device or a
+ * symbolic link to nothing is refused with a message; a symbolic link to a file replaces the
+ * file and keeps the link.  fio_read returns a malloc'd, NUL-terminated buffer the caller frees. */
 #ifndef DOLAB_UTIL_FILEIO_H
 #define DOLAB_UTIL_FILEIO_H
 

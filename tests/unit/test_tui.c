@@ -77,14 +77,14 @@ TEST(test_themes) {
     }
     TuiTheme t;
     Err e;
-    CHECK(tui_theme_parse("{\"format\":\"dolab-theme\",\"name\":\"x\",\"roles\":{\"edge_positive\":{\"fg\":\"pink\"}}}", "x.json", &t,
+    CHECK(tui_theme_parse("{\"format\":\"dolab-theme\",\"version\":1,\"name\":\"x\",\"roles\":{\"edge_positive\":{\"fg\":\"pink\"}}}", "x.json", &t,
                           &e) == -1 &&
               strstr(e.msg, "edge_positive"),
           "bad colour named: %s", e.msg);
-    CHECK(tui_theme_parse("{\"format\":\"dolab-theme\",\"name\":\"x\",\"roles\":{\"nope\":{}}}", "x.json", &t, &e) == -1 &&
+    CHECK(tui_theme_parse("{\"format\":\"dolab-theme\",\"version\":1,\"name\":\"x\",\"roles\":{\"nope\":{}}}", "x.json", &t, &e) == -1 &&
               strstr(e.msg, "nope"),
           "unknown role named: %s", e.msg);
-    CHECK(tui_theme_parse("{\"format\":\"dolab-theme\",\"name\":\"x\",\"roles\":{\"bar\":{\"fg\":200,\"attrs\":[\"bold\"]}}}",
+    CHECK(tui_theme_parse("{\"format\":\"dolab-theme\",\"version\":1,\"name\":\"x\",\"roles\":{\"bar\":{\"fg\":200,\"attrs\":[\"bold\"]}}}",
                           "x.json", &t, &e) == 0 &&
               t.role[TR_BAR].fg == 200 && t.role[TR_BAR].attrs == TUI_A_BOLD,
           "256 colours and attributes");
@@ -481,6 +481,26 @@ static int make_model(void) {
     return 0;
 }
 
+/* A theme's version is checked, and its strings are UTF-8 (issue 9). */
+TEST(test_theme_version) {
+    TuiTheme t;
+    Err e;
+    CHECK(tui_theme_parse("{\"format\":\"dolab-theme\",\"name\":\"x\",\"roles\":{}}", "x.json", &t, &e) == -1 &&
+              strstr(e.msg, "x.json: \"version\" must be 1, got missing"),
+          "a theme without a version: %s", e.msg);
+    CHECK(tui_theme_parse("{\"format\":\"dolab-theme\",\"version\":2,\"name\":\"x\",\"roles\":{}}", "x.json", &t, &e) == -1 &&
+              strstr(e.msg, "theme version 2 is not supported"),
+          "a later version: %s", e.msg);
+    CHECK(tui_theme_parse("{\"format\":\"dolab-theme\",\"version\":\"1\",\"name\":\"x\",\"roles\":{}}", "x.json", &t, &e) == -1 &&
+              strstr(e.msg, "got a string"),
+          "a version that is not a number: %s", e.msg);
+    CHECK(tui_theme_parse("{\"format\":\"dolab-theme\",\"version\":1,\"name\":\"x\xf0\",\"roles\":{}}", "x.json", &t, &e) == -1 &&
+              strstr(e.msg, "name is not valid UTF-8"),
+          "a name cut in a UTF-8 sequence: %s", e.msg);
+    CHECK(tui_theme_parse("{\"format\":\"dolab-theme\",\"version\":1,\"name\":\"x\",\"roles\":{}}", "x.json", &t, &e) == 0,
+          "version 1 loads: %s", e.msg);
+}
+
 int main(void) {
     snprintf(dir, sizeof dir, "/tmp/dolab-tui-XXXXXX");
     if (!mkdtemp(dir)) return 1;
@@ -507,6 +527,7 @@ int main(void) {
     RUN(test_hidden_mode);
     RUN(test_80x24);
     RUN(test_small_items);
+    RUN(test_theme_version);
     unlink(model_path);
     unlink(nbfile);
     rmdir(dir);
