@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "tui/tui_theme.h"
+#include "util/rng.h"
 
 #define NV SCM_MAX_VARS
 #define MAXE (NV * (NV - 1) / 2) /* edges of a DAG on NV variables */
@@ -106,31 +107,71 @@ static void swap_pos(Layout *L, int l, int k) {
     L->it[m[k]].pos = k, L->it[m[k + 1]].pos = k + 1;
 }
 
-static void order(Layout *L) {
-    for (int l = 1; l < L->nl; l++) barycentre(L, l, 1);
-    if (L->s->order == DAG_ORDER_PARENTS) return;
-    int best[NV][MAXI];
-    int bc = crossings_all(L);
-    save_order(L, best);
-    for (int it = 0; it < 4 && bc > 0; it++) {
-        for (int l = L->nl - 2; l >= 0; l--) barycentre(L, l, 0);
-        for (int l = 1; l < L->nl; l++) barycentre(L, l, 1);
-        int c = crossings_all(L);
-        if (c < bc) bc = c, save_order(L, best);
-    }
-    load_order(L, best);
-    /* transpose: swap neighbours while that removes crossings */
-    for (int improved = bc > 0, rounds = 0; improved && rounds < 8; rounds++) {
+/* Swaps neighbours while that removes crossings; with `equal`, also swaps that keep the count
+ * (a plateau move, as Graphviz's mincross does, which lets the next sweep find a better order). */
+static void transpose(Layout *L, int equal) {
+    for (int improved = 1, rounds = 0; improved && rounds < 4; rounds++) {
         improved = 0;
         for (int l = 0; l < L->nl; l++)
             for (int k = 0; k + 1 < L->cnt[l]; k++) {
-                int before = (l > 0 ? crossings_between(L, l - 1) : 0) + crossings_between(L, l);
+                int before = (l > 0 ? crossings_between(L, l - 1) : 0) + (l + 1 < L->nl ? crossings_between(L, l) : 0);
                 swap_pos(L, l, k);
-                int after = (l > 0 ? crossings_between(L, l - 1) : 0) + crossings_between(L, l);
+                int after = (l > 0 ? crossings_between(L, l - 1) : 0) + (l + 1 < L->nl ? crossings_between(L, l) : 0);
                 if (after < before) improved = 1;
-                else swap_pos(L, l, k);
+                else if (!(equal && after == before)) swap_pos(L, l, k);
             }
     }
+}
+
+/* The order within layers: a downward barycentre pass (DAG_ORDER_PARENTS stops there); then, from
+ * that start and a few shuffled ones, sweeps down and up with transposes, the order with the
+ * fewest crossings kept. */
+static void order(Layout *L) {
+    if (L->s->order == DAG_ORDER_GIVEN && L->s->given) {
+        const DagGiven *gv = L->s->given;
+        for (int l = 0; l < L->nl; l++) {
+            int m = L->cnt[l], *mem = L->lay[l];
+            double key[MAXI];
+            for (int k = 0; k < m; k++) {
+                const Item *t = &L->it[mem[k]];
+                key[k] = t->node >= 0 ? gv->x[t->node] : gv->ex[L->ef[t->edge]][L->et[t->edge]][l];
+            }
+            for (int i = 1; i < m; i++)
+                for (int j = i; j > 0 && key[j] < key[j - 1]; j--) {
+                    double tk = key[j];
+                    key[j] = key[j - 1], key[j - 1] = tk;
+                    int t = mem[j];
+                    mem[j] = mem[j - 1], mem[j - 1] = t;
+                }
+            for (int k = 0; k < m; k++) L->it[mem[k]].pos = k;
+        }
+        return;
+    }
+    for (int l = 1; l < L->nl; l++) barycentre(L, l, 1);
+    if (L->s->order == DAG_ORDER_PARENTS) return;
+    int best[NV][MAXI], start[NV][MAXI];
+    int bc = crossings_all(L);
+    save_order(L, best);
+    save_order(L, start);
+    Rng rng;
+    rng_init(&rng, 1, 0);
+    for (int run = 0; run < 4 && bc > 0; run++) {
+        load_order(L, start);
+        if (run > 0) /* shuffled starts, the same every time (deterministic) */
+            for (int l = 0; l < L->nl; l++) {
+                rng_shuffle(&rng, L->lay[l], L->cnt[l]);
+                for (int k = 0; k < L->cnt[l]; k++) L->it[L->lay[l][k]].pos = k;
+            }
+        for (int it = 0; it < 6 && bc > 0; it++) {
+            if (it % 2) for (int l = L->nl - 2; l >= 0; l--) barycentre(L, l, 0);
+            else for (int l = 1; l < L->nl; l++) barycentre(L, l, 1);
+            transpose(L, it % 3 == 2);
+            int c = crossings_all(L);
+            if (c < bc) bc = c, save_order(L, best);
+        }
+    }
+    load_order(L, best);
+    transpose(L, 0);
 }
 
 /* Least-squares columns for layer l: each item as close to want[] (its left column) as the
@@ -138,6 +179,7 @@ static void order(Layout *L) {
  * targets, then a clamp. */
 static void place(Layout *L, int l, const double *want, int sep) {
     int m = L->cnt[l];
+    if (m == 0) return;
     double off[MAXI], t[MAXI], val[MAXI];
     int wt[MAXI], nb = 0;
     int start[MAXI];
@@ -602,8 +644,24 @@ static int build(Layout *L, const DagSpec *s, int H) {
         L->layer[u] = 0;
         for (int p = 0; p < L->n; p++)
             if (scm_has_edge(g, p, u) && L->layer[p] + 1 > L->layer[u]) L->layer[u] = L->layer[p] + 1;
+        if (s->order == DAG_ORDER_GIVEN && s->given && s->given->layer[u] >= L->layer[u] && s->given->layer[u] < NV)
+            L->layer[u] = s->given->layer[u]; /* a given layer, when it keeps edges pointing down */
         if (L->layer[u] + 1 > L->nl) L->nl = L->layer[u] + 1;
     }
+    /* a variable with more edges out than in moves down towards its children while that
+     * shortens the edges (a root joined only to a deep variable no longer spans the picture) */
+    if (s->order == DAG_ORDER_SWEEP)
+        for (int changed = 1, guard = 0; changed && guard < 4 * NV; guard++) {
+            changed = 0;
+            for (int k = L->n - 1; k >= 0; k--) {
+                int u = g->order[k], in = 0, out = 0, lim = 1 << 20;
+                for (int v = 0; v < L->n; v++) {
+                    in += scm_has_edge(g, v, u);
+                    if (scm_has_edge(g, u, v)) out++, lim = L->layer[v] - 1 < lim ? L->layer[v] - 1 : lim;
+                }
+                if (out > in && lim < (1 << 20) && L->layer[u] < lim) L->layer[u] = lim, changed = 1;
+            }
+        }
     int node_item[NV];
     for (int u = 0; u < L->n; u++)
         node_item[u] = add_item(L, u, -1, L->layer[u], tui_text_width(s->box[u]) + (s->star[u] ? 1 : 0));

@@ -28,7 +28,16 @@
 #include "tui/tui_canvas.h"
 #include "util/err.h"
 
-typedef enum DagOrder { DAG_ORDER_SWEEP, DAG_ORDER_PARENTS } DagOrder;
+typedef enum DagOrder { DAG_ORDER_SWEEP, DAG_ORDER_PARENTS, DAG_ORDER_GIVEN } DagOrder;
+
+/* Layers and order from elsewhere (DAG_ORDER_GIVEN: bench/layout_graphviz.c feeds Graphviz's):
+ * each variable's layer (an edge must go to a later layer), and keys that order the items of
+ * a layer: a variable's x, and edge i -> j's x where it crosses layer l. */
+typedef struct DagGiven {
+    int layer[SCM_MAX_VARS];
+    double x[SCM_MAX_VARS];
+    double ex[SCM_MAX_VARS][SCM_MAX_VARS][SCM_MAX_VARS];
+} DagGiven;
 
 typedef struct DagSpec {
     const Scm *g;
@@ -39,6 +48,7 @@ typedef struct DagSpec {
     int cut[SCM_MAX_VARS][SCM_MAX_VARS];    /* the edge ends in ✕ (do() cut it) */
     int grid;                               /* boxes in a neutral grid, no edges (hidden mode) */
     DagOrder order;
+    const DagGiven *given;                  /* with DAG_ORDER_GIVEN */
 } DagSpec;
 
 typedef struct DagResult {
@@ -65,16 +75,19 @@ void tui_dag_label(double w, char *buf, int n);
 
 /* `dolab bench layout`: every labelled DAG on 5 variables (weights 0.5..1.5, random signs,
  * seeded by the structure id) drawn in the World pane's DAG region at a terminal of w x h. */
-typedef enum DagMethod { DAG_LEGACY, DAG_NEW_PARENTS, DAG_NEW_SWEEP, DAG_METHODS } DagMethod;
+typedef enum DagMethod { DAG_LEGACY, DAG_NEW_PARENTS, DAG_NEW_SWEEP, DAG_GIVEN, DAG_METHODS } DagMethod;
 typedef struct DagBench {
     int region_w, region_h; /* the DAG region the layouts get */
     long dags, edges;
     double cross_mean, junction_mean;
     int cross_worst, junction_worst;
+    long crossed;           /* DAGs drawn with at least one crossing */
     long on_edge, listed, missing, layered;
     double us_per_layout;
 } DagBench;
 const char *tui_dag_method_name(DagMethod m);
-int tui_dag_bench(int w, int h, DagMethod m, DagBench *out, Err *e);
+/* DAG_GIVEN asks given(g, ctx, out) for each world's layers and order (0, or -1 with e set). */
+typedef int (*DagGivenFn)(const Scm *g, void *ctx, DagGiven *out, Err *e);
+int tui_dag_bench(int w, int h, DagMethod m, DagGivenFn given, void *ctx, DagBench *out, Err *e);
 
 #endif

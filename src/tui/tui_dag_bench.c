@@ -9,12 +9,17 @@
 #include "util/rng.h"
 
 const char *tui_dag_method_name(DagMethod m) {
-    static const char *const names[DAG_METHODS] = {"first version", "new, parents' order", "new, sweeps+transpose"};
+    static const char *const names[DAG_METHODS] = {"first version", "new routing, first order", "new, own ranks+order",
+                                                      "new, Graphviz ranks+order"};
     return m >= 0 && m < DAG_METHODS ? names[m] : "?";
 }
 
-int tui_dag_bench(int w, int h, DagMethod m, DagBench *out, Err *e) {
+int tui_dag_bench(int w, int h, DagMethod m, DagGivenFn given, void *ctx, DagBench *out, Err *e) {
     memset(out, 0, sizeof *out);
+    if (m == DAG_GIVEN && !given) {
+        err_set(e, "bench layout: no source of given layouts");
+        return -1;
+    }
     uint64_t *ids = NULL;
     size_t count = 0;
     if (dag_enumerate(5, &ids, &count, e)) return -1;
@@ -42,7 +47,7 @@ int tui_dag_bench(int w, int h, DagMethod m, DagBench *out, Err *e) {
         DagSpec s;
         memset(&s, 0, sizeof s);
         s.g = &g;
-        s.order = m == DAG_NEW_PARENTS ? DAG_ORDER_PARENTS : DAG_ORDER_SWEEP;
+        s.order = m == DAG_NEW_PARENTS ? DAG_ORDER_PARENTS : m == DAG_GIVEN ? DAG_ORDER_GIVEN : DAG_ORDER_SWEEP;
         for (int i = 0; i < 5; i++) {
             snprintf(s.box[i], sizeof s.box[i], "[%c +0.0]", scm_name(i));
             s.box_role[i] = TR_NODE;
@@ -52,6 +57,11 @@ int tui_dag_bench(int w, int h, DagMethod m, DagBench *out, Err *e) {
                     scm_add_edge(&g, i, j, wgt, e);
                     s.edge_role[i][j] = wgt > 0 ? TR_EDGE_POS : TR_EDGE_NEG;
                 }
+        }
+        DagGiven gv;
+        if (m == DAG_GIVEN) {
+            if (given(&g, ctx, &gv, e)) break;
+            s.given = &gv;
         }
         tui_fill(&c, r, ' ', 0);
         DagResult res;
@@ -63,6 +73,7 @@ int tui_dag_bench(int w, int h, DagMethod m, DagBench *out, Err *e) {
         out->dags++;
         out->edges += res.edges;
         out->cross_mean += res.crossings, out->junction_mean += res.junctions;
+        out->crossed += res.crossings > 0;
         if (res.crossings > out->cross_worst) out->cross_worst = res.crossings;
         if (res.junctions > out->junction_worst) out->junction_worst = res.junctions;
         out->on_edge += res.on_edge, out->listed += res.listed, out->missing += res.missing;
