@@ -444,7 +444,7 @@ static int draw_grid(TuiCanvas *c, const DagSpec *s, int W, int H, DagResult *ou
     }
     int per = (W + 2) / (bw + 2);
     if (per < 1) per = 1;
-    int rows = (n + per - 1) / per, step = 2 * rows - 1 <= H ? 2 : 1;
+    int rows = (n + per - 1) / per, step = 2 * rows - 1 <= H ? 2 : 1; /* a blank row between, when there is room */
     for (int u = 0; u < n; u++) {
         int y = (u / per) * step, x = (u % per) * (bw + 2);
         tui_text(c, y, x, s->box[u], s->box_role[u], bw);
@@ -725,25 +725,31 @@ int tui_dag_draw(TuiCanvas *c, TuiRect r, const DagSpec *s, DagResult *out) {
                 draw_list(&sc, &L, failed, W2 + 1, 0, cw, out);
                 nf = 0;
             }
-            if (nf) { /* no room for a list: the full-width drawing, some weights missing */
-                tui_canvas_clear(&sc);
-                ok = layered(&L, &sc, r.w, failed, out);
-            }
+            if (nf) ok = 0; /* no room for a list beside it: the grid, every edge listed */
         }
         if (ok == 1)
             for (int e = 0; e < L.ne; e++) out->on_edge += !failed[e];
         if (ok == 1 && nf) /* no room for a list either */
             for (int e = 0; e < L.ne; e++) out->missing += failed[e];
-        if (ok == 0) tui_canvas_clear(&sc);
         if (ok < 0) rc = -1;
     }
     if (ok != 1 && rc == 0) { /* the grid, every edge in the list below it */
-        int rows = draw_grid(&sc, s, r.w, r.h, out);
-        if (!s->grid) {
-            int all[MAXE];
-            for (int e = 0; e < L.ne; e++) all[e] = 1;
-            draw_list(&sc, &L, all, 0, rows + 1, 11, out);
+        int all[MAXE], cw = 0;
+        for (int e = 0; e < L.ne; e++) {
+            char lab[16];
+            tui_dag_label(s->g->w[L.ef[e]][L.et[e]], lab, sizeof lab);
+            all[e] = 1;
+            if ((int)strlen(lab) + 5 > cw) cw = (int)strlen(lab) + 5;
         }
+        int cols = cw ? (r.w + 1) / cw : 1;
+        int list_rows = s->grid || !L.ne ? 0 : (L.ne + (cols > 0 ? cols : 1) - 1) / (cols > 0 ? cols : 1);
+        memset(out, 0, sizeof *out);
+        for (int i = 0; i < NV; i++)
+            for (int j = 0; j < NV; j++) out->lab_y[i][j] = out->lab_x[i][j] = -1;
+        out->edges = L.ne;
+        tui_canvas_clear(&sc);
+        int rows = draw_grid(&sc, s, r.w, r.h - (list_rows ? list_rows + 1 : 0), out);
+        if (!s->grid) draw_list(&sc, &L, all, 0, rows + 1, cw, out);
         out->rows = rows;
     }
     out->layered = ok == 1;

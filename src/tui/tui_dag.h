@@ -16,8 +16,8 @@
  *     corners (╌ ╎ ╭), so the sign reads without colour;
  *   - each weight label ("+1.2", "-0.8") goes on its edge's horizontal run, else beside one of
  *     its vertical runs; an edge whose label finds no room is listed beside the drawing
- *     ("A→C +1.2"), and when nothing fits (a graph deeper than the pane) the boxes go in a grid
- *     and every edge is listed.
+ *     ("A→C +1.2"); when the layers do not fit the pane, or the list does not fit beside them,
+ *     the boxes go in a grid and every edge is listed, so no weight is ever left out.
  *
  * tui_dag_draw_legacy is the drawing before issue 8, kept only so the bench can print the
  * before/after table.  Nothing here allocates beyond the call. */

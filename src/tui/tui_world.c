@@ -83,10 +83,11 @@ void tui_draw_world(App *a, TuiCanvas *c, TuiRect r) {
     /* the graph's rows: when a deep graph needs them, the held-out line and then the legend go */
     DagResult res;
     int ho_row = heldout && !hide, legend = 1;
-    for (int attempt = 0; attempt < 3; attempt++) {
+    for (int attempt = 0; attempt < 4; attempt++) {
         if (attempt == 1 && !ho_row) continue;
         if (attempt == 1) ho_row = 0;
         if (attempt == 2) legend = 0;
+        if (attempt == 3) ho_row = heldout && !hide, legend = 1; /* no layers anyway: the grid, with both */
         TuiRect gr = {r.y + 1 + ho_row, r.x + 1, r.h - 1 - ho_row - legend, r.w - 2};
         tui_fill(c, (TuiRect){r.y + 1, r.x, r.h - 1, r.w}, ' ', TR_NORMAL);
         if (tui_dag_draw(c, gr, &sp, &res) == 0 && (res.layered || hide)) break;
