@@ -22,7 +22,7 @@ TEST_SRC := $(wildcard tests/unit/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BIN      := $(if $(SAN),$(BUILD)/dolab,dolab)
 
-.PHONY: all build deps run test test-asan test-slurm check-build clean bench bench-torch model
+.PHONY: all build deps run test test-asan test-slurm check-build clean bench bench-torch bench-layout-graphviz model
 
 all: deps
 	@$(MAKE) --no-print-directory build
@@ -98,6 +98,7 @@ bench: all
 	./dolab bench train
 	./dolab bench eval
 	./dolab bench heldout
+	./dolab bench layout
 
 clean:
 	rm -rf build build-asan dolab
@@ -121,3 +122,21 @@ bench-torch: all
 	[ -n "$$tps" ] || { echo "make bench-torch: no tokens/s figures in dolab's output" >&2; exit 1; }; \
 	py=python3; $$py -c 'import torch' 2>/dev/null || { [ -x /usr/bin/python3 ] && py=/usr/bin/python3; }; \
 	$$py bench/torch_ref.py --dolab-tokens-per-s $$tps
+
+# The World pane's DAG with Graphviz's layered layout (dot's ranks and order) beside
+# `dolab bench layout`'s own rows: the measurement behind choosing our own ordering
+# (docs/results.md).  Graphviz is not a dependency of dolab: this installs Debian's
+# libgraphviz-dev only when it is missing and only for this benchmark, never for `make test`.
+bench-layout-graphviz: all
+	@pkg-config --exists libgvc 2>/dev/null || { \
+	  if ! command -v apt-get >/dev/null; then \
+	    echo "make bench-layout-graphviz: libgraphviz-dev is missing and no apt-get here: install it by hand" >&2; exit 1; fi; \
+	  SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  echo "make bench-layout-graphviz: installing libgraphviz-dev"; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq libgraphviz-dev; }
+	@mkdir -p $(BUILD)/bench
+	$(Q)$(CC) $(CFLAGS_ALL) $$(pkg-config --cflags libgvc) bench/layout_graphviz.c $(BUILD)/libdolab.a \
+	  -o $(BUILD)/bench/layout_graphviz $$(pkg-config --libs libgvc) $(LDLIBS_ALL)
+	./dolab bench layout
+	@echo
+	$(BUILD)/bench/layout_graphviz
