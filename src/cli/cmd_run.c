@@ -18,6 +18,7 @@
 #include "nn/ckpt.h"
 #include "notebook/notebook.h"
 #include "script/lab.h"
+#include "util/fileio.h"
 #include "util/progress.h"
 
 static int stop_on_script_error(void *ctx, long step, long total, float loss) {
@@ -118,7 +119,11 @@ int cmd_run(int argc, char **argv) {
         fprintf(stderr, "dolab run: out of memory\n");
         goto done;
     }
-    if (lab_load_experiments(lab, pos[0], xs, MAX_ARMS, &narms, &e)) {
+    /* a shipped experiment by its name in the source tree, also when dolab is installed */
+    char script[4096];
+    if (access(pos[0], F_OK) != 0 && pos[0][0] != '/') fio_data_path(NULL, pos[0], script, sizeof script);
+    else snprintf(script, sizeof script, "%s", pos[0]);
+    if (lab_load_experiments(lab, script, xs, MAX_ARMS, &narms, &e)) {
         fprintf(stderr, "dolab run: %s\n", e.msg);
         goto done;
     }
@@ -137,7 +142,7 @@ int cmd_run(int argc, char **argv) {
                      quick ? "-quick" : "");
         }
         if (!quiet) fprintf(stderr, "%s%s: %s\n", narms > 1 ? "arm " : "", x->name, x->about);
-        if (run_arm(pos[0], lab, nb, x, path, quiet, &reps[k], k > 0, &e)) {
+        if (run_arm(script, lab, nb, x, path, quiet, &reps[k], k > 0, &e)) {
             fprintf(stderr, "dolab run: %s%s%s\n", narms > 1 ? x->name : "", narms > 1 ? ": " : "", e.msg);
             goto done;
         }
