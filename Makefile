@@ -25,7 +25,8 @@ TEST_SRC := $(wildcard tests/unit/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BIN      := $(if $(SAN),$(BUILD)/dolab,dolab)
 
-.PHONY: all build deps setup check-libs run test test-asan clean bench bench-torch model install uninstall
+.PHONY: all build deps setup check-libs run test test-asan clean bench bench-torch model install uninstall \
+        fuzz fuzz-deps fuzz-build fuzz-smoke
 
 # Plain `make`: builds, or says which libraries are missing and that `make deps` installs them.
 all: check-libs
@@ -154,3 +155,70 @@ bench-torch: setup
 	[ -n "$$tps" ] || { echo "make bench-torch: no tokens/s figures in dolab's output" >&2; exit 1; }; \
 	py=python3; $$py -c 'import torch' 2>/dev/null || { [ -x /usr/bin/python3 ] && py=/usr/bin/python3; }; \
 	$$py bench/torch_ref.py --dolab-tokens-per-s $$tps
+
+# ---- fuzzing ------------------------------------------------------------------------------------
+# libFuzzer targets in tests/fuzz (one per loader; the JSON ones with a structure-aware
+# mutator), built with Debian's clang under ASan+UBSan in build-fuzz/.  `make fuzz` runs each
+# for FUZZ_TIME seconds (0: no limit) on its seed corpus (tests/fuzz/corpus/TARGET, in git)
+# plus what it found before (build-fuzz/corpus/TARGET); a crash is kept in build-fuzz/crashes/
+# and fails the run.  FUZZ_TARGETS picks targets, FUZZ_ARGS adds libFuzzer flags
+# (`make fuzz FUZZ_TIME=0 FUZZ_TARGETS=ckpt FUZZ_ARGS=-runs=10000000`).  `make fuzz-smoke` is
+# the short run CI does.
+FUZZ_DEBS    := clang libclang-rt-14-dev
+FUZZ_CC      ?= clang
+FUZZ_TIME    ?= 60
+FUZZ_ARGS    ?=
+FUZZ_BUILD   := build-fuzz
+FUZZ_TARGETS ?= ckpt ckpt_raw exp notebook theme stream lua
+FUZZ_JSON    := ckpt exp notebook theme
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_CFLAGS   = -std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 $(WARN) -Isrc -Itests/fuzz $(PKG_CFLAGS) $(FUZZ_SAN)
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o)
+
+fuzz-deps:
+	@missing=""; \
+	for p in $(FUZZ_DEBS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if ! command -v apt-get >/dev/null; then \
+	    echo "make fuzz: missing$$missing and no apt-get here: install them by hand" >&2; exit 1; fi; \
+	  SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  echo "make fuzz: installing$$missing"; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+$(FUZZ_BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(V),,echo "  FUZZ  $<")
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+
+$(FUZZ_BUILD)/libdolab.a: $(FUZZ_LIB_OBJ)
+	@rm -f $@
+	$(Q)ar rcs $@ $^
+
+$(FUZZ_JSON:%=$(FUZZ_BUILD)/fuzz_%): FUZZ_EXTRA = tests/fuzz/json_mutator.c
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h tests/fuzz/json_mutator.c tests/fuzz/json_mutator.h $(FUZZ_BUILD)/libdolab.a
+	@$(if $(V),,echo "  LINK  $@")
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(FUZZ_EXTRA) $(FUZZ_BUILD)/libdolab.a $(PKG_LIBS) -lpthread -lm -o $@
+
+fuzz-build: $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
+
+fuzz: deps fuzz-deps
+	@$(MAKE) --no-print-directory fuzz-build
+	@mkdir -p $(FUZZ_BUILD)/crashes; fail=0; \
+	for t in $(FUZZ_TARGETS); do \
+	  mkdir -p $(FUZZ_BUILD)/corpus/$$t; \
+	  $(FUZZ_BUILD)/fuzz_$$t -max_total_time=$(FUZZ_TIME) -timeout=20 -rss_limit_mb=2048 -print_final_stats=1 \
+	    -artifact_prefix=$(FUZZ_BUILD)/crashes/$$t- $(FUZZ_ARGS) $(FUZZ_BUILD)/corpus/$$t tests/fuzz/corpus/$$t \
+	    > $(FUZZ_BUILD)/$$t.log 2>&1; rc=$$?; \
+	  runs=$$(sed -n 's/^stat::number_of_executed_units: *//p' $(FUZZ_BUILD)/$$t.log | tail -n 1); \
+	  if [ $$rc = 0 ]; then echo "fuzz $$t: $${runs:-?} inputs, no crash"; \
+	  else fail=1; grep -E 'ERROR|SUMMARY|property failed|Test unit written' $(FUZZ_BUILD)/$$t.log | head -n 8; \
+	    echo "fuzz $$t: FAILED after $${runs:-?} inputs (exit $$rc; log $(FUZZ_BUILD)/$$t.log)"; fi; \
+	done; exit $$fail
+
+fuzz-smoke:
+	@$(MAKE) --no-print-directory fuzz FUZZ_TIME=4
+
+-include $(FUZZ_LIB_OBJ:.o=.d)
