@@ -476,7 +476,7 @@ int exp_from_json(const cJSON *j, Experiment *x, Err *e) {
 /* The fields exp_to_json writes, with the loader's ranges (exp_check refines them). */
 #define EXP_WORLD_RULES(at)                                                                                          \
     {at "variables", JU_INT, 2, SCM_MAX_VARS, 0}, {at "edge_prob", JU_NUM, 0, 1, 0},                                \
-        {at "weights", JU_LIST, 2, 2, 0}, {at "weights[]", JU_NUM, -1e6, 1e6, 0}, {at "noise", JU_NUM, 0, 1e6, 0}, \
+        {at "weights", JU_LIST, 2, 2, 0}, {at "weights[]", JU_NUM, -1e308, 1e308, 0}, {at "noise", JU_NUM, 0, 1e6, 0}, \
         {at "value", JU_NUM, -20, 20, 0}, {at "exploit_value", JU_NUM, 0, 20, 0},                                  \
         {at "passive", JU_INT, 0, EP_MAX_PASSIVE, 0}, {at "explore", JU_INT, 0, EP_MAX_STEPS, 0},                   \
         {at "cue", JU_INT, 0, SCM_MAX_VARS, 0}

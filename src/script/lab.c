@@ -269,28 +269,12 @@ static void find_lua_dir(Lab *lab, const char *given) {
         snprintf(lab->lua_dir, sizeof lab->lua_dir, "%s", given);
         return;
     }
-    /* next to the executable (./dolab -> ./lua), then the current folder */
-    char exe[1024];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n > 0) {
-        exe[n] = 0;
-        char *slash = strrchr(exe, '/');
-        if (slash) {
-            *slash = 0;
-            char cand[1100];
-            snprintf(cand, sizeof cand, "%s/lua/dolab.lua", exe);
-            if (access(cand, R_OK) == 0) {
-                snprintf(lab->lua_dir, sizeof lab->lua_dir, "%s/lua", exe);
-                return;
-            }
-            snprintf(cand, sizeof cand, "%s/../lua/dolab.lua", exe);
-            if (access(cand, R_OK) == 0) {
-                snprintf(lab->lua_dir, sizeof lab->lua_dir, "%s/../lua", exe);
-                return;
-            }
-        }
-    }
-    snprintf(lab->lua_dir, sizeof lab->lua_dir, "lua");
+    /* beside the executable (./dolab -> ./lua), installed (../share/dolab/lua), else ./lua */
+    if (!fio_data_path(NULL, "lua/dolab.lua", lab->lua_dir, sizeof lab->lua_dir) ||
+        strlen(lab->lua_dir) < strlen("/dolab.lua"))
+        snprintf(lab->lua_dir, sizeof lab->lua_dir, "lua");
+    else
+        lab->lua_dir[strlen(lab->lua_dir) - strlen("/dolab.lua")] = 0;
 }
 
 static int open_body(lua_State *L) {

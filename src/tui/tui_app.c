@@ -15,6 +15,7 @@
 #include "learn/train.h"
 #include "util/jsonu.h"
 #include "tui/tui_internal.h"
+#include "util/fileio.h"
 #include "util/jsonu.h"
 
 /* ---- messages and the log ---------------------------------------------------------------- */
@@ -62,30 +63,8 @@ static int exists(const char *p) {
     return stat(p, &st) == 0;
 }
 
-/* dir/rel beside the executable, else ./rel; 1 if found. */
-static int find_beside(const App *a, const char *rel, char *out, size_t n) {
-    char exe[PATH_MAX];
-    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (len <= 0 && a->opt.exe && strchr(a->opt.exe, '/')) len = (ssize_t)snprintf(exe, sizeof exe, "%s", a->opt.exe);
-    if (len > 0 && len < (ssize_t)sizeof exe) {
-        exe[len] = 0;
-        char *slash = strrchr(exe, '/');
-        if (slash) {
-            *slash = 0;
-            tui_copy(out, n, exe), strncat(out, "/", n - strlen(out) - 1), strncat(out, rel, n - strlen(out) - 1);
-            if (exists(out)) return 1;
-            /* build-asan/dolab: the checkout is one folder up */
-            char *up = strrchr(exe, '/');
-            if (up) {
-                *up = 0;
-                tui_copy(out, n, exe), strncat(out, "/", n - strlen(out) - 1), strncat(out, rel, n - strlen(out) - 1);
-                if (exists(out)) return 1;
-            }
-        }
-    }
-    tui_copy(out, n, rel);
-    return exists(out);
-}
+/* rel among dolab's data files (fio_data_path: beside the executable, ../share/dolab, ./). */
+static int find_beside(const App *a, const char *rel, char *out, size_t n) { return fio_data_path(a->opt.exe, rel, out, n); }
 
 /* ---- the model ----------------------------------------------------------------------------- */
 

@@ -197,3 +197,25 @@ char *fio_read(const char *path, size_t *len, size_t max_bytes, Err *e) {
     if (len) *len = n;
     return buf;
 }
+
+int fio_data_path(const char *argv0, const char *rel, char *out, size_t n) {
+    char exe[4096];
+    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (len <= 0 && argv0 && strchr(argv0, '/')) len = (ssize_t)snprintf(exe, sizeof exe, "%s", argv0);
+    if (len > 0 && len < (ssize_t)sizeof exe) {
+        exe[len] = 0;
+        char *slash = strrchr(exe, '/');
+        if (slash) {
+            *slash = 0;
+            static const char *const where[] = {"/", "/../", "/../share/dolab/"};
+            for (size_t i = 0; i < sizeof where / sizeof *where; i++) {
+                struct stat st;
+                int k = snprintf(out, n, "%s%s%s", exe, where[i], rel);
+                if (k > 0 && (size_t)k < n && stat(out, &st) == 0) return 1;
+            }
+        }
+    }
+    snprintf(out, n, "%s", rel);
+    struct stat st;
+    return stat(out, &st) == 0;
+}

@@ -25,4 +25,11 @@ int fio_write_all_atomic(const char *path, const void *data, size_t len, Err *e)
 /* Reads a whole file (at most max_bytes; 0 = no limit).  *len gets its length. */
 char *fio_read(const char *path, size_t *len, size_t max_bytes, Err *e);
 
+/* Finds rel among dolab's data files (lua/, themes/, experiments/, models/default.ckpt) and
+ * writes its path to out: beside the executable (a checkout's ./dolab), one folder up
+ * (build-asan/dolab), in ../share/dolab beside it (an installed /usr/bin/dolab reads
+ * /usr/share/dolab), else in the current folder.  argv0 is used only when /proc/self/exe cannot
+ * be read (may be NULL).  Returns 1 if found; else 0 with out = rel. */
+int fio_data_path(const char *argv0, const char *rel, char *out, size_t n);
+
 #endif
