@@ -236,6 +236,9 @@ TEST(test_limits_cannot_be_escaped) {
         {"local s = 'x'\nwhile true do s = s .. s end\n", "x.lua:2: not enough memory (script memory limit 16 MB)"},
         {"local s = string.rep('x', 1 << 30)\n", "x.lua:1: string.rep: not enough memory for a string of 1024 MB"},
         {"local t = {}\nwhile true do t[#t + 1] = {1, 2, 3} end\n", "x.lua:2: "},
+        {"local s = string.rep('', 1 << 62)\nwhile true do end\n", "x.lua:2: script time limit"},
+        {"table.move({}, 1, 1e15, 2)\n", "x.lua:1: table.move: 1000000000000000 elements, more than a table can hold"},
+        {"local t = {}\nfor i = 1, 3e5 do t[i] = -i end\ntable.sort(t)\n", "x.lua:3: table.sort: sorting 300000 elements could take"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         Err e = {""};
