@@ -30,15 +30,17 @@ static int l_print(lua_State *L) {
     luaL_pushresult(&b);
     size_t len;
     const char *s = lua_tolstring(L, -1, &len);
-    if (lab->log && lab->log_left > 0) {
-        if (len <= lab->log_left) {
-            sb_putn(lab->log, s, len);
-            lab->log_left -= len;
-        } else {
-            sb_printf(lab->log, "… (print: more than %d KB in one call into the script, the rest is not shown)\n",
-                      LAB_LOG_MAX >> 10);
-            lab->log_left = 0;
-        }
+    if (!lab->log || lab->log_left == 0 || lab->log_full == lab->log) return 0;
+    if (lab->log->len + len > LAB_LOG_KEEP) {
+        sb_printf(lab->log, "… (print: the log holds %d MB, nothing more is kept)\n", LAB_LOG_KEEP >> 20);
+        lab->log_full = lab->log;
+    } else if (len <= lab->log_left) {
+        sb_putn(lab->log, s, len);
+        lab->log_left -= len;
+    } else {
+        sb_printf(lab->log, "… (print: more than %d KB in one call into the script, the rest is not shown)\n",
+                  LAB_LOG_MAX >> 10);
+        lab->log_left = 0;
     }
     return 0;
 }

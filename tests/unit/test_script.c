@@ -370,6 +370,28 @@ TEST(test_eval_line_shows_and_survives) {
     lab_free(lab);
 }
 
+/* print() cannot fill dolab's memory: 1 MB a call, 8 MB a log. */
+TEST(test_print_is_bounded) {
+    SB log = {0};
+    Err e;
+    Lab *lab = lab_new(NULL, "lua", &log, &e);
+    CHECK(lab != NULL, "lab: %s", e.msg);
+    SB out = {0};
+    CHECK(lab_eval_line(lab, "for i = 1, 100 do print(string.rep('x', 100000)) end", &out, &e) == 0 && out.len < (1 << 20) + 200 &&
+              strstr(sb_str(&out), "more than 1024 KB in one call"),
+          "one call: %zu bytes", out.len);
+    sb_free(&out);
+    const char *path = write_script("p.lua", "for i = 1, 5 do print(string.rep('y', 1000)) end\nreturn lab.experiment{}\n");
+    Experiment x;
+    for (int i = 0; i < 20; i++) lab_load_experiment(lab, path, &x, &e); /* 20 calls, 5 KB each: all kept */
+    CHECK(log.len == 20 * 5 * 1001, "small prints are all kept: %zu", log.len);
+    const char *big = write_script("q.lua", "for i = 1, 9 do print(string.rep('z', 100000)) end\nreturn lab.experiment{}\n");
+    for (int i = 0; i < 20; i++) lab_load_experiment(lab, big, &x, &e); /* 18 MB asked for */
+    CHECK(log.len < (9u << 20) && strstr(sb_str(&log), "nothing more is kept"), "the log stops at 8 MB: %zu", log.len);
+    lab_free(lab);
+    sb_free(&log);
+}
+
 /* A Lua error outside any protected call (dolab makes none) reports and returns, never aborts. */
 static int raise_unprotected(lua_State *L) {
     (void)L;
@@ -408,6 +430,7 @@ int main(void) {
     RUN(test_errors_name_the_line);
     RUN(test_callbacks_are_checked);
     RUN(test_eval_line_shows_and_survives);
+    RUN(test_print_is_bounded);
     RUN(test_panic_is_reported);
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
