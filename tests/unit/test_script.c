@@ -230,6 +230,7 @@ TEST(test_limits_cannot_be_escaped) {
         {"local s = string.rep('a', 40000)\nreturn s:gsub('.-.-.-.-.-b', 'x')\n", "x.lua:2: string.gsub: this pattern could take too long"},
         {"local s = string.rep('a', 40000)\nfor w in s:gmatch('a*a*b') do end\n", "x.lua:2: string.gmatch: this pattern could take too long"},
         {"local s = string.rep('a', 40000)\nreturn s:match('(a*)%1b')\n", "x.lua:2: string.match: this pattern could take too long"},
+        {"local s = string.rep('a', 100000)\nreturn s:match(string.rep('a', 5000) .. 'b')\n", "x.lua:2: string.match: this pattern could take too long"},
         {"setmetatable({}, {__gc = function() while true do end end})\n", "x.lua:1: setmetatable: __gc (a finaliser) is not available"},
         {"local mt = {__gc = false}\nlocal t = setmetatable({}, mt)\n", "x.lua:2: setmetatable: __gc"},
         {"local t = {}\nfor i = 1, 1e9 do t[i] = i end\n", "x.lua:2: not enough memory (script memory limit 16 MB)"},
@@ -352,7 +353,11 @@ TEST(test_eval_line_shows_and_survives) {
               fails[i].line, dt, e.msg);
         sb_free(&out);
     }
-    /* the memory the failed line took is back, and the state answers as before */
+    /* a state left over its cap still shows a value (a call may run if it does not grow), and
+     * freeing the global gives the memory back */
+    CHECK(lab_eval_line(lab, "x", &out, &e) == 0 && strncmp(sb_str(&out), "{1, 2, 3, ", 10) == 0 && strstr(sb_str(&out), ", …}"),
+          "the big table is shown: %s", rc_msg(sb_str(&out), e.msg));
+    sb_free(&out);
     CHECK(lab_eval_line(lab, "x = nil return 6 * 7", &out, &e) == 0 && strcmp(sb_str(&out), "42\n") == 0,
           "the next line works: %s", rc_msg(sb_str(&out), e.msg));
     sb_free(&out);
