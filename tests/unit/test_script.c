@@ -109,6 +109,7 @@ TEST(test_field_errors) {
         {"return lab.experiment{ heldout = function(g) return g:edge('A', 'Q') end }\n", "'Q' is not a variable of this graph"},
         {"return lab.experiment{ heldout = function(g) return 1 end }\n", "x.lua:1: the function must return true or false, it returned number"},
         {"return lab.experiment{ heldout = function(g) error('boom') end }\n", "x.lua:1: boom"},
+        {"return lab.experiment{ heldout = print }\n", "x.lua:1: the function must return true or false, it returned nil"},
         {"return 42\n", "the script must return lab.experiment{...} (or a list of them), it returned number"},
         {"return {7}\n", "item 1 of the returned list is a number"},
         {"return lab.experiment{\n", "x.lua:2: unexpected symbol near <eof>"},
