@@ -44,6 +44,7 @@ struct Lab {
     char panic_msg[300];
     char src[300];              /* the script being run (for memory errors without a line) */
     size_t log_left;            /* print() output this call may still write */
+    const SB *log_full;         /* the log that reached LAB_LOG_KEEP (said once, then nothing) */
     char lua_dir[1200];
     char script_dir[1200];
     SB *log;
@@ -63,6 +64,7 @@ enum {
     LAB_HOOK_COUNT = 1000,        /* instructions between two looks at the clock */
     LAB_TEXT_MAX = 4096,          /* longest string a script hands to dolab (an explanation) */
     LAB_LOG_MAX = 1 << 20,        /* print() output per call into Lua */
+    LAB_LOG_KEEP = 8 << 20,       /* the most a log keeps: training calls filters a million times */
     LAB_SHOW_MAX = 64 * 1024,     /* what a `:` line prints */
 };
 

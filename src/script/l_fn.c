@@ -118,12 +118,14 @@ static void push_explain_arg(lua_State *L, const EpView *v, int step) {
     lua_setfield(L, -2, "steps");
 }
 
-/* "x.lua:12" where the function at idx was defined */
+/* "x.lua:12: " where the function at idx was defined ("" for a C function: the message handler
+ * then names the script line that is running) */
 static const char *defined_at(lua_State *L, int idx) {
     lua_Debug ar;
     lua_pushvalue(L, idx);
     lua_getinfo(L, ">S", &ar);
-    return lua_pushfstring(L, "%s:%d", ar.short_src, ar.linedefined);
+    if (ar.linedefined < 0) return lua_pushstring(L, "");
+    return lua_pushfstring(L, "%s:%d: ", ar.short_src, ar.linedefined);
 }
 
 static int fn_body(lua_State *L) {
@@ -137,18 +139,18 @@ static int fn_body(lua_State *L) {
     lua_call(L, 1, 1);
     if (c->kind != FN_EXPLAIN) {
         if (!lua_isboolean(L, -1))
-            return luaL_error(L, "%s: the function must return true or false, it returned %s", defined_at(L, fn),
+            return luaL_error(L, "%sthe function must return true or false, it returned %s", defined_at(L, fn),
                               luaL_typename(L, -1));
         c->yes = lua_toboolean(L, -1);
         return 0;
     }
     if (lua_type(L, -1) != LUA_TSTRING)
-        return luaL_error(L, "%s: the function must return a string of words, it returned %s", defined_at(L, fn),
+        return luaL_error(L, "%sthe function must return a string of words, it returned %s", defined_at(L, fn),
                           luaL_typename(L, -1));
     size_t n;
     const char *s = lua_tolstring(L, -1, &n);
     if (n > LAB_TEXT_MAX)
-        return luaL_error(L, "%s: the function returned %I bytes, an explanation is at most %d", defined_at(L, fn),
+        return luaL_error(L, "%sthe function returned %I bytes, an explanation is at most %d", defined_at(L, fn),
                           (lua_Integer)n, LAB_TEXT_MAX);
     memcpy(c->text, s, n + 1);
     return 0;

@@ -323,7 +323,7 @@ void lab_free(Lab *lab) {
         free(lab->fns[i]);
     }
     if (lab->model) lab->model->destroy(lab->model);
-    if (!lab->broken) lua_close(lab->L); /* after a panic the state is not safe to walk: leaked */
+    lua_close(lab->L); /* also after a panic: closing resets the call stack to its base first */
     lab_settings_free(lab);
     sb_free(&lab->script_text);
     free(lab);

@@ -5,9 +5,13 @@
  * The sandbox opens only base (without dofile, loadfile, and with load limited to text
  * chunks), table, string (without string.dump), math and utf8.  `require` finds only dolab's
  * own lua/ modules and .lua files beside the script.  There is no io, os, debug or package.
- * Memory is capped by a custom allocator; a count hook stops a script that runs longer than
- * its time limit.  Every call into Lua is protected and its error carries a traceback.
- * `print` writes to the caller's log, never to the terminal directly.
+ * Limits no script escapes (docs/lua-api.md): memory is capped by a custom allocator (past the
+ * cap the next instruction fails with the line); once a call's time is up every instruction
+ * fails, so pcall, xpcall and <close> cannot outlive it; string patterns refuse a worst case
+ * over a bound; setmetatable refuses __gc; strings handed back (explanations) are bounded.
+ * Every call into Lua, and every table built for it, goes through one protected call whose
+ * errors read "script:line: message" with a traceback; a panic handler reports instead of
+ * aborting.  `print` writes to the caller's log, never to the terminal directly.
  *
  * Ownership: lab_new returns a Lab that owns its Lua state; lab_free frees it, and with it
  * every predicate and explanation callback it handed out inside an Experiment (an Experiment

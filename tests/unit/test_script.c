@@ -109,6 +109,7 @@ TEST(test_field_errors) {
         {"return lab.experiment{ heldout = function(g) return g:edge('A', 'Q') end }\n", "'Q' is not a variable of this graph"},
         {"return lab.experiment{ heldout = function(g) return 1 end }\n", "x.lua:1: the function must return true or false, it returned number"},
         {"return lab.experiment{ heldout = function(g) error('boom') end }\n", "x.lua:1: boom"},
+        {"return lab.experiment{ heldout = print }\n", "x.lua:1: the function must return true or false, it returned nil"},
         {"return 42\n", "the script must return lab.experiment{...} (or a list of them), it returned number"},
         {"return {7}\n", "item 1 of the returned list is a number"},
         {"return lab.experiment{\n", "x.lua:2: unexpected symbol near <eof>"},
@@ -230,12 +231,16 @@ TEST(test_limits_cannot_be_escaped) {
         {"local s = string.rep('a', 40000)\nreturn s:gsub('.-.-.-.-.-b', 'x')\n", "x.lua:2: string.gsub: this pattern could take too long"},
         {"local s = string.rep('a', 40000)\nfor w in s:gmatch('a*a*b') do end\n", "x.lua:2: string.gmatch: this pattern could take too long"},
         {"local s = string.rep('a', 40000)\nreturn s:match('(a*)%1b')\n", "x.lua:2: string.match: this pattern could take too long"},
+        {"local s = string.rep('a', 100000)\nreturn s:match(string.rep('a', 5000) .. 'b')\n", "x.lua:2: string.match: this pattern could take too long"},
         {"setmetatable({}, {__gc = function() while true do end end})\n", "x.lua:1: setmetatable: __gc (a finaliser) is not available"},
         {"local mt = {__gc = false}\nlocal t = setmetatable({}, mt)\n", "x.lua:2: setmetatable: __gc"},
         {"local t = {}\nfor i = 1, 1e9 do t[i] = i end\n", "x.lua:2: not enough memory (script memory limit 16 MB)"},
         {"local s = 'x'\nwhile true do s = s .. s end\n", "x.lua:2: not enough memory (script memory limit 16 MB)"},
         {"local s = string.rep('x', 1 << 30)\n", "x.lua:1: string.rep: not enough memory for a string of 1024 MB"},
         {"local t = {}\nwhile true do t[#t + 1] = {1, 2, 3} end\n", "x.lua:2: "},
+        {"local s = string.rep('', 1 << 62)\nwhile true do end\n", "x.lua:2: script time limit"},
+        {"table.move({}, 1, 1e15, 2)\n", "x.lua:1: table.move: 1000000000000000 elements, more than a table can hold"},
+        {"local t = {}\nfor i = 1, 3e5 do t[i] = -i end\ntable.sort(t)\n", "x.lua:3: table.sort: sorting 300000 elements could take"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         Err e = {""};
@@ -349,7 +354,11 @@ TEST(test_eval_line_shows_and_survives) {
               fails[i].line, dt, e.msg);
         sb_free(&out);
     }
-    /* the memory the failed line took is back, and the state answers as before */
+    /* a state left over its cap still shows a value (a call may run if it does not grow), and
+     * freeing the global gives the memory back */
+    CHECK(lab_eval_line(lab, "x", &out, &e) == 0 && strncmp(sb_str(&out), "{1, 2, 3, ", 10) == 0 && strstr(sb_str(&out), ", …}"),
+          "the big table is shown: %s", rc_msg(sb_str(&out), e.msg));
+    sb_free(&out);
     CHECK(lab_eval_line(lab, "x = nil return 6 * 7", &out, &e) == 0 && strcmp(sb_str(&out), "42\n") == 0,
           "the next line works: %s", rc_msg(sb_str(&out), e.msg));
     sb_free(&out);
@@ -365,6 +374,28 @@ TEST(test_eval_line_shows_and_survives) {
     CHECK(lab_get_world(lab, &back) == 1 && back.n == 3 && scm_has_edge(&back, 0, 2), "read it back");
     sb_free(&out);
     lab_free(lab);
+}
+
+/* print() cannot fill dolab's memory: 1 MB a call, 8 MB a log. */
+TEST(test_print_is_bounded) {
+    SB log = {0};
+    Err e;
+    Lab *lab = lab_new(NULL, "lua", &log, &e);
+    CHECK(lab != NULL, "lab: %s", e.msg);
+    SB out = {0};
+    CHECK(lab_eval_line(lab, "for i = 1, 100 do print(string.rep('x', 100000)) end", &out, &e) == 0 && out.len < (1 << 20) + 200 &&
+              strstr(sb_str(&out), "more than 1024 KB in one call"),
+          "one call: %zu bytes", out.len);
+    sb_free(&out);
+    const char *path = write_script("p.lua", "for i = 1, 5 do print(string.rep('y', 1000)) end\nreturn lab.experiment{}\n");
+    Experiment x;
+    for (int i = 0; i < 20; i++) lab_load_experiment(lab, path, &x, &e); /* 20 calls, 5 KB each: all kept */
+    CHECK(log.len == 20 * 5 * 1001, "small prints are all kept: %zu", log.len);
+    const char *big = write_script("q.lua", "for i = 1, 9 do print(string.rep('z', 100000)) end\nreturn lab.experiment{}\n");
+    for (int i = 0; i < 20; i++) lab_load_experiment(lab, big, &x, &e); /* 18 MB asked for */
+    CHECK(log.len < (9u << 20) && strstr(sb_str(&log), "nothing more is kept"), "the log stops at 8 MB: %zu", log.len);
+    lab_free(lab);
+    sb_free(&log);
 }
 
 /* A Lua error outside any protected call (dolab makes none) reports and returns, never aborts. */
@@ -405,6 +436,7 @@ int main(void) {
     RUN(test_errors_name_the_line);
     RUN(test_callbacks_are_checked);
     RUN(test_eval_line_shows_and_survives);
+    RUN(test_print_is_bounded);
     RUN(test_panic_is_reported);
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
