@@ -284,6 +284,7 @@ void stream_search(App *a, const char *q);
 StreamSlot *stream_slot(App *a, uint64_t ep);
 const StreamSlot *stream_slot_held(const App *a, uint64_t ep); /* NULL unless in the ring */
 int stream_key(App *a, int k);
+int stream_click(App *a, int y, int x);
 void draw_stream(App *a, TuiCanvas *c, TuiRect r);
 
 /* tui_notebook.c */

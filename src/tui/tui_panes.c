@@ -13,7 +13,7 @@ static int log_key(App *a, int k);
 const PaneDef tui_pane[P_COUNT] = {
     [P_WORLD] = {"World", tui_draw_world, edit_key, edit_click},
     [P_LIVE] = {"Live", draw_live, live_key, NULL},
-    [P_STREAM] = {"Stream", draw_stream, stream_key, NULL},
+    [P_STREAM] = {"Stream", draw_stream, stream_key, stream_click},
     [P_NOTEBOOK] = {"Notebook", draw_notebook, notebook_key, NULL},
     [P_LOG] = {"Log", draw_log, log_key, NULL},
 };

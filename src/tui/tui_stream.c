@@ -202,6 +202,19 @@ int stream_key(App *a, int k) {
     return TUI_REDRAW;
 }
 
+/* A click on a line of the Stream pane puts the cursor there. */
+int stream_click(App *a, int y, int x) {
+    (void)x;
+    TuiRect r = a->pane[P_STREAM];
+    int i = y - (r.y + 1);
+    if (i < 0 || i >= r.h - 2) return 0;
+    StreamPos p = a->st.top;
+    if (walk(a, &p, i) != i) return 0;
+    if (p.line == 0) walk(a, &p, 1); /* a header: its episode's first line */
+    a->st.cur = p;
+    return TUI_REDRAW;
+}
+
 /* ---- drawing -------------------------------------------------------------------------------- */
 
 static int class_role(int cls) {

@@ -271,6 +271,28 @@ TEST(test_mouse) {
     s = run(keys, 1, 0);
     CHECK(has(s, "[C=+5.0]"), "and Enter intervenes on it");
     free(s);
+    /* a click on a stream line puts the cursor there */
+    s = run("<tab>", 1, 0);
+    int gy = 0;
+    const char *line = s, *hit = NULL;
+    for (; *line; gy++) {
+        const char *nl = strchr(line, '\n');
+        const char *g = strstr(line, "goal max");
+        if (g && (!nl || g < nl)) {
+            hit = g;
+            break;
+        }
+        if (!nl) break;
+        line = nl + 1;
+    }
+    free(s);
+    CHECK(hit != NULL, "a goal line in the stream");
+    snprintf(keys, sizeof keys, "<tab><click:%d,70>", gy);
+    s = run(keys, 1, 0);
+    char cur[256];
+    cursor_line(s, cur, sizeof cur);
+    CHECK(strstr(cur, "goal max"), "the click put the cursor on the goal line: '%s'", cur);
+    free(s);
     s = run("<click:20,80>", 1, 0); /* the lower right corner: the Stream */
     CHECK(has(s, "STREAM"), "a click focuses a pane");
     free(s);

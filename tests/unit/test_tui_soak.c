@@ -12,13 +12,14 @@
 #include <unistd.h>
 
 #include "learn/exp.h"
+#include "learn/train.h"
 #include "notebook/notebook.h"
 #include "test.h"
 #include "tui/tui_internal.h"
 #include "util/jsonu.h"
 #include "util/rng.h"
 
-static char dir[64], nbfile[128];
+static char dir[64], nbfile[128], model_path[128];
 
 /* AddressSanitizer keeps freed memory in quarantine: resident memory says nothing there. */
 #ifdef __SANITIZE_ADDRESS__
@@ -43,8 +44,8 @@ static long rss_kb(void) {
     return res * (sysconf(_SC_PAGESIZE) / 1024);
 }
 
-static int open_app(App *a, TuiCanvas *c) {
-    TuiOptions o = {.no_model = 1, .notebook = nbfile, .seed = 1, .version = "test", .commit = "test"};
+static int open_app(App *a, TuiCanvas *c, const char *model) {
+    TuiOptions o = {.no_model = !model, .model = model, .notebook = nbfile, .seed = 1, .version = "test", .commit = "test"};
     Err e;
     if (app_init(a, &o, 1, &e)) {
         fprintf(stderr, "app_init: %s\n", e.msg);
@@ -87,8 +88,9 @@ TEST(test_soak) {
     if (want < 10) want = 10;
     App *a = calloc(1, sizeof *a);
     TuiCanvas c = {0};
-    CHECK(a && open_app(a, &c) == 0, "app");
+    CHECK(a && open_app(a, &c, model_path) == 0, "app");
     if (!a) return;
+    CHECK(a->agent != NULL, "the (tiny) model acts");
     /* the stream: N pages through episodes; the ring stays STREAM_RING long */
     app_focus(a, P_STREAM);
     double t0 = now_ms(), worst = 0;
@@ -121,7 +123,7 @@ TEST(test_soak) {
     printf("  soak stream: %llu episodes (%llu generated) in %.0f ms; RSS %ld -> %ld kB; slowest key %.2f ms; "
            "/zzzz %.1f ms\n",
            (unsigned long long)a->st.cur.ep, (unsigned long long)a->st.generated, ms, rss0, rss1, worst, search);
-    /* live: the expert plays; the session holds at most TUI_SESSION_MAX episodes (then playing
+    /* live: the model plays; the session holds at most TUI_SESSION_MAX episodes (then playing
      * stops and asks for W), so a W every 1000 episodes saves it and starts a new one */
     app_focus(a, P_LIVE);
     a->playing_live = 1;
@@ -211,7 +213,7 @@ TEST(test_session_property) {
         unlink(nbfile);
         App *a = calloc(1, sizeof *a);
         TuiCanvas c = {0};
-        if (!a || open_app(a, &c)) {
+        if (!a || open_app(a, &c, NULL)) {
             CHECK(0, "app");
             free(a);
             return;
@@ -280,13 +282,31 @@ TEST(test_session_property) {
     unlink(nbfile);
 }
 
+/* A tiny trained model (its choices do not matter, its work per step does). */
+static int make_model(void) {
+    Experiment x = exp_default();
+    x.layers = 1, x.dim = 16, x.heads = 2, x.batch = 8, x.steps = 5, x.threads = 1, x.eval_every = 0;
+    TrainResult tr = {0};
+    Err e;
+    if (train_run(&x, &(TrainHooks){.quiet = 1}, &tr, &e) || train_save(model_path, &tr, &x, NULL, &e)) {
+        fprintf(stderr, "model: %s\n", e.msg);
+        train_result_free(&tr);
+        return -1;
+    }
+    train_result_free(&tr);
+    return 0;
+}
+
 int main(void) {
     snprintf(dir, sizeof dir, "/tmp/dolab-soak-XXXXXX");
     if (!mkdtemp(dir)) return 1;
     snprintf(nbfile, sizeof nbfile, "%s/nb.json", dir);
+    snprintf(model_path, sizeof model_path, "%s/m.ckpt", dir);
+    CHECK(make_model() == 0, "a tiny model");
     RUN(test_session_property);
     RUN(test_soak);
     unlink(nbfile);
+    unlink(model_path);
     rmdir(dir);
     return TEST_SUMMARY();
 }
