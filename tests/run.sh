@@ -10,7 +10,7 @@ run_one() {
     local out rc
     out=$("$@" 2>&1); rc=$?
     local line
-    line=$(printf '%s\n' "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed$' | tail -n 1)
+    line=$(printf '%s\n' "$out" | grep -a -E '^[0-9]+ passed, [0-9]+ failed$' | tail -n 1)
     if [ -z "$line" ]; then
         printf '%s\n' "$out" | tail -n 20
         echo "  $name: crashed or printed no summary (exit $rc)"
@@ -19,7 +19,7 @@ run_one() {
     local p f
     p=${line%% passed*}; f=${line#*, }; f=${f%% failed*}
     if [ "$f" != 0 ] || [ "$rc" != 0 ]; then
-        printf '%s\n' "$out" | grep -v -E '^[0-9]+ passed, [0-9]+ failed$' | tail -n 40
+        printf '%s\n' "$out" | grep -a -v -E '^[0-9]+ passed, [0-9]+ failed$' | tail -n 40
         [ "$f" = 0 ] && f=1
         broken+=("$name")
     fi
