@@ -265,7 +265,7 @@ static void finished(App *a) {
     cJSON_AddStringToObject(ev, "event", "reward");
     ju_add_num(ev, "reward", a->live.reward);
     cJSON_AddNumberToObject(ev, "optimal", a->live.optimal);
-    cJSON_AddNumberToObject(ev, "normalised", a->live.norm_reward);
+    ju_add_num(ev, "normalised", a->live.norm_reward);
     session_event(a, ev);
     a->revealed = 1; /* the episode is over: nothing left to hide */
 }
@@ -621,7 +621,7 @@ static void save_session(App *a) {
     cJSON_AddStringToObject(o, "model", a->model ? a->model_name : "");
     ju_add_u64(o, "seed", a->seed);
     cJSON_AddNumberToObject(o, "episodes_done", a->n_done);
-    if (a->n_done) cJSON_AddNumberToObject(o, "mean_normalised_reward", a->sum_norm / a->n_done);
+    if (a->n_done) ju_add_num(o, "mean_normalised_reward", a->sum_norm / a->n_done);
     cJSON_AddItemToObject(o, "events", a->session ? a->session : cJSON_CreateArray());
     a->session = NULL;
     int n = a->session_events;
