@@ -183,8 +183,9 @@ bench-layout-graphviz: all
 # ---- fuzzing ------------------------------------------------------------------------------------
 # libFuzzer targets in tests/fuzz (one per loader; the JSON ones with a structure-aware
 # mutator), built with Debian's clang under ASan+UBSan in build-fuzz/.  `make fuzz` runs each
-# for FUZZ_TIME seconds (0: no limit) on its seed corpus (tests/fuzz/corpus/TARGET, in git)
-# plus what it found before (build-fuzz/corpus/TARGET); a crash is kept in build-fuzz/crashes/
+# for FUZZ_TIME seconds (0: no limit) on its seed corpus (tests/fuzz/corpus/TARGET, in git; the
+# theme and Lua targets also read themes/ and experiments/ themselves) plus what it found
+# before (build-fuzz/corpus/TARGET); a crash is kept in build-fuzz/crashes/
 # and fails the run.  FUZZ_TARGETS picks targets, FUZZ_ARGS adds libFuzzer flags
 # (`make fuzz FUZZ_TIME=0 FUZZ_TARGETS=ckpt FUZZ_ARGS=-runs=10000000`).  `make fuzz-smoke` is
 # the short run CI does.
@@ -233,8 +234,9 @@ fuzz: deps fuzz-deps
 	@mkdir -p $(FUZZ_BUILD)/crashes; fail=0; \
 	for t in $(FUZZ_TARGETS); do \
 	  mkdir -p $(FUZZ_BUILD)/corpus/$$t; \
+	  case $$t in theme) seeds=themes;; lua) seeds=experiments;; *) seeds=;; esac; \
 	  $(FUZZ_BUILD)/fuzz_$$t -max_total_time=$(FUZZ_TIME) -timeout=20 -rss_limit_mb=2048 -print_final_stats=1 \
-	    -artifact_prefix=$(FUZZ_BUILD)/crashes/$$t- $(FUZZ_ARGS) $(FUZZ_BUILD)/corpus/$$t tests/fuzz/corpus/$$t \
+	    -artifact_prefix=$(FUZZ_BUILD)/crashes/$$t- $(FUZZ_ARGS) $(FUZZ_BUILD)/corpus/$$t tests/fuzz/corpus/$$t $$seeds \
 	    > $(FUZZ_BUILD)/$$t.log 2>&1; rc=$$?; \
 	  runs=$$(sed -n 's/^stat::number_of_executed_units: *//p' $(FUZZ_BUILD)/$$t.log | tail -n 1); \
 	  if [ $$rc = 0 ]; then echo "fuzz $$t: $${runs:-?} inputs, no crash"; \

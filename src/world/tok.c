@@ -338,8 +338,11 @@ void tok_render(const Vocab *voc, const int *tok, int n, double value, const Epi
             if (i < n && i + 1 < n && (tok[i + 1] == TOK_PLUS || tok[i + 1] == TOK_MINUS)) {
                 double ev = ep ? ep->view.exploit_value : fabs(value);
                 sb_printf(out, "do %s=%+g", x, sign * ev);
-                if (ep && ep->view.exploit_var >= 0)
-                    sb_printf(out, " → %c=%.1f", scm_name(ep->goal), ep->reward);
+                if (ep && ep->view.exploit_var >= 0) {
+                    char r[32];
+                    snprintf(r, sizeof r, "%.1f", ep->reward);
+                    sb_printf(out, " → %c=%s", scm_name(ep->goal), strcmp(r, "-0.0") ? r : "0.0"); /* never "-0.0" */
+                }
                 i += 2;
             } else {
                 sb_printf(out, "do %s", x);

@@ -8,7 +8,8 @@
  *   - an extreme number (-0, 2^31, 2^53+1, 2^64, 1e300, 1e999, -1, 0.5 ...);
  *   - an empty, invalid-UTF-8, cut-UTF-8, very long or letter-like string;
  *   - deep nesting (a value wrapped in hundreds of lists, around cJSON's limit of 1000);
- *   - a duplicate key (the same member twice);
+ *   - a duplicate key (the same member twice), or a member a loader knows but the input lacks
+ *     (an optional "where", "cue", "best" ...) with an odd value;
  *   - a member or element removed, or a subtree copied over another (cross-over within the
  *     input), or a list grown by one of its own elements.
  * When the input does not parse (one time in eight also when it does), libFuzzer's own byte
@@ -74,6 +75,14 @@ static const char *const strings[] = {
     "dolab-theme", "-1", "1e300", "18446744073709551616", "0000000000000000", "%s%n%s", "\t\r\n", "..",
 };
 
+/* Keys dolab's files use, so optional members absent from the seeds get tried too. */
+static const char *const keys[] = {
+    "where", "accept", "cue", "goal", "best", "seed", "episodes", "explain", "betas", "weights", "name", "about",
+    "text", "type", "id", "time", "events", "eval", "training", "config", "curve", "ci95", "agreement", "of",
+    "version", "format", "checksum", "meta", "vocab", "experiment", "steps", "roles", "fg", "bg", "attrs", "heldout",
+    "worlds", "strategies", "sets", "mix", "weight", "context", "title", "script", "checkpoint", "dolab", "model",
+};
+
 static cJSON *random_value(Rng *r) {
     switch (rnd(r, 8)) {
     case 0: return cJSON_CreateRaw(raw_numbers[rnd(r, sizeof raw_numbers / sizeof *raw_numbers)]);
@@ -116,7 +125,7 @@ static int mutate_tree(cJSON *root, Rng *r) {
     int ok = 0;
     if (ns.n == 0) goto out;
     cJSON *node = ns.v[rnd(r, (uint32_t)ns.n)];
-    switch (rnd(r, 9)) {
+    switch (rnd(r, 10)) {
     case 0: /* another type, or an extreme number */
     case 1: ok = replace(root, node, random_value(r)); break;
     case 2: /* an extreme or odd number where a number is */
@@ -156,6 +165,12 @@ static int mutate_tree(cJSON *root, Rng *r) {
         if (from != node && from != root) ok = replace(root, node, cJSON_Duplicate(from, 1));
         break;
     }
+    case 8: /* a member the input lacks */
+        if (cJSON_IsObject(node)) {
+            cJSON *v = rnd(r, 2) ? random_value(r) : cJSON_CreateString(strings[rnd(r, sizeof strings / sizeof *strings)]);
+            ok = v && cJSON_AddItemToObject(node, keys[rnd(r, sizeof keys / sizeof *keys)], v);
+        }
+        break;
     default: { /* a list or object grown by a copy of one of its members */
         if ((cJSON_IsArray(node) || cJSON_IsObject(node)) && node->child) {
             cJSON *c = node->child;

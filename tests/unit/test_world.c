@@ -307,6 +307,24 @@ TEST(test_zero_reward_is_positive_zero) {
         }
     }
     CHECK(found, "found a variable with no effect on the goal");
+    /* and the text never shows "-0.0" for a reward that rounds to zero */
+    Vocab *voc = tok_vocab_new();
+    Episode ep, *p = &ep;
+    Err e;
+    TokFormat f = {0};
+    TokSeq ts;
+    CHECK(ep_generate(&ep, &c, 5, 0, NULL, NULL, &e) == 0 && strat_play(strat_find("expert"), &p, 1, &e) == 0 &&
+              tok_encode(&f, &ep.view, &ts, &e) == 0,
+          "an episode");
+    for (int k = 0; k < 3; k++) {
+        ep.reward = (double[]){-0.0, -0.04, 0.0}[k];
+        SB text = {0};
+        tok_render(voc, ts.tok, ts.n, c.value, &ep, &text);
+        CHECK(strstr(sb_str(&text), "=-0.0") == NULL && strstr(sb_str(&text), "=0.0\n"), "reward %g shows as 0.0:\n%s",
+              ep.reward, sb_str(&text));
+        sb_free(&text);
+    }
+    tok_vocab_free(voc);
 }
 
 int main(void) {

@@ -1,0 +1,1 @@
+return lab.experiment{ name = "tiny", train = { steps = 10 } }
