@@ -1,10 +1,13 @@
-# dolab — build, set-up and tests.  A newcomer types `make run` or `make test`.
-# Everything else is here for developers: `make`, `make deps`, `make test-asan`, `make bench`.
-# `make V=1` shows the full compiler command lines.
+# dolab — build, set-up and tests.  A newcomer types `make run` or `make test` (they install
+# what is missing first).  Everything else is here for developers: `make` (builds, and says what
+# is missing; it never installs anything), `make deps`, `make test-asan`, `make bench`,
+# `make fuzz`, `make install`.  `make V=1` shows the full compiler command lines.
 
 CC      ?= cc
 PKGS    := lua5.4 ncursesw libcjson openblas
-DEBS    := liblua5.4-dev libncurses-dev libcjson-dev libopenblas-dev pkg-config python3 tmux parallel gnuplot-nox
+# The Debian package that provides each pkg-config name above (same order).
+PKG_DEBS := liblua5.4-dev libncurses-dev libcjson-dev libopenblas-dev
+DEBS    := $(PKG_DEBS) pkg-config python3 tmux parallel gnuplot-nox
 BUILD   ?= build
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wpointer-arith -Wformat=2 -Wvla
@@ -22,12 +25,28 @@ TEST_SRC := $(wildcard tests/unit/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BIN      := $(if $(SAN),$(BUILD)/dolab,dolab)
 
-.PHONY: all build deps run test test-asan test-slurm check-build clean bench bench-torch model
+.PHONY: all build deps setup check-libs run test test-asan clean bench bench-torch model install uninstall \
+        test-slurm bench-layout-graphviz fuzz fuzz-deps fuzz-build fuzz-smoke
 
-all: deps
+# Plain `make`: builds, or says which libraries are missing and that `make deps` installs them.
+all: check-libs
+	@$(MAKE) --no-print-directory build
+
+# `make run`, `make test`...: install what is missing, then build.
+setup: deps
 	@$(MAKE) --no-print-directory build
 
 build: $(BIN) $(TEST_BIN)
+
+check-libs:
+	@command -v pkg-config >/dev/null || { \
+	  echo "make: pkg-config is missing (Debian: pkg-config); \`make deps\` installs it and the libraries" >&2; exit 1; }; \
+	missing=""; set -- $(PKG_DEBS); \
+	for p in $(PKGS); do \
+	  pkg-config --exists $$p || missing="$$missing $$p (Debian: $$1)"; shift; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "make: missing libraries:$$missing; \`make deps\` installs them" >&2; exit 1; fi
 
 # Installs the Debian packages that are missing, and nothing when all are there.
 deps:
@@ -68,16 +87,16 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libdolab.a
 
 # On a terminal: the notebook TUI (with models/default.ckpt when it is there); otherwise the
 # baselines' table.
-run: all
+run: setup
 	@if [ -t 0 ] && [ -t 1 ]; then ./dolab tui; else ./dolab baselines; fi
 
 # The model the TUI opens with: experiments/heldout_links.lua with its own settings, seed 1.
 # Its run is recorded in models/notebook.json.
-model: all
+model: setup
 	@mkdir -p models
 	./dolab run experiments/heldout_links.lua --seed 1 -o models/default.ckpt --notebook models/notebook.json
 
-test: all
+test: setup
 	@DOLAB=./dolab BUILD=$(BUILD) bash tests/run.sh
 
 # The same suite under AddressSanitizer + UndefinedBehaviorSanitizer, in its own build folder.
@@ -93,14 +112,35 @@ test-slurm: all
 	@DOLAB=./dolab timeout 1800 bash tests/slurm/test_slurm.sh
 
 # Speed figures (benchmarks print numbers; they are not tests).
-bench: all
+bench: setup
 	./dolab bench world
 	./dolab bench train
 	./dolab bench eval
 	./dolab bench heldout
+	./dolab bench layout
 
 clean:
-	rm -rf build build-asan dolab
+	rm -rf build build-asan build-fuzz dolab
+
+# Installs the binary, the man page and dolab's data (lua/, themes/, experiments/, the shipped
+# model) under PREFIX; dolab finds its data in ../share/dolab beside the binary, so the staged
+# tree works wherever DESTDIR puts it.  `make install DESTDIR=$$PWD/stage PREFIX=/usr`.
+PREFIX  ?= /usr/local
+DESTDIR ?=
+DATADIR  = $(DESTDIR)$(PREFIX)/share/dolab
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DATADIR)
+	install -m 755 dolab $(DESTDIR)$(PREFIX)/bin/dolab
+	install -m 644 docs/dolab.1 $(DESTDIR)$(PREFIX)/share/man/man1/dolab.1
+	@for f in $$(find lua themes experiments -type f \( -name '*.lua' -o -name '*.json' \) | sort); do \
+	  install -D -m 644 "$$f" "$(DATADIR)/$$f" || exit 1; done
+	@if [ -f models/default.ckpt ]; then install -D -m 644 models/default.ckpt $(DATADIR)/models/default.ckpt; \
+	else echo "make install: no models/default.ckpt (\`make model\` makes it): installed without a model" >&2; fi
+	@echo "installed dolab in $(DESTDIR)$(PREFIX) (data in $(DATADIR))"
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/dolab $(DESTDIR)$(PREFIX)/share/man/man1/dolab.1
+	rm -rf $(DATADIR)
 
 -include $(LIB_OBJ:.o=.d) $(BUILD)/src/main.d $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%.d)
 
@@ -109,7 +149,7 @@ clean:
 # dolab/torch ratios.  Installs Debian's python3-torch (large) if it is missing.  A benchmark,
 # never part of `make test`.  Debian's torch lives in /usr/bin/python3's packages, so that
 # interpreter is used when the `python3` on PATH cannot import torch.
-bench-torch: all
+bench-torch: setup
 	@dpkg-query -W -f='$${Status}' python3-torch 2>/dev/null | grep -q 'install ok installed' || { \
 	  if ! command -v apt-get >/dev/null; then \
 	    echo "make bench-torch: python3-torch is missing and no apt-get here: install PyTorch by hand" >&2; exit 1; fi; \
@@ -121,3 +161,88 @@ bench-torch: all
 	[ -n "$$tps" ] || { echo "make bench-torch: no tokens/s figures in dolab's output" >&2; exit 1; }; \
 	py=python3; $$py -c 'import torch' 2>/dev/null || { [ -x /usr/bin/python3 ] && py=/usr/bin/python3; }; \
 	$$py bench/torch_ref.py --dolab-tokens-per-s $$tps
+
+# The World pane's DAG with Graphviz's layered layout (dot's ranks and order) beside
+# `dolab bench layout`'s own rows: the measurement behind choosing our own ordering
+# (docs/results.md).  Graphviz is not a dependency of dolab: this installs Debian's
+# libgraphviz-dev only when it is missing and only for this benchmark, never for `make test`.
+bench-layout-graphviz: all
+	@pkg-config --exists libgvc 2>/dev/null || { \
+	  if ! command -v apt-get >/dev/null; then \
+	    echo "make bench-layout-graphviz: libgraphviz-dev is missing and no apt-get here: install it by hand" >&2; exit 1; fi; \
+	  SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  echo "make bench-layout-graphviz: installing libgraphviz-dev"; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq libgraphviz-dev; }
+	@mkdir -p $(BUILD)/bench
+	$(Q)$(CC) $(CFLAGS_ALL) $$(pkg-config --cflags libgvc) bench/layout_graphviz.c $(BUILD)/libdolab.a \
+	  -o $(BUILD)/bench/layout_graphviz $$(pkg-config --libs libgvc) $(LDLIBS_ALL)
+	./dolab bench layout
+	@echo
+	$(BUILD)/bench/layout_graphviz
+
+# ---- fuzzing ------------------------------------------------------------------------------------
+# libFuzzer targets in tests/fuzz (one per loader; the JSON ones with a structure-aware
+# mutator), built with Debian's clang under ASan+UBSan in build-fuzz/.  `make fuzz` runs each
+# for FUZZ_TIME seconds (0: no limit) on its seed corpus (tests/fuzz/corpus/TARGET, in git)
+# plus what it found before (build-fuzz/corpus/TARGET); a crash is kept in build-fuzz/crashes/
+# and fails the run.  FUZZ_TARGETS picks targets, FUZZ_ARGS adds libFuzzer flags
+# (`make fuzz FUZZ_TIME=0 FUZZ_TARGETS=ckpt FUZZ_ARGS=-runs=10000000`).  `make fuzz-smoke` is
+# the short run CI does.
+FUZZ_DEBS    := clang libclang-rt-14-dev
+FUZZ_CC      ?= clang
+FUZZ_TIME    ?= 60
+FUZZ_ARGS    ?=
+FUZZ_BUILD   := build-fuzz
+FUZZ_TARGETS ?= ckpt ckpt_raw exp notebook theme stream lua
+FUZZ_JSON    := ckpt exp notebook theme
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_CFLAGS   = -std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 $(WARN) -Isrc -Itests/fuzz $(PKG_CFLAGS) $(FUZZ_SAN)
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o)
+
+fuzz-deps:
+	@missing=""; \
+	for p in $(FUZZ_DEBS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if ! command -v apt-get >/dev/null; then \
+	    echo "make fuzz: missing$$missing and no apt-get here: install them by hand" >&2; exit 1; fi; \
+	  SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  echo "make fuzz: installing$$missing"; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+$(FUZZ_BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(V),,echo "  FUZZ  $<")
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+
+$(FUZZ_BUILD)/libdolab.a: $(FUZZ_LIB_OBJ)
+	@rm -f $@
+	$(Q)ar rcs $@ $^
+
+$(FUZZ_JSON:%=$(FUZZ_BUILD)/fuzz_%): FUZZ_EXTRA = tests/fuzz/json_mutator.c
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h tests/fuzz/json_mutator.c tests/fuzz/json_mutator.h $(FUZZ_BUILD)/libdolab.a
+	@$(if $(V),,echo "  LINK  $@")
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(FUZZ_EXTRA) $(FUZZ_BUILD)/libdolab.a $(PKG_LIBS) -lpthread -lm -o $@
+
+fuzz-build: $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
+
+fuzz: deps fuzz-deps
+	@$(MAKE) --no-print-directory fuzz-build
+	@mkdir -p $(FUZZ_BUILD)/crashes; fail=0; \
+	for t in $(FUZZ_TARGETS); do \
+	  mkdir -p $(FUZZ_BUILD)/corpus/$$t; \
+	  $(FUZZ_BUILD)/fuzz_$$t -max_total_time=$(FUZZ_TIME) -timeout=20 -rss_limit_mb=2048 -print_final_stats=1 \
+	    -artifact_prefix=$(FUZZ_BUILD)/crashes/$$t- $(FUZZ_ARGS) $(FUZZ_BUILD)/corpus/$$t tests/fuzz/corpus/$$t \
+	    > $(FUZZ_BUILD)/$$t.log 2>&1; rc=$$?; \
+	  runs=$$(sed -n 's/^stat::number_of_executed_units: *//p' $(FUZZ_BUILD)/$$t.log | tail -n 1); \
+	  if [ $$rc = 0 ]; then echo "fuzz $$t: $${runs:-?} inputs, no crash"; \
+	  else fail=1; grep -E 'ERROR|SUMMARY|property failed|Test unit written' $(FUZZ_BUILD)/$$t.log | head -n 8; \
+	    echo "fuzz $$t: FAILED after $${runs:-?} inputs (exit $$rc; log $(FUZZ_BUILD)/$$t.log)"; fi; \
+	done; exit $$fail
+
+fuzz-smoke:
+	@$(MAKE) --no-print-directory fuzz FUZZ_TIME=4
+
+-include $(FUZZ_LIB_OBJ:.o=.d)

@@ -130,7 +130,7 @@ function lab.experiment(spec) end
 ---@param spec {variables?: integer, seed?: integer, edge_prob?: number, weights?: {[1]: number, [2]: number}, noise?: number, edges?: {[1]: dolab.Var, [2]: dolab.Var, [3]?: number}[]}
 ---@return dolab.World
 function lab.world(spec) end
----@param w dolab.World @param strategy? "expert"|"oracle"|"corr"|"max_seen"|"parents"|"random"
+---@param w dolab.World @param strategy? "expert"|"oracle"|"corr"|"max_seen"|"parents"|"random"|"assoc"|"model" "model": the TUI's loaded model
 ---@param opts? {goal?: dolab.Var, passive?: integer, seed?: integer}
 ---@return dolab.Episode
 function lab.episode(w, strategy, opts) end

@@ -12,6 +12,7 @@
 #include "nn/gpt.h"
 #include "nn/infer.h"
 #include "tui/tui.h"
+#include "tui/tui_dag.h"
 #include "util/progress.h"
 #include "world/episode.h"
 #include "world/strategy.h"
@@ -186,6 +187,34 @@ static int bench_tui(void) {
     return 0;
 }
 
+/* The World pane's DAG layouts over every labelled DAG on 5 variables, at two terminal sizes. */
+static int bench_layout(void) {
+    static const int sizes[][2] = {{80, 24}, {120, 36}};
+    printf("bench layout: all 29281 labelled DAGs on 5 variables (weights 0.5..1.5, random signs), drawn in\n"
+           "the World pane's DAG region; crossings and junctions counted on the drawn cells (┼; ├┤┬┴): mean and\n"
+           "worst per DAG, and the share of DAGs with any crossing; where each weight went.\n"
+           "Times are wall-clock on whatever else the machine is doing: rough.\n\n");
+    printf("%-8s %-7s %-26s %9s %6s %8s %9s %6s %8s %8s %8s %8s %9s\n", "terminal", "region", "layout", "crossings",
+           "worst", "crossed", "junctions", "worst", "on edge", "in list", "missing", "layered", "us/layout");
+    for (int s = 0; s < 2; s++)
+        for (int m = 0; m < DAG_GIVEN; m++) { /* Graphviz's: `make bench-layout-graphviz` */
+            DagBench b;
+            Err e;
+            if (tui_dag_bench(sizes[s][0], sizes[s][1], (DagMethod)m, NULL, NULL, &b, &e)) {
+                fprintf(stderr, "dolab bench layout: %s\n", e.msg);
+                return 1;
+            }
+            char term[16], reg[16];
+            snprintf(term, sizeof term, "%dx%d", sizes[s][0], sizes[s][1]);
+            snprintf(reg, sizeof reg, "%dx%d", b.region_w, b.region_h);
+            printf("%-8s %-7s %-26s %9.3f %6d %7.1f%% %9.3f %6d %7.1f%% %7.1f%% %7.1f%% %7.1f%% %9.1f\n", term, reg,
+                   tui_dag_method_name((DagMethod)m), b.cross_mean, b.cross_worst, 100.0 * b.crossed / b.dags, b.junction_mean, b.junction_worst,
+                   100.0 * b.on_edge / b.edges, 100.0 * b.listed / b.edges, 100.0 * b.missing / b.edges,
+                   100.0 * b.layered / b.dags, b.us_per_layout);
+        }
+    return 0;
+}
+
 int cmd_bench(int argc, char **argv) {
     BenchOpts o = {.variables = 5, .steps = 50, .batch = 32, .layers = 2, .dim = 64, .heads = 4, .threads = 2,
                    .episodes = 5000, .seconds = 2.0};
@@ -199,13 +228,16 @@ int cmd_bench(int argc, char **argv) {
         {"--heads", ARG_INT, &o.heads, 1, 64, NULL, "H", "attention heads (default 4)"},
         {"--episodes", ARG_INT, &o.episodes, 1, 1000000, NULL, "N", "eval: episodes (default 5000)"},
     };
-    ArgCmd cmd = {"bench", "dolab bench world|train|eval|heldout [SCRIPT] [options]",
+    ArgCmd cmd = {"bench", "dolab bench world|train|eval|heldout|tui|layout [SCRIPT] [options]",
                   "Measures speed and prints figures (benchmarks are commands, not tests).\n\n"
                   "  world   episodes generated per second on one core: world + expert + tokens\n"
                   "  train   training tokens/s of the default model with 1 and 2 threads, and GFLOP/s\n"
                   "  eval    episodes/s of the model acting (KV cache, batched), end to end\n"
                   "  heldout training episodes/s with a script's held-out filter, against none\n"
-                  "          (SCRIPT, default experiments/heldout_links.lua)",
+                  "          (SCRIPT, default experiments/heldout_links.lua)\n"
+                  "  tui     time of one full TUI redraw at 200x60: drawing the panes, then curses\n"
+                  "  layout  the World pane's DAG layouts over all 29281 DAGs on 5 variables at\n"
+                  "          80x24 and 120x36: crossings, weights on the edge, time per layout",
                   opts, (int)(sizeof opts / sizeof *opts), 1, 2,
                   "`make bench-torch` runs the PyTorch reference of the same model beside `bench train`.\n"};
     char *pos[2];
@@ -220,11 +252,12 @@ int cmd_bench(int argc, char **argv) {
     if (strcmp(pos[0], "train") == 0) return bench_train(&o);
     if (strcmp(pos[0], "eval") == 0) return bench_eval(&o);
     if (strcmp(pos[0], "tui") == 0) return bench_tui();
+    if (strcmp(pos[0], "layout") == 0) return bench_layout();
     if (strcmp(pos[0], "heldout") == 0) return bench_heldout(npos > 1 ? pos[1] : "experiments/heldout_links.lua", o.seconds);
     if (npos > 1) {
         fprintf(stderr, "dolab bench: unexpected argument '%s'\n", pos[1]);
         return 2;
     }
-    fprintf(stderr, "dolab bench: unknown benchmark '%s' (expected world, train, eval or tui)\n", pos[0]);
+    fprintf(stderr, "dolab bench: unknown benchmark '%s' (expected world, train, eval, heldout, tui or layout)\n", pos[0]);
     return 2;
 }

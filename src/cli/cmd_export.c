@@ -37,7 +37,7 @@ static void export_csv(SB *b, const Notebook *nb) {
                 sb_printf(b, "%ld,", nbe_id(x));
                 csv_field(b, nbe_str(x, "title") ? nbe_str(x, "title") : "");
                 sb_puts(b, ",");
-                csv_num(b, nbe_get(x, "seed"));
+                if (nbe_get(x, "seed")) nt_seed(b, nbe_get(x, "seed"));
                 sb_puts(b, ",");
                 csv_field(b, nbe_str(set, "name") ? nbe_str(set, "name") : "");
                 sb_puts(b, ",");

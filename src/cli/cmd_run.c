@@ -20,6 +20,7 @@
 #include "notebook/notebook.h"
 #include "script/lab.h"
 #include "util/jsonu.h"
+#include "util/fileio.h"
 #include "util/progress.h"
 
 static int stop_on_script_error(void *ctx, long step, long total, float loss) {
@@ -130,7 +131,7 @@ int cmd_run(int argc, char **argv) {
          "set an experiment field by its path (train.steps=500, world.noise=0.5); repeatable"},
         {"--arm", ARG_STRING, &arm, 0, 0, NULL, "NAME", "run only this arm of a script that returns several"},
         {"--sweep", ARG_STRING, &sweep, 0, 0, NULL, "NAME", "record the run as a job of this sweep (dolab sweep)"},
-        {"--job", ARG_INT, &job, 0, 100000000, NULL, "K",
+        {"--job", ARG_INT, &job, 1, 100000000, NULL, "K",
          "its job number: a notebook that already records job K of the sweep is left as it is"},
     };
     ArgCmd cmd = {"run", "dolab run EXPERIMENT.lua [options]",
@@ -194,7 +195,11 @@ int cmd_run(int argc, char **argv) {
         fprintf(stderr, "dolab run: out of memory\n");
         goto done;
     }
-    if (lab_load_experiments(lab, pos[0], xs, MAX_ARMS, &narms, &e)) {
+    /* a shipped experiment by its name in the source tree, also when dolab is installed */
+    char script[4096];
+    if (access(pos[0], F_OK) != 0 && pos[0][0] != '/') fio_data_path(NULL, pos[0], script, sizeof script);
+    else snprintf(script, sizeof script, "%s", pos[0]);
+    if (lab_load_experiments(lab, script, xs, MAX_ARMS, &narms, &e)) {
         const char *which = NULL; /* the setting the message is about, if any */
         for (int i = 0; i < sets.n && !which; i++) {
             const char *eq = strchr(sets.v[i], '=');
@@ -244,7 +249,7 @@ int cmd_run(int argc, char **argv) {
         RunMark mark = {quick, NULL};
         cJSON *sm = sweep ? sweep_mark(sweep, job, x->name, &sets) : NULL;
         mark.sweep = sm;
-        int failed = run_arm(pos[0], lab, nb, x, path, quiet, &mark, &reps[k], k > 0, &e);
+        int failed = run_arm(script, lab, nb, x, path, quiet, &mark, &reps[k], k > 0, &e);
         cJSON_Delete(sm);
         if (failed) {
             fprintf(stderr, "dolab run: %s%s%s\n", narms > 1 ? x->name : "", narms > 1 ? ": " : "", e.msg);

@@ -10,14 +10,15 @@
 #include "tui/tui.h"
 
 int cmd_tui(int argc, char **argv) {
-    const char *model = NULL, *theme = NULL, *notebook = NULL, *keys = NULL, *seed_s = NULL;
+    const char *model = NULL, *theme = NULL, *notebook = NULL, *keys = NULL;
+    uint64_t seed = 1;
     int frames = 0, no_model = 0, w = 100, h = 30;
     ArgOpt opts[] = {
         {"--model", ARG_STRING, &model, 0, 0, NULL, "FILE", "checkpoint to load (default models/default.ckpt)"},
         {"--no-model", ARG_FLAG, &no_model, 0, 0, NULL, NULL, "start without a model (baselines act; T trains one)"},
         {"--theme", ARG_STRING, &theme, 0, 0, NULL, "NAME", "dark (default), light, high-contrast, mono, projector"},
         {"--notebook", ARG_STRING, &notebook, 0, 0, NULL, "FILE", "notebook (default $DOLAB_NOTEBOOK or notebook.json)"},
-        {"--seed", ARG_STRING, &seed_s, 0, 0, NULL, "S", "first seed of the worlds and the stream (default 1)"},
+        {"--seed", ARG_U64, &seed, 0, 0, NULL, "S", "first seed of the worlds and the stream (default 1)"},
         {"--headless", ARG_STRING, &keys, 0, 0, NULL, "KEYS", "no terminal: play KEYS, print the last frame as text"},
         {"--frames", ARG_INT, &frames, 1, 1000000, NULL, "N", "headless: frames to draw (default: one per key + 1)"},
         {"--size", ARG_STRING, NULL, 0, 0, NULL, "WxH", "headless: screen size (default 100x30)"},
@@ -35,18 +36,10 @@ int cmd_tui(int argc, char **argv) {
     Err e;
     int rc = args_or_exit(&cmd, argc, argv, pos, &npos);
     if (rc >= 0) return rc;
-    TuiOptions o = {.model = model, .no_model = no_model, .theme = theme, .notebook = notebook, .seed = 1,
+    TuiOptions o = {.model = model, .no_model = no_model, .theme = theme, .notebook = notebook, .seed = seed,
                     .version = DOLAB_VERSION, .commit = dolab_commit()};
     const char *nc = getenv("NO_COLOR");
     o.no_color = nc && *nc;
-    if (seed_s) {
-        char *end;
-        o.seed = strtoull(seed_s, &end, 10);
-        if (!*seed_s || *end || *seed_s == '-') {
-            fprintf(stderr, "dolab tui: --seed: expected a non-negative integer, got '%s'\n", seed_s);
-            return 2;
-        }
-    }
     if (size && (sscanf(size, "%dx%d", &w, &h) != 2 || w < 1 || h < 1 || w > 1000 || h > 1000)) {
         fprintf(stderr, "dolab tui: --size: expected WxH such as 100x30, got '%s'\n", size);
         return 2;

@@ -6,6 +6,7 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "util/jsonu.h"
 #include "learn/eval.h"
 #include "learn/exp.h"
 #include "learn/train.h"
@@ -58,7 +59,7 @@ static void world_defaults(WorldOpts *w, int episodes) {
 
 static cJSON *json_values(const double *x, int n) {
     cJSON *a = cJSON_CreateArray();
-    for (int i = 0; i < n; i++) cJSON_AddItemToArray(a, cJSON_CreateNumber(x[i]));
+    for (int i = 0; i < n; i++) cJSON_AddItemToArray(a, ju_num(x[i]));
     return a;
 }
 
@@ -73,7 +74,7 @@ static cJSON *episode_json(const Episode *ep, const TokSeq *ts, const Vocab *voc
     const Scm *w = &ep->world;
     cJSON *o = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "episode", index);
-    cJSON_AddNumberToObject(o, "seed", (double)seed);
+    ju_add_u64(o, "seed", seed);
     cJSON *world = cJSON_AddObjectToObject(o, "world");
     cJSON *vars = cJSON_AddArrayToObject(world, "variables");
     for (int i = 0; i < w->n; i++) cJSON_AddItemToArray(vars, json_var(i));
@@ -105,9 +106,9 @@ static cJSON *episode_json(const Episode *ep, const TokSeq *ts, const Vocab *voc
     cJSON *best = cJSON_AddObjectToObject(o, "oracle");
     cJSON_AddItemToObject(best, "do", json_var(ep->best_var));
     cJSON_AddNumberToObject(best, "value", ep->best_sign * v->exploit_value);
-    cJSON_AddNumberToObject(o, "reward", ep->reward);
-    cJSON_AddNumberToObject(o, "optimal_reward", ep->optimal);
-    cJSON_AddNumberToObject(o, "normalised_reward", ep->norm_reward);
+    ju_add_num(o, "reward", ep->reward);
+    ju_add_num(o, "optimal_reward", ep->optimal);
+    ju_add_num(o, "normalised_reward", ep->norm_reward);
     cJSON *toks = cJSON_AddArrayToObject(o, "tokens");
     cJSON *cls = cJSON_AddArrayToObject(o, "classes");
     for (int i = 0; i < ts->n; i++) {
@@ -251,8 +252,6 @@ done:
 int cmd_stream(int argc, char **argv) {
     WorldOpts w;
     world_defaults(&w, 3);
-    uint64_t default_seed = w.seed;
-    w.seed = UINT64_MAX; /* to tell whether --seed was given */
     int format = 0, explain = 0, quick = 0;
     const char *arm = NULL, *set_name = NULL;
     ArgList sets = {{0}, 0};
@@ -282,8 +281,9 @@ int cmd_stream(int argc, char **argv) {
     Err e;
     int rc = args_or_exit(&cmd, argc, argv, pos, &npos);
     if (rc >= 0) return rc;
-    int seed_given = w.seed != UINT64_MAX;
-    if (!seed_given) w.seed = default_seed;
+    int seed_given = 0; /* every value of --seed is a seed (2^64-1 too), so look for the flag itself */
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+        if (strcmp(argv[i], "--seed") == 0 || strncmp(argv[i], "--seed=", 7) == 0) seed_given = 1;
     WorldOpts d;
     world_defaults(&d, 3);
     if (npos && (w.variables != d.variables || w.noise != d.noise || w.passive != d.passive || w.cue != d.cue || explain)) {
@@ -365,7 +365,7 @@ int cmd_baselines(int argc, char **argv) {
     cJSON *root = cJSON_CreateObject(), *arr = NULL;
     if (json) {
         cJSON_AddNumberToObject(root, "episodes", n);
-        cJSON_AddNumberToObject(root, "seed", (double)w.seed);
+        ju_add_u64(root, "seed", w.seed);
         cJSON_AddNumberToObject(root, "variables", w.variables);
         cJSON_AddNumberToObject(root, "noise_sd", w.noise);
         arr = cJSON_AddArrayToObject(root, "strategies");
@@ -392,10 +392,10 @@ int cmd_baselines(int argc, char **argv) {
         if (json) {
             cJSON *o = cJSON_CreateObject();
             cJSON_AddStringToObject(o, "name", s->name);
-            cJSON_AddNumberToObject(o, "mean_normalised_reward", ci.mean);
+            ju_add_num(o, "mean_normalised_reward", ci.mean);
             cJSON *ca = cJSON_AddArrayToObject(o, "ci95");
-            cJSON_AddItemToArray(ca, cJSON_CreateNumber(ci.lo));
-            cJSON_AddItemToArray(ca, cJSON_CreateNumber(ci.hi));
+            cJSON_AddItemToArray(ca, ju_num(ci.lo));
+            cJSON_AddItemToArray(ca, ju_num(ci.hi));
             cJSON_AddNumberToObject(o, "oracle_action_share", share);
             cJSON_AddItemToArray(arr, o);
         } else {

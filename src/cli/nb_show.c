@@ -62,14 +62,14 @@ static void show_config(SB *b, const cJSON *c) {
         sb_puts(b, ", lr ");
         nt_num(b, nbe_num(t, "lr"));
         sb_puts(b, ", seed ");
-        nt_num(b, nbe_num(t, "seed"));
+        nt_seed(b, nbe_get(t, "seed"));
         sb_printf(b, ", %d mix component%s\n", cJSON_GetArraySize(nbe_get(t, "mix")),
                   cJSON_GetArraySize(nbe_get(t, "mix")) == 1 ? "" : "s");
     }
     const cJSON *ev = nbe_get(c, "eval");
     if (ev) {
         sb_puts(b, "  evaluation  seed ");
-        nt_num(b, nbe_num(ev, "seed"));
+        nt_seed(b, nbe_get(ev, "seed"));
         const cJSON *s;
         int k = 0;
         cJSON_ArrayForEach(s, nbe_get(ev, "strategies")) if (cJSON_IsString(s)) sb_printf(b, "%s%s", k++ ? " " : ", baselines ",
@@ -172,16 +172,20 @@ static void show_eval(SB *b, const cJSON *run) {
     }
     sb_puts(b, "\nreward: mean normalised reward (oracle = 1) with a 95% bootstrap CI; oracle: share of the oracle's "
                "action;\nexplored: every relevant variable explored exactly once.");
-    if (!isnan(nbe_num(ev, "seed"))) sb_printf(b, "  Evaluation seed %.0f.", nbe_num(ev, "seed"));
+    if (nbe_get(ev, "seed")) {
+        sb_puts(b, "  Evaluation seed ");
+        nt_seed(b, nbe_get(ev, "seed"));
+        sb_puts(b, ".");
+    }
     sb_puts(b, "\n");
 }
 
 static void show_run(SB *b, const cJSON *x) {
     sb_printf(b, "run %ld: %s\n", nbe_id(x), nbe_title(x));
     sb_printf(b, "  time        %s\n", nbe_str(x, "time") ? nbe_str(x, "time") : "?");
-    if (!isnan(nbe_num(x, "seed"))) {
+    if (nbe_get(x, "seed")) {
         sb_puts(b, "  seed        ");
-        nt_num(b, nbe_num(x, "seed"));
+        nt_seed(b, nbe_get(x, "seed"));
         sb_puts(b, "\n");
     }
     const cJSON *sc = nbe_get(x, "script");

@@ -1,12 +1,14 @@
 /* nb_text — text helpers shared by the notebook commands (see nb_text.h). */
 #include "cli/nb_text.h"
 
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "notebook/nb_entry.h"
+#include "util/jsonu.h"
 
 const char *nt_default_notebook(void) {
     const char *p = getenv("DOLAB_NOTEBOOK");
@@ -81,6 +83,12 @@ void nt_exact(SB *b, double x) {
     snprintf(s, sizeof s, "%.15g", x);
     if (strtod(s, NULL) != x) snprintf(s, sizeof s, "%.17g", x);
     sb_puts(b, s);
+}
+
+void nt_seed(SB *b, const cJSON *v) {
+    uint64_t u;
+    if (ju_get_u64(v, "seed", &u, NULL) == 0) sb_printf(b, "%" PRIu64, u);
+    else sb_puts(b, "?");
 }
 
 void nt_json(SB *b, const cJSON *v) {

@@ -21,6 +21,8 @@ void nt_time(SB *b, const char *t);
 void nt_num(SB *b, double x);
 /* Shortest text that reads back as the same double. */
 void nt_exact(SB *b, double x);
+/* A seed exactly, in either of its forms (a number up to 2^53, else a string); "?" if neither. */
+void nt_seed(SB *b, const cJSON *v);
 void nt_json(SB *b, const cJSON *v);
 /* A result row's "0.812 [0.790, 0.834]", padded to 24 columns. */
 void nt_reward_ci(SB *b, const cJSON *row);

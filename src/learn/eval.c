@@ -1,6 +1,7 @@
 #include "learn/eval.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -190,8 +191,8 @@ void eval_print(const EvalReport *r, const Experiment *x, FILE *out) {
 
 cJSON *eval_to_json(const EvalReport *r) {
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddNumberToObject(o, "seed", (double)r->seed);
-    cJSON_AddNumberToObject(o, "seconds", r->seconds);
+    ju_add_u64(o, "seed", r->seed);
+    ju_add_num(o, "seconds", r->seconds);
     cJSON *sets = cJSON_AddArrayToObject(o, "sets");
     for (int k = 0; k < r->n_sets; k++) {
         const EvalSetResult *s = &r->sets[k];
@@ -203,13 +204,13 @@ cJSON *eval_to_json(const EvalReport *r) {
             const EvalRow *row = &s->rows[i];
             cJSON *ro = cJSON_CreateObject();
             cJSON_AddStringToObject(ro, "name", row->name);
-            cJSON_AddNumberToObject(ro, "mean_normalised_reward", row->reward.mean);
+            ju_add_num(ro, "mean_normalised_reward", row->reward.mean);
             cJSON *ci = cJSON_AddArrayToObject(ro, "ci95");
-            cJSON_AddItemToArray(ci, cJSON_CreateNumber(row->reward.lo));
-            cJSON_AddItemToArray(ci, cJSON_CreateNumber(row->reward.hi));
+            cJSON_AddItemToArray(ci, ju_num(row->reward.lo));
+            cJSON_AddItemToArray(ci, ju_num(row->reward.hi));
             ju_add_num(ro, "sd", row->reward.sd); /* over episodes: report's hierarchical bootstrap */
-            cJSON_AddNumberToObject(ro, "oracle_action_share", row->oracle_share);
-            cJSON_AddNumberToObject(ro, "explored_once_share", row->explore_share);
+            ju_add_num(ro, "oracle_action_share", row->oracle_share);
+            ju_add_num(ro, "explored_once_share", row->explore_share);
             cJSON_AddItemToArray(rows, ro);
         }
         if (s->n_disagree >= 0) {
@@ -218,9 +219,41 @@ cJSON *eval_to_json(const EvalReport *r) {
             cJSON_AddNumberToObject(ag, "episodes", s->n_disagree);
             for (int j = 0; j < s->n_agree; j++)
                 cJSON_AddItemToObject(ag, eval_agree_names[j],
-                                      isnan(s->agree[j]) ? cJSON_CreateNull() : cJSON_CreateNumber(s->agree[j]));
+                                      isnan(s->agree[j]) ? cJSON_CreateNull() : ju_num(s->agree[j]));
         }
         cJSON_AddItemToArray(sets, so);
     }
     return o;
+}
+
+/* Normalised rewards are in [-1, 1] (|reward| <= the optimal reward); a little slack for rounding. */
+#define EVAL_R 1.000001
+static const JuRule eval_rules[] = {
+    {"seed", JU_U64, 0, 0, 0},
+    {"seconds", JU_NUM, 0, 1e9, 0},
+    {"sets", JU_LIST, 0, 64, 0},
+    {"sets[].name", JU_STR, 0, 31, JU_REQUIRED},
+    {"sets[].episodes", JU_INT, 1, 1000000, 0},
+    {"sets[].strategies", JU_LIST, 0, EVAL_MAX_ROWS, 0},
+    {"sets[].strategies[].name", JU_STR, 0, 15, JU_REQUIRED},
+    {"sets[].strategies[].mean_normalised_reward", JU_NUM, -EVAL_R, EVAL_R, 0},
+    {"sets[].strategies[].ci95", JU_LIST, 2, 2, 0},
+    {"sets[].strategies[].ci95[]", JU_NUM, -EVAL_R, EVAL_R, 0},
+    {"sets[].strategies[].oracle_action_share", JU_NUM, 0, 1, 0},
+    {"sets[].strategies[].explored_once_share", JU_NUM, 0, 1, 0},
+    {"sets[].agreement", JU_OBJ, 0, 0, 0},
+    {"sets[].agreement.of", JU_STR, 0, 15, 0},
+    {"sets[].agreement.episodes", JU_INT, 0, 1000000, 0},
+};
+
+int eval_record_check(const cJSON *ev, const char *name, Err *e) {
+    if (!cJSON_IsObject(ev)) return err_set(e, "%s: expected an object, got %s", name, ju_kind(ev));
+    if (ju_check(ev, name, eval_rules, (int)(sizeof eval_rules / sizeof *eval_rules), e)) return -1;
+    for (int j = 0; j < EVAL_AGREE_STRATS; j++) {
+        char path[64];
+        snprintf(path, sizeof path, "sets[].agreement.%s", eval_agree_names[j]);
+        JuRule r = {path, JU_NUM_NULL, 0, 1, 0};
+        if (ju_check(ev, name, &r, 1, e)) return -1;
+    }
+    return 0;
 }

@@ -60,5 +60,8 @@ int eval_run(const Experiment *x, Strategy *model, const char *const *strategies
 int eval_set_episodes(const Experiment *x, int set, int n, Episode *eps, Err *e);
 void eval_print(const EvalReport *r, const Experiment *x, FILE *out);
 cJSON *eval_to_json(const EvalReport *r);
+/* Checks a record eval_to_json wrote (as kept in checkpoints and notebooks): every field's type
+ * and range, named as name.sets[1].episodes.  Absent fields pass (readers show "?"). */
+int eval_record_check(const cJSON *ev, const char *name, Err *e);
 
 #endif

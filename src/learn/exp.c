@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util/jsonu.h"
 #include "world/strategy.h"
 
 /* ---- built-in predicates ----------------------------------------------------------------- */
@@ -170,10 +171,6 @@ int exp_check(const Experiment *x, Err *e) {
     if (x->layers < 1 || x->layers > 16) return err_set(e, "model.layers: expected 1 to 16, got %d", x->layers);
     if (x->heads < 1 || x->dim < 8 || x->dim > 1024 || x->dim % x->heads)
         return err_set(e, "model: dim (%d) must be 8 to 1024 and a multiple of heads (%d)", x->dim, x->heads);
-    int need = exp_max_len(x);
-    if (x->context && x->context < need)
-        return err_set(e, "model.context: %d is shorter than the longest episode (%d tokens)", x->context, need);
-    if ((x->context ? x->context : need) > 512) return err_set(e, "model.context: episodes of %d tokens exceed 512", need);
     if (x->n_sets < 1 || x->n_sets > EXP_MAX_SETS) return err_set(e, "eval: expected 1 to %d sets", EXP_MAX_SETS);
     for (int s = 0; s < x->n_sets; s++) {
         const ExpEvalSet *es = &x->sets[s];
@@ -182,9 +179,17 @@ int exp_check(const Experiment *x, Err *e) {
         if (es->cue != -1 && es->cue != 0 && (es->cue < 2 || es->cue > x->world.world.n))
             return err_set(e, "eval.%s.cue: expected 0 (no cue) or 2 to %d, got %d", es->name, x->world.world.n, es->cue);
         if (es->worlds < EXP_WORLDS_TRAIN || es->worlds > EXP_WORLDS_ALL) return err_set(e, "eval.%s.worlds: bad value", es->name);
-        if (es->goal >= x->world.world.n || es->best_var >= x->world.world.n)
+        if (es->goal < -1 || es->goal >= x->world.world.n || es->best_var < -1 || es->best_var >= x->world.world.n)
             return err_set(e, "eval.%s: goal or best action outside the world", es->name);
     }
+    if (x->n_strats < 0 || x->n_strats > EXP_MAX_STRATS) return err_set(e, "eval.strategies: at most %d", EXP_MAX_STRATS);
+    for (int s = 0; s < x->n_strats; s++)
+        if (!strat_find(x->strats[s])) return err_set(e, "eval.strategies: unknown strategy '%s'", x->strats[s]);
+    /* after the sets: their cue sizes are in range, so the length cannot overflow */
+    int need = exp_max_len(x);
+    if (x->context && x->context < need)
+        return err_set(e, "model.context: %d is shorter than the longest episode (%d tokens)", x->context, need);
+    if ((x->context ? x->context : need) > 512) return err_set(e, "model.context: episodes of %d tokens exceed 512", need);
     return 0;
 }
 
@@ -219,7 +224,7 @@ cJSON *exp_to_json(const Experiment *x) {
         if (x->mix[m].accept.fn) cJSON_AddStringToObject(c, "accept", x->mix[m].accept.desc);
         cJSON_AddItemToArray(mix, c);
     }
-    cJSON_AddNumberToObject(tr, "seed", (double)x->seed);
+    ju_add_u64(tr, "seed", x->seed);
     cJSON_AddNumberToObject(tr, "steps", x->steps);
     cJSON_AddNumberToObject(tr, "batch", x->batch);
     cJSON_AddNumberToObject(tr, "lr", x->lr);
@@ -238,7 +243,7 @@ cJSON *exp_to_json(const Experiment *x) {
     cJSON_AddNumberToObject(md, "heads", x->heads);
     cJSON_AddNumberToObject(md, "context", x->context ? x->context : exp_max_len(x));
     cJSON *ev = cJSON_AddObjectToObject(o, "eval");
-    cJSON_AddNumberToObject(ev, "seed", (double)x->eval_seed);
+    ju_add_u64(ev, "seed", x->eval_seed);
     cJSON_AddBoolToObject(ev, "explain", x->explain_eval);
     cJSON *sets = cJSON_AddArrayToObject(ev, "sets");
     for (int s = 0; s < x->n_sets; s++) {
@@ -262,57 +267,104 @@ cJSON *exp_to_json(const Experiment *x) {
 
 /* ---- reading back ------------------------------------------------------------------------ */
 
-static int jnum(const cJSON *o, const char *key, double *out, Err *e) {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    if (!cJSON_IsNumber(v)) return err_set(e, "experiment: '%s' missing or not a number", key);
-    *out = v->valuedouble;
+/* Every reader checks type and range before it converts, and names the field by its path
+ * ("eval.sets[2].cue"), as exp_check does. */
+
+static const cJSON *jfield(const cJSON *o, const char *key) {
+    return cJSON_IsObject(o) ? cJSON_GetObjectItemCaseSensitive(o, key) : NULL;
+}
+
+static int jnum(const cJSON *o, const char *at, const char *key, double lo, double hi, double *out, Err *e) {
+    const cJSON *v = jfield(o, key);
+    if (!cJSON_IsNumber(v))
+        return err_set(e, "%s%s%s: expected a number, got %s", at, *at ? "." : "", key, ju_kind(v));
+    double d = v->valuedouble;
+    if (!(d >= lo && d <= hi)) return err_set(e, "%s%s%s: expected a number from %g to %g, got %g", at, *at ? "." : "", key, lo, hi, d);
+    *out = d;
     return 0;
 }
 
-static int jint(const cJSON *o, const char *key, int *out, Err *e) {
+static int jint(const cJSON *o, const char *at, const char *key, int lo, int hi, int *out, Err *e) {
     double d = 0;
-    if (jnum(o, key, &d, e)) return -1;
-    if (!(d >= -2e9 && d <= 2e9) || d != (int)d) return err_set(e, "experiment: '%s' is not an integer", key);
+    if (jnum(o, at, key, -1e300, 1e300, &d, e)) return -1;
+    if (!(d >= lo && d <= hi) || d != floor(d))
+        return err_set(e, "%s%s%s: expected an integer from %d to %d, got %g", at, *at ? "." : "", key, lo, hi, d);
     *out = (int)d;
     return 0;
 }
 
-static int ep_from_json(const cJSON *o, EpConfig *c, Err *e) {
-    if (!cJSON_IsObject(o)) return err_set(e, "experiment: world settings missing");
-    *c = ep_config_default();
-    const cJSON *w = cJSON_GetObjectItemCaseSensitive(o, "weights");
-    if (!cJSON_IsArray(w) || cJSON_GetArraySize(w) != 2 || !cJSON_IsNumber(cJSON_GetArrayItem(w, 0)) ||
-        !cJSON_IsNumber(cJSON_GetArrayItem(w, 1)))
-        return err_set(e, "experiment: 'weights' must be [lo, hi]");
-    c->world.w_lo = cJSON_GetArrayItem(w, 0)->valuedouble;
-    c->world.w_hi = cJSON_GetArrayItem(w, 1)->valuedouble;
-    if (jint(o, "variables", &c->world.n, e) || jnum(o, "edge_prob", &c->world.edge_prob, e) ||
-        jnum(o, "noise", &c->world.sigma, e) || jnum(o, "value", &c->value, e) ||
-        jnum(o, "exploit_value", &c->exploit_value, e) || jint(o, "passive", &c->passive, e) ||
-        jint(o, "explore", &c->explore, e) || jint(o, "cue", &c->cue_size, e))
-        return -1;
-    return ep_config_check(c, e);
+static int jbool(const cJSON *o, const char *at, const char *key, int *out, Err *e) {
+    const cJSON *v = jfield(o, key);
+    if (!v) return 0; /* absent: false */
+    if (!cJSON_IsBool(v)) return err_set(e, "%s%s%s: expected true or false, got %s", at, *at ? "." : "", key, ju_kind(v));
+    *out = cJSON_IsTrue(v);
+    return 0;
 }
 
-static int pred_from_desc(const char *d, ExpPred *p, Err *e) {
-    char a, b;
-    if (strcmp(d, "nothing") == 0) {
+/* A string shorter than cap bytes (so it is never cut). */
+static int jstr(const cJSON *o, const char *at, const char *key, size_t cap, const char **out, Err *e) {
+    const cJSON *v = jfield(o, key);
+    if (!cJSON_IsString(v)) return err_set(e, "%s%s%s: expected a string, got %s", at, *at ? "." : "", key, ju_kind(v));
+    if (strlen(v->valuestring) >= cap)
+        return err_set(e, "%s%s%s: longer than %zu bytes", at, *at ? "." : "", key, cap - 1);
+    *out = v->valuestring;
+    return 0;
+}
+
+/* A variable name "A".."H" below n, or absent (-1). */
+static int jvar(const cJSON *o, const char *at, const char *key, int n, int *out, Err *e) {
+    const cJSON *v = jfield(o, key);
+    *out = -1;
+    if (!v) return 0;
+    const char *s = cJSON_IsString(v) ? v->valuestring : NULL;
+    if (s && strlen(s) == 1 && s[0] >= 'A' && s[0] < 'A' + n) {
+        *out = s[0] - 'A';
+        return 0;
+    }
+    if (s) return err_set(e, "%s.%s: expected a variable name from A to %c, got \"%.20s\"", at, key, 'A' + n - 1, s);
+    return err_set(e, "%s.%s: expected a variable name from A to %c, got %s", at, key, 'A' + n - 1, ju_kind(v));
+}
+
+static int ep_from_json(const cJSON *o, const char *at, EpConfig *c, Err *e) {
+    if (!cJSON_IsObject(o)) return err_set(e, "%s: expected an object, got %s", at, ju_kind(o));
+    *c = ep_config_default();
+    const cJSON *w = jfield(o, "weights");
+    if (!cJSON_IsArray(w) || cJSON_GetArraySize(w) != 2 || !cJSON_IsNumber(cJSON_GetArrayItem(w, 0)) ||
+        !cJSON_IsNumber(cJSON_GetArrayItem(w, 1)))
+        return err_set(e, "%s.weights: expected [lo, hi], two numbers", at);
+    c->world.w_lo = cJSON_GetArrayItem(w, 0)->valuedouble;
+    c->world.w_hi = cJSON_GetArrayItem(w, 1)->valuedouble;
+    if (jint(o, at, "variables", 2, SCM_MAX_VARS, &c->world.n, e) ||
+        jnum(o, at, "edge_prob", 0, 1, &c->world.edge_prob, e) || jnum(o, at, "noise", 0, 1e6, &c->world.sigma, e) ||
+        jnum(o, at, "value", -20, 20, &c->value, e) || jnum(o, at, "exploit_value", 0, 20, &c->exploit_value, e) ||
+        jint(o, at, "passive", 0, EP_MAX_PASSIVE, &c->passive, e) || jint(o, at, "explore", 0, EP_MAX_STEPS, &c->explore, e) ||
+        jint(o, at, "cue", 0, SCM_MAX_VARS, &c->cue_size, e))
+        return -1;
+    if (ep_config_check(c, e)) return err_prefix(e, "%s", at);
+    return 0;
+}
+
+static int pred_from_desc(const cJSON *d, const char *at, ExpPred *p, Err *e) {
+    if (!cJSON_IsString(d)) return err_set(e, "%s: expected a string (a description), got %s", at, ju_kind(d));
+    const char *s = d->valuestring;
+    char a, b, end;
+    if (strcmp(s, "nothing") == 0) {
         memset(p, 0, sizeof *p);
         return 0;
     }
-    if (sscanf(d, "edge %c->%c", &a, &b) == 2 && a >= 'A' && a <= 'H' && b >= 'A' && b <= 'H') {
+    if (sscanf(s, "edge %c->%c%c", &a, &b, &end) == 2 && a >= 'A' && a <= 'H' && b >= 'A' && b <= 'H') {
         *p = exp_pred_link(a - 'A', b - 'A');
         return 0;
     }
-    if (sscanf(d, "%c is an ancestor of %c", &a, &b) == 2 && a >= 'A' && a <= 'H' && b >= 'A' && b <= 'H') {
+    if (sscanf(s, "%c is an ancestor of %c%c", &a, &b, &end) == 2 && a >= 'A' && a <= 'H' && b >= 'A' && b <= 'H') {
         *p = exp_pred_ancestor(a - 'A', b - 'A');
         return 0;
     }
-    return err_set(e, "experiment: held-out structures '%s' cannot be rebuilt without the script", d);
+    return err_set(e, "%s: '%.80s' cannot be rebuilt without the script", at, s);
 }
 
-static int ep_pred_from_desc(const cJSON *d, ExpEpPred *p, Err *e) {
-    if (!cJSON_IsString(d)) return err_set(e, "experiment: an 'accept' that is not a description");
+static int ep_pred_from_desc(const cJSON *d, const char *at, ExpEpPred *p, Err *e) {
+    if (!cJSON_IsString(d)) return err_set(e, "%s: expected a string (a description), got %s", at, ju_kind(d));
     for (int agree = 0; agree < 2; agree++) {
         ExpEpPred b = exp_ep_assoc_agrees(agree);
         if (strcmp(d->valuestring, b.desc) == 0) {
@@ -320,87 +372,166 @@ static int ep_pred_from_desc(const cJSON *d, ExpEpPred *p, Err *e) {
             return 0;
         }
     }
-    return err_set(e, "experiment: episode filter '%s' cannot be rebuilt without the script", d->valuestring);
+    return err_set(e, "%s: episode filter '%.80s' cannot be rebuilt without the script", at, d->valuestring);
+}
+
+static int obj(const cJSON *j, const char *key, const cJSON **out, Err *e) {
+    *out = jfield(j, key);
+    if (!cJSON_IsObject(*out)) return err_set(e, "%s: expected an object, got %s", key, ju_kind(*out));
+    return 0;
 }
 
 int exp_from_json(const cJSON *j, Experiment *x, Err *e) {
     *x = exp_default();
-    if (!cJSON_IsObject(j)) return err_set(e, "experiment: not an object");
-    const cJSON *name = cJSON_GetObjectItemCaseSensitive(j, "name");
-    const cJSON *about = cJSON_GetObjectItemCaseSensitive(j, "about");
-    const cJSON *held = cJSON_GetObjectItemCaseSensitive(j, "heldout");
-    if (!cJSON_IsString(name) || !cJSON_IsString(about) || !cJSON_IsString(held))
-        return err_set(e, "experiment: name, about or heldout missing");
-    snprintf(x->name, sizeof x->name, "%s", name->valuestring);
-    snprintf(x->about, sizeof x->about, "%s", about->valuestring);
-    if (ep_from_json(cJSON_GetObjectItemCaseSensitive(j, "world"), &x->world, e)) return -1;
-    if (pred_from_desc(held->valuestring, &x->heldout, e)) return -1;
-    const cJSON *tr = cJSON_GetObjectItemCaseSensitive(j, "train");
-    const cJSON *md = cJSON_GetObjectItemCaseSensitive(j, "model");
-    const cJSON *ev = cJSON_GetObjectItemCaseSensitive(j, "eval");
-    if (!cJSON_IsObject(tr) || !cJSON_IsObject(md) || !cJSON_IsObject(ev))
-        return err_set(e, "experiment: train, model or eval missing");
-    const cJSON *mix = cJSON_GetObjectItemCaseSensitive(tr, "mix");
+    if (!cJSON_IsObject(j)) return err_set(e, "expected an object, got %s", ju_kind(j));
+    const char *s;
+    if (jstr(j, "", "name", sizeof x->name, &s, e)) return -1;
+    snprintf(x->name, sizeof x->name, "%s", s);
+    if (jstr(j, "", "about", sizeof x->about, &s, e)) return -1;
+    snprintf(x->about, sizeof x->about, "%s", s);
+    if (ep_from_json(jfield(j, "world"), "world", &x->world, e)) return -1;
+    if (pred_from_desc(jfield(j, "heldout"), "heldout", &x->heldout, e)) return -1;
+    const cJSON *tr, *md, *ev;
+    if (obj(j, "train", &tr, e) || obj(j, "model", &md, e) || obj(j, "eval", &ev, e)) return -1;
+    const cJSON *mix = jfield(tr, "mix");
     if (!cJSON_IsArray(mix) || cJSON_GetArraySize(mix) < 1 || cJSON_GetArraySize(mix) > EXP_MAX_MIX)
-        return err_set(e, "experiment: train.mix must have 1 to %d components", EXP_MAX_MIX);
+        return err_set(e, "train.mix: expected a list of 1 to %d components", EXP_MAX_MIX);
     x->n_mix = 0;
     const cJSON *c;
     cJSON_ArrayForEach(c, mix) {
+        char at[32];
+        snprintf(at, sizeof at, "train.mix[%d]", x->n_mix);
         ExpMix *m = &x->mix[x->n_mix++];
-        if (ep_from_json(c, &m->ep, e) || jnum(c, "weight", &m->weight, e)) return err_prefix(e, "train.mix");
-        m->explain = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c, "explain"));
-        if (cJSON_GetObjectItemCaseSensitive(c, "accept") &&
-            ep_pred_from_desc(cJSON_GetObjectItemCaseSensitive(c, "accept"), &m->accept, e))
-            return err_prefix(e, "train.mix");
+        if (ep_from_json(c, at, &m->ep, e) || jnum(c, at, "weight", 0, 1e300, &m->weight, e) ||
+            jbool(c, at, "explain", &m->explain, e))
+            return -1;
+        if (jfield(c, "accept")) {
+            char acc[48];
+            snprintf(acc, sizeof acc, "%s.accept", at);
+            if (ep_pred_from_desc(jfield(c, "accept"), acc, &m->accept, e)) return -1;
+        }
     }
-    double seed = 0;
-    if (jnum(tr, "seed", &seed, e) || jint(tr, "steps", &x->steps, e) || jint(tr, "batch", &x->batch, e) ||
-        jnum(tr, "lr", &x->lr, e) || jnum(tr, "lr_min", &x->lr_min, e) || jnum(tr, "warmup", &x->warmup_frac, e) ||
-        jnum(tr, "weight_decay", &x->weight_decay, e) || jnum(tr, "grad_clip", &x->grad_clip, e))
+    if (ju_get_u64(jfield(tr, "seed"), "train.seed", &x->seed, e) || jint(tr, "train", "steps", 1, 100000000, &x->steps, e) ||
+        jint(tr, "train", "batch", 1, 4096, &x->batch, e) || jnum(tr, "train", "lr", 0, 1, &x->lr, e) ||
+        jnum(tr, "train", "lr_min", 0, 1, &x->lr_min, e) || jnum(tr, "train", "warmup", 0, 1, &x->warmup_frac, e) ||
+        jnum(tr, "train", "weight_decay", 0, 1, &x->weight_decay, e) ||
+        jnum(tr, "train", "grad_clip", 0, 1e300, &x->grad_clip, e))
         return -1;
-    x->seed = (uint64_t)seed;
-    const cJSON *lw = cJSON_GetObjectItemCaseSensitive(tr, "loss_weights");
+    const cJSON *b = jfield(tr, "betas");
+    if (b) { /* written since the first version; older checkpoints used the defaults */
+        if (!cJSON_IsArray(b) || cJSON_GetArraySize(b) != 2 || !cJSON_IsNumber(cJSON_GetArrayItem(b, 0)) ||
+            !cJSON_IsNumber(cJSON_GetArrayItem(b, 1)))
+            return err_set(e, "train.betas: expected [beta1, beta2], two numbers");
+        x->beta1 = cJSON_GetArrayItem(b, 0)->valuedouble;
+        x->beta2 = cJSON_GetArrayItem(b, 1)->valuedouble;
+    }
+    const cJSON *lw;
+    if (obj(tr, "loss_weights", &lw, e)) return err_prefix(e, "train");
     for (int k = 0; k < TOKC_COUNT; k++)
-        if (jnum(lw, tok_class_name((TokClass)k), &x->class_weight[k], e)) return err_prefix(e, "train.loss_weights");
-    if (jint(md, "layers", &x->layers, e) || jint(md, "dim", &x->dim, e) || jint(md, "heads", &x->heads, e) ||
-        jint(md, "context", &x->context, e))
+        if (jnum(lw, "train.loss_weights", tok_class_name((TokClass)k), 0, 1e300, &x->class_weight[k], e)) return -1;
+    if (jint(md, "model", "layers", 1, 16, &x->layers, e) || jint(md, "model", "dim", 8, 1024, &x->dim, e) ||
+        jint(md, "model", "heads", 1, 1024, &x->heads, e) || jint(md, "model", "context", 0, 100000, &x->context, e))
         return -1;
-    double es = 0;
-    if (jnum(ev, "seed", &es, e)) return -1;
-    x->eval_seed = (uint64_t)es;
-    x->explain_eval = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(ev, "explain"));
-    const cJSON *sets = cJSON_GetObjectItemCaseSensitive(ev, "sets");
+    if (ju_get_u64(jfield(ev, "seed"), "eval.seed", &x->eval_seed, e) || jbool(ev, "eval", "explain", &x->explain_eval, e))
+        return -1;
+    const cJSON *sets = jfield(ev, "sets");
     if (!cJSON_IsArray(sets) || cJSON_GetArraySize(sets) < 1 || cJSON_GetArraySize(sets) > EXP_MAX_SETS)
-        return err_set(e, "experiment: eval.sets must have 1 to %d sets", EXP_MAX_SETS);
+        return err_set(e, "eval.sets: expected a list of 1 to %d sets", EXP_MAX_SETS);
     x->n_sets = 0;
+    int n = x->world.world.n;
     cJSON_ArrayForEach(c, sets) {
-        ExpEvalSet *s = &x->sets[x->n_sets++];
-        const cJSON *nm = cJSON_GetObjectItemCaseSensitive(c, "name");
-        const cJSON *wd = cJSON_GetObjectItemCaseSensitive(c, "worlds");
-        const cJSON *g = cJSON_GetObjectItemCaseSensitive(c, "goal");
-        const cJSON *b = cJSON_GetObjectItemCaseSensitive(c, "best");
-        if (!cJSON_IsString(nm) || !cJSON_IsString(wd)) return err_set(e, "experiment: eval set without name or worlds");
-        snprintf(s->name, sizeof s->name, "%s", nm->valuestring);
-        s->worlds = strcmp(wd->valuestring, "heldout") == 0 ? EXP_WORLDS_HELDOUT
-                    : strcmp(wd->valuestring, "all") == 0   ? EXP_WORLDS_ALL
-                                                            : EXP_WORLDS_TRAIN;
-        const cJSON *cue = cJSON_GetObjectItemCaseSensitive(c, "cue");
-        s->cue = cJSON_IsNumber(cue) ? cue->valueint : -1;
-        if (cJSON_GetObjectItemCaseSensitive(c, "where") &&
-            pred_from_desc(cJSON_GetObjectItemCaseSensitive(c, "where")->valuestring, &s->where, e))
+        char at[32], sub[48];
+        snprintf(at, sizeof at, "eval.sets[%d]", x->n_sets);
+        ExpEvalSet *st = &x->sets[x->n_sets++];
+        const char *wd;
+        if (jstr(c, at, "name", sizeof st->name, &s, e) || jstr(c, at, "worlds", 16, &wd, e)) return -1;
+        snprintf(st->name, sizeof st->name, "%s", s);
+        if (strcmp(wd, "train") == 0) st->worlds = EXP_WORLDS_TRAIN;
+        else if (strcmp(wd, "heldout") == 0) st->worlds = EXP_WORLDS_HELDOUT;
+        else if (strcmp(wd, "all") == 0) st->worlds = EXP_WORLDS_ALL;
+        else return err_set(e, "%s.worlds: expected \"train\", \"heldout\" or \"all\", got \"%s\"", at, wd);
+        st->cue = -1;
+        if (jfield(c, "cue") && jint(c, at, "cue", 0, SCM_MAX_VARS, &st->cue, e)) return -1;
+        snprintf(sub, sizeof sub, "%s.where", at);
+        if (jfield(c, "where") && pred_from_desc(jfield(c, "where"), sub, &st->where, e)) return -1;
+        snprintf(sub, sizeof sub, "%s.accept", at);
+        if (jfield(c, "accept") && ep_pred_from_desc(jfield(c, "accept"), sub, &st->accept, e)) return -1;
+        if (jvar(c, at, "goal", n, &st->goal, e) || jvar(c, at, "best", n, &st->best_var, e) ||
+            jint(c, at, "episodes", 1, 1000000, &st->episodes, e))
             return -1;
-        if (cJSON_GetObjectItemCaseSensitive(c, "accept") &&
-            ep_pred_from_desc(cJSON_GetObjectItemCaseSensitive(c, "accept"), &s->accept, e))
-            return -1;
-        s->goal = cJSON_IsString(g) ? g->valuestring[0] - 'A' : -1;
-        s->best_var = cJSON_IsString(b) ? b->valuestring[0] - 'A' : -1;
-        if (jint(c, "episodes", &s->episodes, e)) return -1;
     }
-    const cJSON *st = cJSON_GetObjectItemCaseSensitive(ev, "strategies");
+    const cJSON *sl = jfield(ev, "strategies");
+    if (!cJSON_IsArray(sl) || cJSON_GetArraySize(sl) > EXP_MAX_STRATS)
+        return err_set(e, "eval.strategies: expected a list of at most %d names", EXP_MAX_STRATS);
     x->n_strats = 0;
-    cJSON_ArrayForEach(c, st) {
-        if (!cJSON_IsString(c) || x->n_strats >= EXP_MAX_STRATS) return err_set(e, "experiment: bad eval.strategies");
+    cJSON_ArrayForEach(c, sl) {
+        if (!cJSON_IsString(c) || !strat_find(c->valuestring))
+            return err_set(e, "eval.strategies[%d]: expected a strategy's name, got %s", x->n_strats,
+                           cJSON_IsString(c) ? "an unknown one" : ju_kind(c));
         snprintf(x->strats[x->n_strats++], sizeof x->strats[0], "%s", c->valuestring);
     }
     return exp_check(x, e);
+}
+
+/* The fields exp_to_json writes, with the loader's ranges (exp_check refines them). */
+#define EXP_WORLD_RULES(at)                                                                                          \
+    {at "variables", JU_INT, 2, SCM_MAX_VARS, 0}, {at "edge_prob", JU_NUM, 0, 1, 0},                                \
+        {at "weights", JU_LIST, 2, 2, 0}, {at "weights[]", JU_NUM, -1e308, 1e308, 0}, {at "noise", JU_NUM, 0, 1e6, 0}, \
+        {at "value", JU_NUM, -20, 20, 0}, {at "exploit_value", JU_NUM, 0, 20, 0},                                  \
+        {at "passive", JU_INT, 0, EP_MAX_PASSIVE, 0}, {at "explore", JU_INT, 0, EP_MAX_STEPS, 0},                   \
+        {at "cue", JU_INT, 0, SCM_MAX_VARS, 0}
+static const JuRule exp_rules[] = {
+    {"name", JU_STR, 0, 63, 0},
+    {"about", JU_STR, 0, 1023, 0},
+    {"heldout", JU_STR, 0, 95, 0},
+    {"world", JU_OBJ, 0, 0, 0},
+    EXP_WORLD_RULES("world."),
+    {"train", JU_OBJ, 0, 0, 0},
+    {"train.mix", JU_LIST, 1, EXP_MAX_MIX, 0},
+    EXP_WORLD_RULES("train.mix[]."),
+    {"train.mix[].weight", JU_NUM, 0, 1e300, 0},
+    {"train.mix[].explain", JU_BOOL, 0, 0, 0},
+    {"train.mix[].accept", JU_STR, 0, 95, 0},
+    {"train.seed", JU_U64, 0, 0, 0},
+    {"train.steps", JU_INT, 1, 100000000, 0},
+    {"train.batch", JU_INT, 1, 4096, 0},
+    {"train.lr", JU_NUM, 0, 1, 0},
+    {"train.lr_min", JU_NUM, 0, 1, 0},
+    {"train.warmup", JU_NUM, 0, 1, 0},
+    {"train.betas", JU_LIST, 2, 2, 0},
+    {"train.betas[]", JU_NUM, 0, 1, 0},
+    {"train.weight_decay", JU_NUM, 0, 1, 0},
+    {"train.grad_clip", JU_NUM, 0, 1e300, 0},
+    {"train.loss_weights", JU_OBJ, 0, 0, 0},
+    {"model", JU_OBJ, 0, 0, 0},
+    {"model.layers", JU_INT, 1, 16, 0},
+    {"model.dim", JU_INT, 8, 1024, 0},
+    {"model.heads", JU_INT, 1, 1024, 0},
+    {"model.context", JU_INT, 0, 100000, 0},
+    {"eval", JU_OBJ, 0, 0, 0},
+    {"eval.seed", JU_U64, 0, 0, 0},
+    {"eval.explain", JU_BOOL, 0, 0, 0},
+    {"eval.sets", JU_LIST, 1, EXP_MAX_SETS, 0},
+    {"eval.sets[].name", JU_STR, 0, 31, 0},
+    {"eval.sets[].worlds", JU_STR, 0, 15, 0},
+    {"eval.sets[].where", JU_STR, 0, 95, 0},
+    {"eval.sets[].accept", JU_STR, 0, 95, 0},
+    {"eval.sets[].cue", JU_INT, 0, SCM_MAX_VARS, 0},
+    {"eval.sets[].goal", JU_STR, 1, 1, 0},
+    {"eval.sets[].best", JU_STR, 1, 1, 0},
+    {"eval.sets[].episodes", JU_INT, 1, 1000000, 0},
+    {"eval.strategies", JU_LIST, 0, EXP_MAX_STRATS, 0},
+    {"eval.strategies[]", JU_STR, 0, 15, 0},
+};
+
+int exp_record_check(const cJSON *j, const char *name, Err *e) {
+    if (!cJSON_IsObject(j)) return err_set(e, "%s: expected an object, got %s", name, ju_kind(j));
+    if (ju_check(j, name, exp_rules, (int)(sizeof exp_rules / sizeof *exp_rules), e)) return -1;
+    for (int k = 0; k < TOKC_COUNT; k++) {
+        char path[64];
+        snprintf(path, sizeof path, "train.loss_weights.%s", tok_class_name((TokClass)k));
+        JuRule r = {path, JU_NUM, 0, 1e300, 0};
+        if (ju_check(j, name, &r, 1, e)) return -1;
+    }
+    return 0;
 }

@@ -104,5 +104,9 @@ cJSON *exp_to_json(const Experiment *x);
 /* Rebuilds an experiment from exp_to_json output (as stored in a checkpoint).  Built-in
  * predicates are recovered from their descriptions; others are an error naming them. */
 int exp_from_json(const cJSON *j, Experiment *x, Err *e);
+/* Checks the types and ranges of exp_to_json output without rebuilding it (a notebook keeps
+ * configurations whose predicates only their script can rebuild); names fields as
+ * name.eval.sets[1].cue. */
+int exp_record_check(const cJSON *j, const char *name, Err *e);
 
 #endif

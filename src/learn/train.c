@@ -8,6 +8,7 @@
 #include "learn/agent.h"
 #include "learn/eval.h"
 #include "nn/ckpt.h"
+#include "util/jsonu.h"
 #include "util/progress.h"
 #include "util/rng.h"
 #include "world/strategy.h"
@@ -214,18 +215,45 @@ fail:
 cJSON *train_record_json(const TrainResult *r) {
     cJSON *tr = cJSON_CreateObject();
     cJSON_AddNumberToObject(tr, "steps", (double)r->steps);
-    cJSON_AddNumberToObject(tr, "seconds", r->seconds);
-    cJSON_AddNumberToObject(tr, "tokens_per_s", r->tokens_per_s);
-    cJSON_AddNumberToObject(tr, "final_loss", r->final_loss);
+    ju_add_num(tr, "seconds", r->seconds);
+    ju_add_num(tr, "tokens_per_s", r->tokens_per_s);
+    ju_add_num(tr, "final_loss", r->final_loss);
     cJSON *curve = cJSON_AddArrayToObject(tr, "curve");
     for (int i = 0; i < r->n_curve; i++) {
         cJSON *p = cJSON_CreateArray();
         cJSON_AddItemToArray(p, cJSON_CreateNumber((double)r->curve[i].step));
-        cJSON_AddItemToArray(p, cJSON_CreateNumber(r->curve[i].loss));
-        cJSON_AddItemToArray(p, isnan(r->curve[i].dev_reward) ? cJSON_CreateNull() : cJSON_CreateNumber(r->curve[i].dev_reward));
+        cJSON_AddItemToArray(p, ju_num(r->curve[i].loss));
+        cJSON_AddItemToArray(p, isnan(r->curve[i].dev_reward) ? cJSON_CreateNull() : ju_num(r->curve[i].dev_reward));
         cJSON_AddItemToArray(curve, p);
     }
     return tr;
+}
+
+static const JuRule train_rules[] = {
+    {"steps", JU_INT, 0, 1e9, 0},           {"seconds", JU_NUM, 0, 1e9, 0},
+    {"tokens_per_s", JU_NUM, 0, 1e15, 0},   {"final_loss", JU_NUM_NULL, 0, 1e6, 0},
+    {"curve", JU_LIST, 0, 10000000, 0},
+};
+
+int train_record_check(const cJSON *tr, const char *name, Err *e) {
+    if (!cJSON_IsObject(tr)) return err_set(e, "%s: expected an object, got %s", name, ju_kind(tr));
+    if (ju_check(tr, name, train_rules, (int)(sizeof train_rules / sizeof *train_rules), e)) return -1;
+    /* each point [step, loss, dev reward or null] */
+    int i = 0;
+    const cJSON *p;
+    cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(tr, "curve")) {
+        const cJSON *st = cJSON_GetArrayItem(p, 0), *lo = cJSON_GetArrayItem(p, 1), *dv = cJSON_GetArrayItem(p, 2);
+        int ok = cJSON_IsArray(p) && cJSON_GetArraySize(p) >= 2 && cJSON_GetArraySize(p) <= 3 && cJSON_IsNumber(st) &&
+                 st->valuedouble >= 0 && st->valuedouble <= 1e9 && st->valuedouble == floor(st->valuedouble) &&
+                 (cJSON_IsNull(lo) || (cJSON_IsNumber(lo) && lo->valuedouble >= 0 && lo->valuedouble <= 1e6)) &&
+                 (!dv || cJSON_IsNull(dv) ||
+                  (cJSON_IsNumber(dv) && dv->valuedouble >= -1.000001 && dv->valuedouble <= 1.000001));
+        if (!ok)
+            return err_set(e, "%s.curve[%d]: expected [step, loss, dev reward or null] (a step 0 to 1e9, a loss 0 to 1e6, "
+                              "a reward -1 to 1)", name, i);
+        i++;
+    }
+    return 0;
 }
 
 int train_save(const char *path, const TrainResult *r, const Experiment *x, const cJSON *extra, Err *e) {
@@ -233,7 +261,7 @@ int train_save(const char *path, const TrainResult *r, const Experiment *x, cons
     cJSON *voc = cJSON_AddArrayToObject(meta, "vocab");
     for (int i = 0; i < tok_vocab_size(r->vocab); i++) cJSON_AddItemToArray(voc, cJSON_CreateString(tok_name(r->vocab, i)));
     cJSON_AddItemToObject(meta, "experiment", exp_to_json(x));
-    cJSON_AddNumberToObject(meta, "seed", (double)x->seed);
+    ju_add_u64(meta, "seed", x->seed);
     cJSON_AddNumberToObject(meta, "steps", (double)r->steps);
     cJSON_AddItemToObject(meta, "training", train_record_json(r));
     if (extra) cJSON_AddItemToObject(meta, "eval", cJSON_Duplicate(extra, 1));
@@ -242,14 +270,43 @@ int train_save(const char *path, const TrainResult *r, const Experiment *x, cons
     return rc;
 }
 
-/* Loads a checkpoint with its experiment; checks the vocabulary against this build's stream. */
+static const JuRule meta_rules[] = {
+    {"vocab", JU_LIST, 2, GPT_MAX_VOCAB, JU_REQUIRED},
+    {"vocab[]", JU_STR, 0, 64, 0},
+    {"experiment", JU_OBJ, 0, 0, JU_REQUIRED},
+    {"seed", JU_U64, 0, 0, 0},
+    {"steps", JU_INT, 0, 1e9, 0},
+};
+
+/* Loads a checkpoint with its experiment; checks every field of the meta object and the
+ * vocabulary against this build's stream. */
 int train_load(const char *path, Gpt **m, Experiment *x, cJSON **meta, Err *e) {
     if (gpt_load(path, m, meta, e)) return -1;
     const cJSON *ej = cJSON_GetObjectItemCaseSensitive(*meta, "experiment");
     const cJSON *voc = cJSON_GetObjectItemCaseSensitive(*meta, "vocab");
-    if (exp_from_json(ej, x, e)) goto fail;
+    const cJSON *tr = cJSON_GetObjectItemCaseSensitive(*meta, "training");
+    const cJSON *ev = cJSON_GetObjectItemCaseSensitive(*meta, "eval");
+    if (ju_check(*meta, "meta", meta_rules, (int)(sizeof meta_rules / sizeof *meta_rules), e) ||
+        (tr && train_record_check(tr, "meta.training", e)) || (ev && eval_record_check(ev, "meta.eval", e))) {
+        err_prefix(e, "%s", path);
+        goto fail;
+    }
+    if (exp_from_json(ej, x, e)) {
+        err_prefix(e, "%s: meta.experiment", path);
+        goto fail;
+    }
+    uint64_t seed;
+    if (cJSON_GetObjectItemCaseSensitive(*meta, "seed") &&
+        (ju_get_u64(cJSON_GetObjectItemCaseSensitive(*meta, "seed"), "meta.seed", &seed, e) == 0) && seed != x->seed) {
+        err_set(e, "%s: meta.seed (%llu) is not the experiment's train.seed (%llu)", path, (unsigned long long)seed,
+                (unsigned long long)x->seed);
+        goto fail;
+    }
     Vocab *v = train_vocab(x, e);
-    if (!v) goto fail;
+    if (!v) {
+        err_prefix(e, "%s", path);
+        goto fail;
+    }
     int ok = cJSON_IsArray(voc) && cJSON_GetArraySize(voc) == tok_vocab_size(v) &&
              tok_vocab_size(v) == (*m)->cfg.vocab;
     for (int i = 0; ok && i < tok_vocab_size(v); i++) {
@@ -261,6 +318,11 @@ int train_load(const char *path, Gpt **m, Experiment *x, cJSON **meta, Err *e) {
         err_set(e, "%s: its vocabulary does not match this dolab's stream", path);
         goto fail;
     }
+    if ((x->context ? x->context : exp_max_len(x)) > (*m)->cfg.context) {
+        err_set(e, "%s: meta.experiment.model.context (%d tokens) exceeds the model's context (%d)", path,
+                x->context ? x->context : exp_max_len(x), (*m)->cfg.context);
+        goto fail;
+    }
     return 0;
 fail:
     gpt_free(*m);
@@ -269,4 +331,3 @@ fail:
     *meta = NULL;
     return -1;
 }
-

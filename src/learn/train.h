@@ -58,6 +58,8 @@ int train_load(const char *path, Gpt **m, Experiment *x, cJSON **meta, Err *e);
 /* The training record as JSON (steps, seconds, tokens/s, final loss, curve of [step, loss,
  * dev reward or null]): a new object the caller owns. */
 cJSON *train_record_json(const TrainResult *r);
+/* Checks such a record (as kept in checkpoints and notebooks), naming fields as name.curve[3]. */
+int train_record_check(const cJSON *tr, const char *name, Err *e);
 /* Saves model + vocabulary + experiment + training record as one checkpoint (atomic). */
 int train_save(const char *path, const TrainResult *r, const Experiment *x, const cJSON *extra, Err *e);
 

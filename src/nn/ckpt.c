@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include "util/fileio.h"
+#include "util/jsonu.h"
 
 uint64_t gpt_fnv1a(uint64_t h, const void *data, size_t n) {
     const unsigned char *p = data;
@@ -262,12 +263,26 @@ int gpt_load(const char *path, Gpt **out, cJSON **meta_out, Err *e) {
     if (!h || !cJSON_IsObject(h)) {
         const char *at = cJSON_GetErrorPtr();
         long off = h ? 0 : (at && at >= line && at <= line + hlen) ? (long)(at - line) : -1;
+        /* a file that does not even begin like one (a README, a notebook) is not "corrupt" */
+        size_t ws = strspn(line, " \t\r");
+        static const char start[] = "{\"format\":\"" GPT_CKPT_FORMAT "\"";
+        int looks = strncmp(line + ws, start, sizeof start - 1) == 0;
         free(line);
-        if (off >= 0) err_set(e, "%s: corrupt checkpoint header: invalid JSON near byte %ld", path, off);
+        if (!looks) err_set(e, "%s: not a dolab checkpoint (it does not begin with a %s header)", path, GPT_CKPT_FORMAT);
+        else if (off >= 0) err_set(e, "%s: corrupt checkpoint header: invalid JSON near byte %ld", path, off);
         else err_set(e, "%s: corrupt checkpoint header: not a JSON object", path);
         goto fail;
     }
     free(line);
+    char where[256];
+    if (ju_find_bad_utf8(h, "", where, sizeof where)) {
+        err_set(e, "%s: checkpoint header: %s is not valid UTF-8 text", path, where);
+        goto fail;
+    }
+    if (ju_find_nonfinite(h, "", where, sizeof where)) {
+        err_set(e, "%s: checkpoint header: %s is a number out of range", path, where);
+        goto fail;
+    }
     GptConfig cfg;
     GptTensorInfo info[GPT_NUM_TENSORS];
     size_t n = 0;

@@ -12,7 +12,9 @@
 
 #include "learn/train.h"
 #include "nn/ckpt.h"
+#include "learn/eval.h"
 #include "util/fileio.h"
+#include "util/jsonu.h"
 #include "util/strbuf.h"
 
 #define NB_MAX_BYTES ((size_t)1 << 30)
@@ -92,6 +94,8 @@ static int cmp_double(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
+static int check_entry(const cJSON *x, int known, Err *e);
+
 /* Checks a parsed document: format, version, and that every entry has a type and a unique id. */
 static int check_doc(const char *path, const cJSON *root, Err *e) {
     if (!cJSON_IsObject(root)) return err_set(e, "%s: not a dolab notebook (the file is not a JSON object)", path);
@@ -107,6 +111,10 @@ static int check_doc(const char *path, const cJSON *root, Err *e) {
                        ver->valuedouble, NB_VERSION);
     const cJSON *entries = cJSON_GetObjectItemCaseSensitive(root, "entries");
     if (!cJSON_IsArray(entries)) return err_set(e, "%s: notebook has no \"entries\" list", path);
+    char where[256];
+    for (const cJSON *it = root->child; it; it = it->next)
+        if (it != entries && ju_find_bad_utf8(it, it->string && ju_utf8_ok(it->string) ? it->string : "(a key)", where, sizeof where))
+            return err_set(e, "%s: %s is not valid UTF-8 text", path, where);
     int n = cJSON_GetArraySize(entries), k = 0;
     double *ids = malloc(sizeof *ids * (size_t)(n ? n : 1));
     if (!ids) return err_set(e, "%s: out of memory", path);
@@ -123,6 +131,8 @@ static int check_doc(const char *path, const cJSON *root, Err *e) {
             rc = err_set(e, "%s: entry %d has no \"id\" (a positive integer)", path, k + 1);
         else if (time && !cJSON_IsString(time))
             rc = err_set(e, "%s: entry %d (id %.0f): \"time\" is not a string", path, k + 1, ids[k]);
+        else if (check_entry(it, 0, e))
+            rc = err_prefix(e, "%s: entry %d (id %.0f)", path, k + 1, ids[k]);
         if (rc) {
             free(ids);
             return -1;
@@ -339,89 +349,62 @@ int nb_save(Notebook *nb, Err *e) {
 
 /* ---- entries ------------------------------------------------------------------------------ */
 
-static int utf8_ok(const char *s) {
-    const unsigned char *p = (const unsigned char *)s;
-    while (*p) {
-        unsigned c = *p;
-        int n;
-        uint32_t cp;
-        if (c < 0x80) {
-            p++;
-            continue;
-        } else if (c >= 0xC2 && c <= 0xDF) {
-            n = 1, cp = c & 0x1F;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            n = 2, cp = c & 0x0F;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            n = 3, cp = c & 0x07;
-        } else {
-            return 0;
-        }
-        for (int i = 1; i <= n; i++) {
-            if ((p[i] & 0xC0) != 0x80) return 0;
-            cp = cp << 6 | (p[i] & 0x3F);
-        }
-        if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-            return 0;
-        p += n + 1;
-    }
-    return 1;
-}
+/* What each entry type records, checked on load and on add (docs/notebook.md).  Absent
+ * fields pass: readers show "?" for what an entry does not have. */
+static const JuRule run_rules[] = {
+    {"title", JU_STR, 0, 0, 0},          {"script", JU_OBJ, 0, 0, 0},        {"script.path", JU_STR, 0, 0, 0},
+    {"script.text", JU_STR, 0, 0, 0},    {"config", JU_OBJ, 0, 0, 0},        {"seed", JU_U64, 0, 0, 0},
+    {"dolab", JU_OBJ, 0, 0, 0},          {"dolab.version", JU_STR, 0, 0, 0}, {"dolab.commit", JU_STR, 0, 0, 0},
+    {"training", JU_OBJ, 0, 0, 0},       {"checkpoint", JU_STR, 0, 0, 0},    {"eval", JU_OBJ, 0, 0, 0},
+    {"wall_seconds", JU_NUM, 0, 1e9, 0}, {"cores", JU_INT, 1, 1e6, 0},
+    /* what sweeps and merging add (docs/sweeps.md) */
+    {"uid", JU_STR, 1, 64, 0},           {"quick", JU_BOOL, 0, 0, 0},        {"sweep", JU_OBJ, 0, 0, 0},
+    {"sweep.name", JU_STR, 1, 0, 0},     {"sweep.job", JU_INT, 1, 1e8, 0},   {"sweep.arm", JU_STR, 0, 0, 0},
+    {"sweep.set", JU_OBJ, 0, 0, 0},      {"origin", JU_OBJ, 0, 0, 0},        {"origin.file", JU_STR, 0, 0, 0},
+    {"origin.id", JU_INT, 1, 9007199254740992.0, 0},
+};
+static const JuRule note_rules[] = {
+    {"text", JU_STR, 1, 0, JU_REQUIRED},
+};
+static const JuRule session_rules[] = {
+    {"title", JU_STR, 0, 0, 0},
+    {"model", JU_STR, 0, 0, 0},
+    {"seed", JU_U64, 0, 0, 0},
+    {"episodes_done", JU_INT, 0, 1e12, 0},
+    {"mean_normalised_reward", JU_NUM, -1.000001, 1.000001, 0},
+    {"events", JU_LIST, 0, 1e9, 0}, /* what a session records happening is its own business */
+};
+#define RULES(r) r, (int)(sizeof r / sizeof *r)
 
-/* Every key and string value is UTF-8 (the file is UTF-8 JSON for every other tool). */
-static const cJSON *bad_utf8(const cJSON *j) {
-    for (; j; j = j->next) {
-        if ((j->string && !utf8_ok(j->string)) || (cJSON_IsString(j) && !utf8_ok(j->valuestring))) return j;
-        const cJSON *c = bad_utf8(j->child);
-        if (c) return c;
-    }
-    return NULL;
-}
-
-typedef struct FieldType {
-    const char *key;
-    cJSON_bool (*is)(const cJSON *const);
-    const char *what;
-} FieldType;
-
-static int check_entry(const cJSON *x, Err *e) {
-    if (!cJSON_IsObject(x)) return err_set(e, "an entry must be a JSON object");
+/* Checks one entry; the message names the field (the caller says which entry).  known: an
+ * entry of an unknown type is refused (on add) rather than kept as it is (on load: a later
+ * dolab may write types this one does not know). */
+static int check_entry(const cJSON *x, int known, Err *e) {
+    if (!cJSON_IsObject(x)) return err_set(e, "an entry must be a JSON object, got %s", ju_kind(x));
+    char where[256];
+    if (ju_find_bad_utf8(x, "", where, sizeof where)) return err_set(e, "%s is not valid UTF-8 text", where);
+    if (ju_find_nonfinite(x, "", where, sizeof where)) return err_set(e, "%s is a number out of range", where);
     const cJSON *type = cJSON_GetObjectItemCaseSensitive(x, "type");
     if (!cJSON_IsString(type)) return err_set(e, "an entry needs a \"type\" (run, note or session)");
     const char *t = type->valuestring;
     const cJSON *id = cJSON_GetObjectItemCaseSensitive(x, "id");
-    if (id && !is_id(id, NULL)) return err_set(e, "%s entry: \"id\" must be a positive integer", t);
+    if (id && !is_id(id, NULL)) return err_set(e, "id: expected a positive integer below 2^53");
     const cJSON *time = cJSON_GetObjectItemCaseSensitive(x, "time");
-    if (time && !cJSON_IsString(time)) return err_set(e, "%s entry: \"time\" must be a string", t);
+    if (time && !cJSON_IsString(time)) return err_set(e, "time: expected a string, got %s", ju_kind(time));
     if (strcmp(t, "note") == 0) {
-        const cJSON *text = cJSON_GetObjectItemCaseSensitive(x, "text");
-        if (!cJSON_IsString(text) || !text->valuestring[0]) return err_set(e, "note entry: \"text\" is missing or empty");
+        if (ju_check(x, "", RULES(note_rules), e)) return -1;
     } else if (strcmp(t, "session") == 0) {
-        const cJSON *ev = cJSON_GetObjectItemCaseSensitive(x, "events");
-        if (ev && !cJSON_IsArray(ev)) return err_set(e, "session entry: \"events\" must be a list");
+        if (ju_check(x, "", RULES(session_rules), e)) return -1;
     } else if (strcmp(t, "run") == 0) {
-        static const FieldType fields[] = {
-            {"title", cJSON_IsString, "a string"},     {"script", cJSON_IsObject, "an object"},
-            {"config", cJSON_IsObject, "an object"},   {"seed", cJSON_IsNumber, "a number"},
-            {"dolab", cJSON_IsObject, "an object"},    {"training", cJSON_IsObject, "an object"},
-            {"checkpoint", cJSON_IsString, "a string"}, {"eval", cJSON_IsObject, "an object"},
-            {"wall_seconds", cJSON_IsNumber, "a number"}, {"cores", cJSON_IsNumber, "a number"},
-        };
-        for (size_t i = 0; i < sizeof fields / sizeof *fields; i++) {
-            const cJSON *v = cJSON_GetObjectItemCaseSensitive(x, fields[i].key);
-            if (v && !fields[i].is(v)) return err_set(e, "run entry: \"%s\" must be %s", fields[i].key, fields[i].what);
-        }
-        const cJSON *ev = cJSON_GetObjectItemCaseSensitive(x, "eval");
-        const cJSON *sets = ev ? cJSON_GetObjectItemCaseSensitive(ev, "sets") : NULL;
-        if (sets && !cJSON_IsArray(sets)) return err_set(e, "run entry: \"eval.sets\" must be a list");
+        const cJSON *c = cJSON_GetObjectItemCaseSensitive(x, "config");
         const cJSON *tr = cJSON_GetObjectItemCaseSensitive(x, "training");
-        const cJSON *curve = tr ? cJSON_GetObjectItemCaseSensitive(tr, "curve") : NULL;
-        if (curve && !cJSON_IsArray(curve)) return err_set(e, "run entry: \"training.curve\" must be a list");
-    } else {
-        return err_set(e, "unknown entry type '%s' (expected run, note or session)", t);
+        const cJSON *ev = cJSON_GetObjectItemCaseSensitive(x, "eval");
+        if (ju_check(x, "", RULES(run_rules), e) || (c && exp_record_check(c, "config", e)) ||
+            (tr && train_record_check(tr, "training", e)) || (ev && eval_record_check(ev, "eval", e)))
+            return -1;
+    } else if (known) {
+        return err_set(e, "type: unknown entry type '%.40s' (expected run, note or session)", t);
     }
-    const cJSON *bad = bad_utf8(x->child);
-    if (bad) return err_set(e, "%s entry: \"%s\" is not valid UTF-8 text", t, bad->string ? bad->string : "a value");
     return 0;
 }
 
@@ -446,9 +429,11 @@ int nb_add(Notebook *nb, cJSON *entry, Err *e) {
         cJSON_Delete(entry);
         return err_set(e, "%s was not written: %s", nb->path, nb->why);
     }
-    if (check_entry(entry, e)) {
+    if (check_entry(entry, 1, e)) {
+        const cJSON *type = cJSON_GetObjectItemCaseSensitive(entry, "type");
+        err_prefix(e, "%s: %s entry", nb->path, cJSON_IsString(type) && ju_utf8_ok(type->valuestring) ? type->valuestring : "new");
         cJSON_Delete(entry);
-        return err_prefix(e, "%s", nb->path);
+        return -1;
     }
     /* another process saved since we read: add to what is on disk now */
     FileId now = file_id(nb->path);
@@ -530,14 +515,14 @@ cJSON *nb_run_entry(const NbRun *r) {
              (unsigned long long)gpt_fnv1a(GPT_FNV_OFFSET, r->script_text, strlen(r->script_text)));
     cJSON_AddStringToObject(sc, "fnv1a64", h);
     cJSON_AddItemToObject(o, "config", exp_to_json(r->x));
-    cJSON_AddNumberToObject(o, "seed", (double)r->x->seed);
+    ju_add_u64(o, "seed", r->x->seed);
     cJSON *d = cJSON_AddObjectToObject(o, "dolab");
     cJSON_AddStringToObject(d, "version", r->version);
     cJSON_AddStringToObject(d, "commit", r->commit);
     cJSON_AddItemToObject(o, "training", train_record_json(r->train));
     cJSON_AddStringToObject(o, "checkpoint", r->checkpoint);
     cJSON_AddItemToObject(o, "eval", cJSON_Duplicate(r->eval, 1));
-    cJSON_AddNumberToObject(o, "wall_seconds", r->wall_seconds);
+    ju_add_num(o, "wall_seconds", r->wall_seconds);
     cJSON_AddNumberToObject(o, "cores", (double)sysconf(_SC_NPROCESSORS_ONLN));
     if (r->quick) cJSON_AddBoolToObject(o, "quick", 1);
     if (r->sweep) cJSON_AddItemToObject(o, "sweep", cJSON_Duplicate(r->sweep, 1));

@@ -5,9 +5,13 @@
  * The sandbox opens only base (without dofile, loadfile, and with load limited to text
  * chunks), table, string (without string.dump), math and utf8.  `require` finds only dolab's
  * own lua/ modules and .lua files beside the script.  There is no io, os, debug or package.
- * Memory is capped by a custom allocator; a count hook stops a script that runs longer than
- * its time limit.  Every call into Lua is protected and its error carries a traceback.
- * `print` writes to the caller's log, never to the terminal directly.
+ * Limits no script escapes (docs/lua-api.md): memory is capped by a custom allocator (past the
+ * cap the next instruction fails with the line); once a call's time is up every instruction
+ * fails, so pcall, xpcall and <close> cannot outlive it; string patterns refuse a worst case
+ * over a bound; setmetatable refuses __gc; strings handed back (explanations) are bounded.
+ * Every call into Lua, and every table built for it, goes through one protected call whose
+ * errors read "script:line: message" with a traceback; a panic handler reports instead of
+ * aborting.  `print` writes to the caller's log, never to the terminal directly.
  *
  * Ownership: lab_new returns a Lab that owns its Lua state; lab_free frees it, and with it
  * every predicate and explanation callback it handed out inside an Experiment (an Experiment
@@ -19,6 +23,8 @@
 
 #include "learn/exp.h"
 #include "world/episode.h"
+#include "nn/gpt.h"
+#include "world/tok.h"
 #include "util/err.h"
 #include "util/strbuf.h"
 
@@ -57,6 +63,12 @@ int lab_set_world(Lab *lab, const Scm *world, const Episode *ep);
 /* If the global `world` is a world or a graph (a command may have replaced it), copies its
  * graph to out and returns 1; else 0. */
 int lab_get_world(Lab *lab, Scm *out);
+
+/* Lets scripts ask a trained model: lab.episode(world, "model", ...) plays it (greedy) on episodes
+ * shaped like c (NULL: the defaults), in the stream format fmt.  The Lab makes its own agent (its
+ * own cache: the caller's sessions are not disturbed) and borrows model until the next
+ * lab_set_model; model NULL forgets it.  The TUI sets it around each `:` line. */
+int lab_set_model(Lab *lab, const Gpt *model, const TokFormat *fmt, const EpConfig *c, Err *e);
 
 /* If a script function called from C (a predicate, a filter, an explanation) failed since
  * the experiment was loaded, returns -1 with its message; else 0. */

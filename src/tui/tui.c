@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -160,6 +161,15 @@ int tui_main(const TuiOptions *o) {
     }
     Term t;
     term_init(&t, o->no_color);
+    /* Ctrl-S is a key here (it saves a note), not XOFF: with flow control on, the terminal
+     * would stop showing output until Ctrl-Q.  The shell's mode (IXON on) comes back with
+     * endwin, and def_prog_mode makes a resume after Ctrl-Z keep it off. */
+    struct termios tio;
+    if (tcgetattr(0, &tio) == 0) {
+        tio.c_iflag &= ~(tcflag_t)(IXON | IXOFF);
+        tcsetattr(0, TCSANOW, &tio);
+        def_prog_mode();
+    }
     mousemask(BUTTON1_PRESSED, NULL);
     mouseinterval(0);
     term_theme(&t, &a->theme);

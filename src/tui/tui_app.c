@@ -1,5 +1,6 @@
-/* tui_app — the TUI's state and everything a person can do, without curses
- * (see tui_internal.h). */
+/* tui_app — the TUI's state, the model, prompts, the `:` line, training, and the key table
+ * with the keys that work everywhere (see tui_internal.h).  Each pane's keys are in its own
+ * file; tui_panes.c holds the pane table. */
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -12,7 +13,10 @@
 
 #include "learn/agent.h"
 #include "learn/train.h"
+#include "util/jsonu.h"
 #include "tui/tui_internal.h"
+#include "util/fileio.h"
+#include "util/jsonu.h"
 
 /* ---- messages and the log ---------------------------------------------------------------- */
 
@@ -59,30 +63,8 @@ static int exists(const char *p) {
     return stat(p, &st) == 0;
 }
 
-/* dir/rel beside the executable, else ./rel; 1 if found. */
-static int find_beside(const App *a, const char *rel, char *out, size_t n) {
-    char exe[PATH_MAX];
-    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (len <= 0 && a->opt.exe && strchr(a->opt.exe, '/')) len = (ssize_t)snprintf(exe, sizeof exe, "%s", a->opt.exe);
-    if (len > 0 && len < (ssize_t)sizeof exe) {
-        exe[len] = 0;
-        char *slash = strrchr(exe, '/');
-        if (slash) {
-            *slash = 0;
-            tui_copy(out, n, exe), strncat(out, "/", n - strlen(out) - 1), strncat(out, rel, n - strlen(out) - 1);
-            if (exists(out)) return 1;
-            /* build-asan/dolab: the checkout is one folder up */
-            char *up = strrchr(exe, '/');
-            if (up) {
-                *up = 0;
-                tui_copy(out, n, exe), strncat(out, "/", n - strlen(out) - 1), strncat(out, rel, n - strlen(out) - 1);
-                if (exists(out)) return 1;
-            }
-        }
-    }
-    tui_copy(out, n, rel);
-    return exists(out);
-}
+/* rel among dolab's data files (fio_data_path: beside the executable, ../share/dolab, ./). */
+static int find_beside(const App *a, const char *rel, char *out, size_t n) { return fio_data_path(a->opt.exe, rel, out, n); }
 
 /* ---- the model ----------------------------------------------------------------------------- */
 
@@ -126,533 +108,19 @@ static int adopt(App *a, Gpt *model, const Experiment *x, Lab *lab, cJSON *meta,
     return 0;
 }
 
-/* ---- the live episode ---------------------------------------------------------------------- */
+/* ---- seeds, notebook, training ------------------------------------------------------------ */
 
-static int filter_train(const Scm *w, void *ctx) {
-    const App *a = ctx;
-    return !exp_pred_eval(&a->x.heldout, w);
-}
-
-static int filter_heldout(const Scm *w, void *ctx) {
-    const App *a = ctx;
-    return exp_pred_eval(&a->x.heldout, w);
-}
-
-/* What strategy s would do now in the live episode. */
-static int ask(App *a, Strategy *s, StratAction *out, Err *e) {
-    if (s->begin && s->begin(s, 1, e)) return -1;
-    const EpView *v = &a->live.view;
-    const Episode *t = &a->live;
-    int id = 0;
-    return s->act(s, &v, s->needs_truth ? &t : NULL, &id, 1, out, e);
-}
-
-/* The preview of the next decision: the model's probabilities and every baseline's choice. */
-static void preview(App *a) {
-    LiveDecision *d = &a->next;
-    memset(d, 0, sizeof *d);
-    if (!a->live_ok) return;
-    EpPhase ph = ep_phase(&a->live.view);
-    if (ph == EP_DONE) return;
-    d->kind = ph == EP_EXPLORE ? 1 : 2;
-    Err e;
-    if (a->agent) {
-        if (ask(a, a->agent, &d->model_act, &e) == 0) {
-            d->have_model = agent_last_probs(a->agent, 0, d->probs, &d->p_plus) != 0;
-        } else {
-            app_say(a, 1, "the model: %s", e.msg);
-        }
-    }
-    for (int i = 0; i < STRAT_BUILTIN_COUNT; i++) d->base_ok[i] = ask(a, strat_builtin(i), &d->base[i], &e) == 0;
-}
-
-static void session_event(App *a, cJSON *ev) {
-    if (!a->session) a->session = cJSON_CreateArray();
-    cJSON_AddItemToArray(a->session, ev);
-    a->session_events++;
-}
-
-static cJSON *world_json(const Scm *s) {
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddNumberToObject(o, "variables", s->n);
-    cJSON *edges = cJSON_AddArrayToObject(o, "edges");
-    for (int i = 0; i < s->n; i++)
-        for (int j = 0; j < s->n; j++)
-            if (scm_has_edge(s, i, j)) {
-                char f[2] = {scm_name(i), 0}, t[2] = {scm_name(j), 0};
-                cJSON *ed = cJSON_CreateArray();
-                cJSON_AddItemToArray(ed, cJSON_CreateString(f));
-                cJSON_AddItemToArray(ed, cJSON_CreateString(t));
-                cJSON_AddItemToArray(ed, cJSON_CreateNumber(s->w[i][j]));
-                cJSON_AddItemToArray(edges, ed);
-            }
-    return o;
-}
-
-static void live_started(App *a) {
-    a->nhist = 0;
-    if (a->sel >= a->live.world.n) a->sel = 0;
-    a->revealed = !a->hidden;
-    cJSON *ev = cJSON_CreateObject();
-    cJSON_AddStringToObject(ev, "event", "episode");
-    cJSON_AddNumberToObject(ev, "index", (double)a->live_index);
-    cJSON_AddNumberToObject(ev, "seed", (double)a->seed);
-    cJSON_AddStringToObject(ev, "source", a->world_src == 0 ? "training" : a->world_src == 1 ? "held-out" : "edited");
-    cJSON_AddItemToObject(ev, "world", world_json(&a->live.world));
-    char g[2] = {scm_name(a->live.goal), 0};
-    cJSON_AddStringToObject(ev, "goal", g);
-    session_event(a, ev);
-    preview(a);
-}
-
-/* A goal for a hand-made world: the wanted one if it has a cause, else the last that has. */
-static int pick_goal(const Scm *s, int want) {
-    if (want >= 0 && want < s->n && scm_parents(s, want)) return want;
-    for (int v = s->n - 1; v >= 0; v--)
-        if (scm_parents(s, v)) return v;
-    return -1;
-}
-
-static int new_live(App *a) {
-    Err e;
-    EpConfig c = a->x.world;
-    a->live_ok = 0;
-    memset(&a->next, 0, sizeof a->next);
-    if (a->world_src == 2) {
-        c.world.n = a->custom.n;
-        c.world.sigma = a->custom.sigma;
-        int g = pick_goal(&a->custom, a->custom_goal);
-        if (g < 0) {
-            app_say(a, 1, "this world has no edge, so no goal: add an edge (a) in the World pane");
-            return -1;
-        }
-        a->custom_goal = g;
-        unsigned all = (1u << a->custom.n) - 1;
-        if (ep_from_world(&a->live, &a->custom, &c, g, all, 0, a->seed * 1000003u + a->live_index, &e)) {
-            app_say(a, 1, "%s", e.msg);
-            return -1;
-        }
-    } else {
-        EpWorldFilter f = NULL;
-        if (a->x.heldout.fn) f = a->world_src == 1 ? filter_heldout : filter_train;
-        if (ep_generate(&a->live, &c, a->seed, a->live_index, f, a, &e)) {
-            app_say(a, 1, "%s", e.msg);
-            return -1;
-        }
-    }
-    a->live_ok = 1;
-    live_started(a);
-    return 0;
-}
-
-static void record(App *a, const char *actor, StratAction act) {
-    LiveDecision d = a->next;
-    snprintf(d.actor, sizeof d.actor, "%s", actor);
-    d.act = act;
-    if (a->nhist < EP_MAX_STEPS + 1) a->hist[a->nhist++] = d;
-    cJSON *ev = cJSON_CreateObject();
-    cJSON_AddStringToObject(ev, "event", d.kind == 2 ? "exploit" : "explore");
-    cJSON_AddStringToObject(ev, "actor", actor);
-    char v[2] = {scm_name(act.var), 0};
-    cJSON_AddStringToObject(ev, "var", v);
-    cJSON_AddNumberToObject(ev, "value", d.kind == 2 ? act.sign * a->live.view.exploit_value : a->live.view.value);
-    if (d.have_model) {
-        cJSON *p = cJSON_AddObjectToObject(ev, "model_probs");
-        for (int i = 0; i < a->live.view.n; i++) {
-            char k[2] = {scm_name(i), 0};
-            cJSON_AddNumberToObject(p, k, d.probs[i]);
-        }
-        char m[3] = {scm_name(d.model_act.var), 0, 0};
-        if (d.kind == 2) m[1] = d.model_act.sign > 0 ? '+' : '-';
-        cJSON_AddStringToObject(ev, "model_choice", m);
-    }
-    cJSON *b = cJSON_AddObjectToObject(ev, "baselines");
-    for (int i = 0; i < STRAT_BUILTIN_COUNT; i++)
-        if (d.base_ok[i]) {
-            char m[3] = {scm_name(d.base[i].var), 0, 0};
-            if (d.kind == 2) m[1] = d.base[i].sign > 0 ? '+' : '-';
-            cJSON_AddStringToObject(b, strat_builtin(i)->name, m);
-        }
-    session_event(a, ev);
-}
-
-static void finished(App *a) {
-    a->n_done++;
-    a->sum_norm += a->live.norm_reward;
-    a->sum_reward += a->live.reward;
-    a->sum_optimal += a->live.optimal;
-    cJSON *ev = cJSON_CreateObject();
-    cJSON_AddStringToObject(ev, "event", "reward");
-    cJSON_AddNumberToObject(ev, "reward", a->live.reward);
-    cJSON_AddNumberToObject(ev, "optimal", a->live.optimal);
-    cJSON_AddNumberToObject(ev, "normalised", a->live.norm_reward);
-    session_event(a, ev);
-    a->revealed = 1; /* the episode is over: nothing left to hide */
-}
-
-/* Applies an action to the live episode. */
-static int apply(App *a, const char *actor, StratAction act) {
-    Err e;
-    EpPhase ph = ep_phase(&a->live.view);
-    int rc = ph == EP_EXPLORE ? ep_explore(&a->live, act.var, &e) : ep_exploit(&a->live, act.var, act.sign, &e);
-    if (rc) {
-        app_say(a, 1, "%s: %s", actor, e.msg);
-        return -1;
-    }
-    record(a, actor, act);
-    if (ep_phase(&a->live.view) == EP_DONE) finished(a);
-    preview(a);
-    return 0;
-}
-
-static int live_step(App *a) {
-    if (!a->live_ok) return 0;
-    if (ep_phase(&a->live.view) == EP_DONE) {
-        a->live_index++;
-        new_live(a);
-        return TUI_REDRAW;
-    }
-    if (a->hand) {
-        app_say(a, 0, "you have taken over: choose a variable and press Enter (i hands back)");
-        a->playing_live = 0;
-        return TUI_REDRAW;
-    }
-    StratAction act;
-    if (a->actor == 0) {
-        if (!a->agent) return 0;
-        act = a->next.model_act;
-    } else {
-        if (!a->next.base_ok[a->actor - 1]) return 0;
-        act = a->next.base[a->actor - 1];
-    }
-    apply(a, app_actor_name(a, a->actor), act);
-    return TUI_REDRAW;
-}
-
-static int hand_do(App *a, int var, int sign) {
-    if (!a->live_ok) return TUI_REDRAW;
-    a->hand = 1;
-    a->playing_live = 0;
-    EpPhase ph = ep_phase(&a->live.view);
-    if (ph == EP_DONE) {
-        app_say(a, 0, "the episode is over: n starts the next one, u undoes the last step");
-        return TUI_REDRAW;
-    }
-    StratAction act = {var, ph == EP_EXPLORE ? 1 : sign};
-    if (apply(a, "hand", act) == 0)
-        app_say(a, 0, "you: do(%c = %+g)", scm_name(var),
-                ph == EP_EXPLORE ? a->live.view.value : sign * a->live.view.exploit_value);
-    return TUI_REDRAW;
-}
-
-static int live_undo(App *a) {
-    if (!a->live_ok) return 0;
-    int was_done = ep_phase(&a->live.view) == EP_DONE;
-    if (ep_undo(&a->live) < 0) {
-        app_say(a, 0, "nothing to undo");
-        return TUI_REDRAW;
-    }
-    if (was_done) {
-        a->n_done--;
-        a->sum_norm -= a->live.norm_reward;
-        a->sum_reward -= a->live.reward;
-        a->sum_optimal -= a->live.optimal;
-    }
-    if (a->nhist > 0) a->nhist--;
-    cJSON *ev = cJSON_CreateObject();
-    cJSON_AddStringToObject(ev, "event", "undo");
-    session_event(a, ev);
-    preview(a);
-    app_say(a, 0, "undone");
-    return TUI_REDRAW;
-}
-
-/* ---- the stream --------------------------------------------------------------------------- */
-
-static Episode *stream_ep(const App *a, uint64_t index) {
-    if (index < a->first_ep || index >= a->next_ep) return NULL;
-    return &a->eps[index % STREAM_MAX_EPS];
-}
-
-static int add_line(App *a, const StreamLine *l) {
-    if (a->nlines == a->cap_lines) {
-        int cap = a->cap_lines ? a->cap_lines * 2 : 256;
-        StreamLine *p = realloc(a->lines, sizeof *p * (size_t)cap);
-        if (!p) return -1;
-        a->lines = p;
-        a->cap_lines = cap;
-    }
-    a->lines[a->nlines++] = *l;
-    return 0;
-}
-
-/* Appends the next expert episode of the training stream. */
-static int stream_more(App *a) {
-    if (a->next_ep - a->first_ep >= STREAM_MAX_EPS) { /* forget the oldest episode */
-        int k = 0;
-        while (k < a->nlines && a->lines[k].ep == a->first_ep) k++;
-        memmove(a->lines, a->lines + k, sizeof *a->lines * (size_t)(a->nlines - k));
-        a->nlines -= k;
-        a->cursor = a->cursor >= k ? a->cursor - k : 0;
-        a->top = a->top >= k ? a->top - k : 0;
-        a->first_ep++;
-    }
-    Experiment xs = a->x;
-    xs.seed = a->seed;
-    uint64_t idx = a->next_ep;
-    Episode *ep = &a->eps[idx % STREAM_MAX_EPS];
-    TokSeq *ts = malloc(sizeof *ts);
-    Err e;
-    if (!ts) return -1;
-    if (train_episode(&xs, idx, ep, ts, &e)) {
-        free(ts);
-        app_say(a, 1, "stream: %s", e.msg);
-        return -1;
-    }
-    a->next_ep++;
-    SB sb = {0};
-    tok_render(a->vocab, ts->tok, ts->n, ep->view.value, ep, &sb);
-    free(ts);
-    StreamLine l = {.ep = idx, .cls = -1};
-    snprintf(l.text, sizeof l.text, "── episode %llu ──", (unsigned long long)idx + 1);
-    add_line(a, &l);
-    const char *s = sb_str(&sb);
-    int steps = 0, goal = 0;
-    while (*s) {
-        const char *nl = strchr(s, '\n');
-        size_t n = nl ? (size_t)(nl - s) : strlen(s);
-        StreamLine ln = {.ep = idx};
-        snprintf(ln.text, sizeof ln.text, "%.*s", (int)(n < sizeof ln.text ? n : sizeof ln.text - 1), s);
-        if (strncmp(ln.text, "do ", 3) == 0) {
-            ln.cls = TOKC_ACTION;
-            if (goal) ln.exploit = 1;
-            else steps++;
-        } else if (strncmp(ln.text, "goal", 4) == 0) {
-            ln.cls = TOKC_GOAL;
-            goal = 1;
-        } else if (strncmp(ln.text, "cue", 3) == 0) {
-            ln.cls = TOKC_GOAL;
-        } else {
-            ln.cls = TOKC_OBS;
-        }
-        ln.steps = steps;
-        ln.goal = goal;
-        if (n) add_line(a, &ln);
-        s += n + (nl ? 1 : 0);
-    }
-    sb_free(&sb);
-    return 0;
-}
-
-static void stream_reset(App *a) {
-    a->nlines = a->cursor = a->top = 0;
-    a->next_ep = a->first_ep = 0;
-    for (int k = 0; k < 3 && a->nlines < 40; k++)
-        if (stream_more(a)) break;
-    a->cursor = 1;
-}
-
-static void stream_move(App *a, int d) {
-    int c = a->cursor + d;
-    while (c >= a->nlines - 2 && stream_more(a) == 0) {
-    }
-    if (c < 0) c = 0;
-    if (c >= a->nlines) c = a->nlines - 1;
-    /* skip separators in the direction of travel */
-    while (c > 0 && c < a->nlines - 1 && a->lines[c].cls < 0) c += d >= 0 ? 1 : -1;
-    a->cursor = c < 0 ? 0 : c;
-}
-
-static void stream_next_episode(App *a) {
-    uint64_t ep = a->lines[a->cursor].ep;
-    for (;;) {
-        int c = a->cursor + 1;
-        while (c >= a->nlines - 1 && stream_more(a) == 0) {
-        }
-        if (c >= a->nlines) return;
-        a->cursor = c;
-        if (a->lines[c].ep != ep && a->lines[c].cls >= 0) return;
-    }
-}
-
-static void stream_search(App *a, const char *q) {
-    if (!*q) return;
-    tui_copy(a->search, sizeof a->search, q);
-    int c = a->cursor + 1;
-    for (int guard = 0; guard < 5000; guard++, c++) {
-        while (c >= a->nlines - 1)
-            if (stream_more(a)) return;
-        if (strstr(a->lines[c].text, q)) {
-            a->cursor = c;
-            app_say(a, 0, "found '%s' in episode %llu", q, (unsigned long long)a->lines[c].ep + 1);
-            return;
-        }
-    }
-    app_say(a, 0, "'%s' not found in the next episodes", q);
-}
-
-const Episode *app_shown(const App *a, EpView *view) {
-    if (a->view_live || !a->nlines) {
-        if (!a->live_ok) return NULL;
-        *view = a->live.view;
-        return &a->live;
-    }
-    const StreamLine *l = &a->lines[a->cursor];
-    const Episode *ep = stream_ep(a, l->ep);
-    if (!ep) return NULL;
-    *view = ep->view;
-    view->n_steps = l->steps;
-    if (!l->goal) view->goal = -1;
-    if (!l->exploit) view->exploit_var = -1, view->exploit_sign = 0;
-    return ep;
-}
-
-/* ---- edits ------------------------------------------------------------------------------ */
-
-static int current_world(App *a, Scm *out) {
-    EpView v;
-    const Episode *ep = app_shown(a, &v);
-    if (a->world_src == 2) *out = a->custom;
-    else if (ep) *out = ep->world;
-    else return -1;
-    return 0;
-}
-
-static void world_edited(App *a, const Scm *w, int goal) {
-    a->custom = *w;
-    a->custom_goal = goal;
-    a->world_src = 2;
-    a->view_live = 1;
-    new_live(a);
-}
-
-static int parse_var(const Scm *s, const char **p) {
-    while (**p == ' ' || **p == '-' || **p == '>' || **p == ',') (*p)++;
-    int v = (**p >= 'a' && **p <= 'h') ? **p - 'a' : **p - 'A';
-    if (v < 0 || v >= s->n) return -1;
-    (*p)++;
-    return v;
-}
-
-static void edit_edge(App *a, const char *text, int remove) {
-    Scm w;
-    if (current_world(a, &w)) return;
-    const char *p = text;
-    int from = parse_var(&w, &p), to = parse_var(&w, &p);
-    if (from < 0 || to < 0) {
-        app_say(a, 1, "expected two variables of this world, e.g. 'A C%s'", remove ? "" : " 1.5");
-        return;
-    }
-    Err e;
-    if (remove) {
-        if (!scm_has_edge(&w, from, to)) {
-            app_say(a, 1, "there is no edge %c->%c", scm_name(from), scm_name(to));
-            return;
-        }
-        scm_remove_edge(&w, from, to);
-        app_say(a, 0, "removed %c->%c", scm_name(from), scm_name(to));
-    } else {
-        char *end;
-        double wt = strtod(p, &end);
-        if (end == p) wt = 1.0;
-        if (scm_add_edge(&w, from, to, wt, &e)) {
-            app_say(a, 1, "%s", e.msg);
-            return;
-        }
-        app_say(a, 0, "edge %c->%c weight %+.2f", scm_name(from), scm_name(to), wt);
-    }
-    world_edited(a, &w, a->live_ok ? a->live.goal : -1);
-}
-
-static void set_goal(App *a, int v) {
-    Scm w;
-    if (current_world(a, &w)) return;
-    if (!scm_parents(&w, v)) {
-        app_say(a, 1, "%c has no cause, so it cannot be the goal", scm_name(v));
-        return;
-    }
-    world_edited(a, &w, v);
-    app_say(a, 0, "goal: maximise %c", scm_name(v));
-}
-
-static void random_world(App *a, int heldout) {
-    if (heldout && !a->x.heldout.fn) {
-        app_say(a, 1, "this experiment holds nothing out");
-        return;
-    }
-    a->world_src = heldout;
-    a->live_index++;
-    a->view_live = 1;
-    if (new_live(a) == 0)
-        app_say(a, 0, "a world from the %s distribution%s", heldout ? "held-out" : "training",
-                heldout ? " (the model never saw one like it)" : "");
-}
-
+/* A new seed: the stream and the live episode start over, and so does the session (its
+ * episodes belong to one seed). */
 static void set_seed(App *a, uint64_t seed) {
     a->seed = seed;
     a->live_index = 0;
     if (a->world_src == 2) a->world_src = 1;
     stream_reset(a);
-    new_live(a);
-    app_say(a, 0, "seed %llu", (unsigned long long)seed);
-}
-
-/* ---- notebook, sessions, training --------------------------------------------------------- */
-
-static void save_note(App *a) {
-    if (!a->note_len) {
-        app_say(a, 0, "the note is empty");
-        return;
-    }
-    if (!a->nb) {
-        app_say(a, 1, "no notebook: %s", a->nb_error);
-        return;
-    }
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "type", "note");
-    a->note[a->note_len] = 0;
-    cJSON_AddStringToObject(o, "text", a->note);
-    Err e;
-    if (nb_add(a->nb, o, &e)) {
-        app_say(a, 1, "note not saved: %s", e.msg);
-        return;
-    }
-    a->note_len = 0;
-    a->note_dirty = 0;
-    a->note_open = 0;
-    a->nb_sel = nb_count(a->nb) - 1;
-    app_say(a, 0, "note saved to %s", nb_path(a->nb));
-}
-
-static void save_session(App *a) {
-    if (!a->nb) {
-        app_say(a, 1, "no notebook: %s", a->nb_error);
-        return;
-    }
-    if (!a->session_events) {
-        app_say(a, 0, "nothing happened yet in this session");
-        return;
-    }
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "type", "session");
-    char title[300];
-    snprintf(title, sizeof title, "live session with %s", a->model ? a->model_name : "no model");
-    cJSON_AddStringToObject(o, "title", title);
-    cJSON_AddStringToObject(o, "model", a->model ? a->model_name : "");
-    cJSON_AddNumberToObject(o, "seed", (double)a->seed);
-    cJSON_AddNumberToObject(o, "episodes_done", a->n_done);
-    if (a->n_done) cJSON_AddNumberToObject(o, "mean_normalised_reward", a->sum_norm / a->n_done);
-    cJSON_AddItemToObject(o, "events", a->session ? a->session : cJSON_CreateArray());
-    a->session = NULL;
-    int n = a->session_events;
-    a->session_events = 0;
-    Err e;
-    if (nb_add(a->nb, o, &e)) {
-        app_say(a, 1, "session not saved: %s", e.msg);
-        return;
-    }
-    a->nb_sel = nb_count(a->nb) - 1;
-    app_say(a, 0, "session of %d events saved to %s", n, nb_path(a->nb));
+    a->nrecs = 0;
+    live_new(a);
+    live_session_reset(a);
+    app_say(a, 0, "seed %llu: the stream, the live episodes and the session start over", (unsigned long long)seed);
 }
 
 static void start_training(App *a, const char *cmd) {
@@ -676,7 +144,7 @@ static void start_training(App *a, const char *cmd) {
     }
     /* the checkpoint goes beside the notebook */
     char dir[1024], ckpt[1400];
-    snprintf(dir, sizeof dir, "%s", a->nb ? nb_path(a->nb) : "notebook.json");
+    snprintf(dir, sizeof dir, "%s", a->nb && !a->nb_readonly ? nb_path(a->nb) : "notebook.json");
     char *slash = strrchr(dir, '/');
     if (slash) *slash = 0;
     else snprintf(dir, sizeof dir, ".");
@@ -714,7 +182,7 @@ static int poll_training(App *a) {
         const cJSON *ck = cJSON_GetObjectItemCaseSensitive(entry, "checkpoint");
         const char *cp = cJSON_IsString(ck) ? ck->valuestring : "trained";
         tui_copy(a->model_name, sizeof a->model_name, strrchr(cp, '/') ? strrchr(cp, '/') + 1 : cp);
-        if (a->nb) {
+        if (a->nb && !a->nb_readonly) {
             if (nb_add(a->nb, entry, &e)) app_say(a, 1, "notebook: %s", e.msg);
             else a->nb_sel = nb_count(a->nb) - 1;
         } else {
@@ -725,13 +193,17 @@ static int poll_training(App *a) {
         } else {
             app_say(a, 0, "trained: the new model is acting (%s)", a->model_name);
             stream_reset(a);
-            new_live(a);
+            live_new(a);
         }
     }
     tui_train_free(a->train);
     a->train = NULL;
     return TUI_REDRAW;
 }
+
+/* run_lua's names for the World's edits (tui_edit.c) */
+static int current_world(App *a, Scm *out) { return edit_current_world(a, out); }
+static void world_edited(App *a, const Scm *w, int goal) { edit_world(a, w, goal); }
 
 /* ---- the Lua command line ------------------------------------------------------------------ */
 
@@ -749,7 +221,10 @@ static void run_lua(App *a, const char *line) {
     lab_set_world(a->lab, have ? &w : NULL, a->live_ok ? &a->live : NULL);
     app_log(a, ":%s", line);
     SB out = {0};
-    int rc = lab_eval_line(a->lab, line, &out, &e);
+    /* lab.episode(world, "model", ...) asks the loaded model (borrowed for this line only) */
+    int rc = lab_set_model(a->lab, a->model, &a->fmt, &a->x.world, &e);
+    if (rc == 0) rc = lab_eval_line(a->lab, line, &out, &e);
+    lab_set_model(a->lab, NULL, NULL, NULL, NULL);
     if (out.len) app_logs(a, sb_str(&out));
     sb_free(&out);
     if (rc) {
@@ -795,8 +270,8 @@ int app_init(App *a, const TuiOptions *o, int headless, Err *e) {
     a->view_live = 1;
     a->focus = P_LIVE;
     a->theme = tui_theme_default();
-    a->eps = calloc(STREAM_MAX_EPS, sizeof *a->eps);
-    if (!a->eps) return err_set(e, "out of memory");
+    a->speed = 1;
+    if (stream_init(a)) return err_set(e, "out of memory");
     /* themes */
     char dir[PATH_MAX];
     int have_dir = o->themes_dir ? (snprintf(dir, sizeof dir, "%s", o->themes_dir), 1) : find_beside(a, "themes", dir, sizeof dir);
@@ -831,10 +306,19 @@ int app_init(App *a, const TuiOptions *o, int headless, Err *e) {
         }
     }
     if (adopt(a, m, &x, NULL, meta, e)) return -1;
-    if (!m)
+    if (!m && o->no_model) app_say(a, 0, "no model (--no-model): the baselines act; T trains one");
+    else if (!m && !have)
         app_say(a, 0, "no model yet (models/default.ckpt is missing): T trains one, baselines act meanwhile");
     /* the notebook */
     const char *nbp = o->notebook ? o->notebook : getenv("DOLAB_NOTEBOOK") ? getenv("DOLAB_NOTEBOOK") : "notebook.json";
+    /* first start: no ./notebook.json yet, so the shipped model's run is what there is to read;
+     * it is shown read-only (notes and sessions need a notebook of one's own) */
+    char shipped[PATH_MAX];
+    if (!o->notebook && !getenv("DOLAB_NOTEBOOK") && !exists(nbp) && !o->no_model && !o->model &&
+        find_beside(a, "models/notebook.json", shipped, sizeof shipped)) {
+        nbp = shipped;
+        a->nb_readonly = 1;
+    }
     if (nb_open(nbp, &a->nb, e)) {
         tui_copy(a->nb_error, sizeof a->nb_error, e->msg);
         app_log(a, "notebook: %s", e->msg);
@@ -842,11 +326,14 @@ int app_init(App *a, const TuiOptions *o, int headless, Err *e) {
         a->nb = NULL;
     } else {
         a->nb_sel = nb_count(a->nb) - 1;
+        if (a->nb_readonly)
+            app_log(a, "notebook: %s, the shipped model's run, read-only (no ./notebook.json yet; a note or W "
+                       "needs --notebook FILE)", nbp);
     }
     app_log(a, "dolab tui: %s; experiment %s; seed %llu", m ? path : "no model", a->x.name,
             (unsigned long long)a->seed);
     stream_reset(a);
-    new_live(a);
+    live_new(a);
     return 0;
 }
 
@@ -856,14 +343,14 @@ void app_free(App *a) {
     lab_free(a->lab);
     nb_free(a->nb);
     cJSON_Delete(a->session);
-    free(a->lines);
-    free(a->eps);
+    stream_free(a);
+    free(a->recs);
     sb_free(&a->log);
 }
 
 /* ---- keys --------------------------------------------------------------------------------- */
 
-static void open_prompt(App *a, PromptKind k, const char *label, const char *init) {
+void app_open_prompt(App *a, PromptKind k, const char *label, const char *init) {
     a->prompt = k;
     snprintf(a->prompt_label, sizeof a->prompt_label, "%s", label);
     snprintf(a->prompt_buf, sizeof a->prompt_buf, "%s", init ? init : "");
@@ -878,11 +365,16 @@ static void prompt_done(App *a) {
     case PR_LUA: run_lua(a, s); break;
     case PR_SEARCH: stream_search(a, s); break;
     case PR_SEED: {
-        char *end;
-        errno = 0;
-        unsigned long long v = strtoull(s, &end, 10);
-        if (end == s || *end || errno || *s == '-') app_say(a, 1, "a seed is a non-negative integer");
-        else set_seed(a, v);
+        uint64_t v;
+        if (ju_parse_u64(s, &v)) {
+            app_say(a, 1, "'%s': a seed is an integer from 0 to 18446744073709551615", s);
+        } else if (live_session_unsaved(a)) {
+            a->confirm = CONFIRM_SEED;
+            a->confirm_seed = v;
+            app_say(a, 0, "the live session is not saved (W saves it): change the seed and start a new one? (y/n)");
+        } else {
+            set_seed(a, v);
+        }
         break;
     }
     case PR_EDGE_ADD: edit_edge(a, s, 0); break;
@@ -907,225 +399,307 @@ static int prompt_key(App *a, int k) {
     return TUI_REDRAW;
 }
 
-static int note_key(App *a, int k) {
-    if (k == TK_ESC) {
-        a->note_open = 0;
-        if (a->note_dirty) app_say(a, 0, "the note is kept as a draft: a opens it again, Ctrl-S saves");
-    } else if (k == TK_CTRL_S || k == TK_F2) {
-        save_note(a);
-    } else if (k == TK_BACKSPACE || k == 8) {
-        while (a->note_len > 0 && ((unsigned char)a->note[--a->note_len] & 0xC0) == 0x80) {
-        }
-        a->note_dirty = a->note_len > 0;
-    } else if ((k == TK_ENTER || k == '\r' || (k >= 32 && k < 0x110000)) && a->note_len < (int)sizeof a->note - 5) {
-        a->note_len += tui_utf8_put(a->note + a->note_len, k == '\r' ? '\n' : (uint32_t)k);
-        a->note_dirty = 1;
-    }
-    a->note[a->note_len] = 0;
+void app_focus(App *a, PaneId p) {
+    a->focus = p;
+    if (p == P_NOTEBOOK) a->corner_nb = 1;
+    if (p == P_STREAM) a->corner_nb = 0, a->view_live = 0;
+    if (p == P_LIVE) a->view_live = 1; /* the World keeps showing what it showed */
+}
+
+int app_hiding(const App *a) { return a->hidden && !a->revealed; }
+
+/* ---- the keys that work everywhere ------------------------------------------------------------ */
+
+static int k_help(App *a, int k) {
+    (void)k;
+    a->show_help = 1;
+    a->help_page = 0;
     return TUI_REDRAW;
 }
 
-static void focus(App *a, PaneId p) {
-    a->focus = p;
-    if (p == P_NOTEBOOK) a->corner_nb = 1;
-    if (p == P_STREAM) a->corner_nb = 0;
-    if (p == P_STREAM) a->view_live = 0;
-    if (p == P_LIVE) a->view_live = 1;
+static int k_quit(App *a, int k) {
+    (void)k;
+    if (a->note_dirty || live_session_unsaved(a)) {
+        a->confirm = CONFIRM_QUIT;
+        app_say(a, 0, "%s: quit anyway? (y/n)",
+                a->note_dirty && live_session_unsaved(a) ? "a note and the live session are not saved (W saves the session)"
+                : a->note_dirty                          ? "a note is not saved"
+                                                         : "the live session is not saved (W saves it)");
+        return TUI_REDRAW;
+    }
+    return TUI_QUIT;
 }
 
-static int world_n(const App *a) {
-    EpView v;
-    const Episode *ep = app_shown(a, &v);
-    return ep ? ep->world.n : a->x.world.world.n;
+static int k_tab(App *a, int k) {
+    app_focus(a, (PaneId)((a->focus + (k == TK_TAB ? 1 : P_COUNT - 1)) % P_COUNT));
+    return TUI_REDRAW;
 }
 
-static int toggle_play(App *a) {
+static int k_theme(App *a, int k) {
+    (void)k;
+    if (a->n_themes) {
+        app_theme_set(a, a->theme_i + 1);
+        app_say(a, 0, "theme %s", a->theme.name);
+    }
+    return TUI_REDRAW;
+}
+
+static int k_lua(App *a, int k) {
+    (void)k;
+    app_open_prompt(a, PR_LUA, ":", "");
+    return TUI_REDRAW;
+}
+
+static int k_search(App *a, int k) {
+    (void)k;
+    app_open_prompt(a, PR_SEARCH, "/", a->st.search);
+    app_focus(a, P_STREAM);
+    return TUI_REDRAW;
+}
+
+static int k_seed(App *a, int k) {
+    (void)k;
+    char b[32];
+    snprintf(b, sizeof b, "%llu", (unsigned long long)a->seed + 1);
+    app_open_prompt(a, PR_SEED, "seed: ", b);
+    return TUI_REDRAW;
+}
+
+static int k_train(App *a, int k) {
+    (void)k;
+    app_open_prompt(a, PR_TRAIN, "train: ", "experiments/heldout_links.lua --quick");
+    return TUI_REDRAW;
+}
+
+static int k_cancel(App *a, int k) {
+    (void)k;
+    if (a->train) {
+        tui_train_cancel(a->train);
+        app_say(a, 0, "cancelling the training");
+    } else {
+        app_say(a, 0, "no training is running");
+    }
+    return TUI_REDRAW;
+}
+
+static int k_save(App *a, int k) {
+    (void)k;
+    live_session_save(a);
+    return TUI_REDRAW;
+}
+
+static int k_play(App *a, int k) {
+    (void)k;
     if (a->view_live) {
         a->playing_live = !a->playing_live;
         if (a->playing_live && a->hand) {
             a->hand = 0;
             app_say(a, 0, "handed back to the %s", app_actor_name(a, a->actor));
         }
-        if (a->playing_live) app_say(a, 0, "playing the live episode (space pauses)");
+        if (a->playing_live) app_say(a, 0, "playing the live episode (space pauses; < > speed; p pauses at each decision)");
         else app_say(a, 0, "paused");
     } else {
-        a->playing_stream = !a->playing_stream;
-        app_say(a, 0, a->playing_stream ? "playing the stream (space pauses)" : "paused");
+        a->st.playing = !a->st.playing;
+        app_say(a, 0, a->st.playing ? "playing the stream (space pauses; < > speed)" : "paused");
     }
+    return TUI_REDRAW;
+}
+
+/* The delay of one live step / one stream line at each speed (the default is 1). */
+static const int live_ms[TUI_SPEEDS] = {1400, 700, 350, 120, 30};
+static const int stream_ms[TUI_SPEEDS] = {700, 350, 150, 50, 15};
+static const char *const speed_names[TUI_SPEEDS] = {"slow", "normal", "fast", "faster", "fastest"};
+
+static int k_speed(App *a, int k) {
+    int s = a->speed + (k == '>' ? 1 : -1);
+    a->speed = s < 0 ? 0 : s >= TUI_SPEEDS ? TUI_SPEEDS - 1 : s;
+    app_say(a, 0, "speed %d/%d, %s: a live step every %.2f s, a stream line every %.2f s", a->speed + 1, TUI_SPEEDS,
+            speed_names[a->speed], live_ms[a->speed] / 1000.0, stream_ms[a->speed] / 1000.0);
+    return TUI_REDRAW;
+}
+
+static int k_pause_each(App *a, int k) {
+    (void)k;
+    a->pause_each = !a->pause_each;
+    app_say(a, 0, a->pause_each ? "playing pauses at each decision (space goes on)" : "playing goes on without pauses");
+    return TUI_REDRAW;
+}
+
+static int k_step(App *a, int k) {
+    if (a->view_live) {
+        if (k == 'N') {
+            if (live_full(a)) return TUI_REDRAW;
+            a->live_index++;
+            live_new(a);
+            return TUI_REDRAW;
+        }
+        return live_step(a) | TUI_REDRAW;
+    }
+    return stream_key(a, k);
+}
+
+static int k_agent(App *a, int k) {
+    (void)k;
+    do a->actor = (a->actor + 1) % TUI_ACTORS;
+    while (a->actor == 0 && !a->agent);
+    app_say(a, 0, "acting: %s", app_actor_name(a, a->actor));
+    return TUI_REDRAW;
+}
+
+static int k_hand(App *a, int k) {
+    (void)k;
+    a->hand = !a->hand;
+    if (a->hand) a->playing_live = 0;
+    app_say(a, 0, a->hand ? "you have taken over: select a variable, Enter does it (- at the exploit: minus)"
+                          : "handed back to the %s", app_actor_name(a, a->actor));
+    a->view_live = 1;
+    return TUI_REDRAW;
+}
+
+static int k_undo(App *a, int k) {
+    (void)k;
+    return live_undo(a);
+}
+
+static int k_hidden(App *a, int k) {
+    (void)k;
+    if (!a->hidden) {
+        a->hidden = 1;
+        a->revealed = !a->live_ok || ep_phase(&a->live.view) == EP_DONE;
+        app_say(a, 0, "structure hidden, as the model sees it: the evidence is in the Live pane (v reveals)");
+    } else if (!a->revealed) {
+        a->revealed = 1;
+        app_say(a, 0, "structure revealed (v again: hidden mode off)");
+    } else {
+        a->hidden = 0;
+        app_say(a, 0, "hidden-structure mode off");
+    }
+    return TUI_REDRAW;
+}
+
+static int k_random(App *a, int k) {
+    edit_random_world(a, k == 'R');
+    return TUI_REDRAW;
+}
+
+static int k_what(App *a, int k) {
+    (void)k;
+    live_what_now(a);
+    return TUI_REDRAW;
+}
+
+static int k_evidence(App *a, int k) {
+    (void)k;
+    a->live_evidence = !a->live_evidence;
+    app_say(a, 0, a->live_evidence ? "Live: the evidence table first (the bars are hidden; e brings them back)"
+                                   : "Live: the model's bars, then the evidence");
+    return TUI_REDRAW;
+}
+
+static int k_big_log(App *a, int k) {
+    (void)k;
+    a->big_log = !a->big_log;
+    return TUI_REDRAW;
+}
+
+#define K(...) {__VA_ARGS__}
+/* Every key.  Rows with a handler are dispatched by app_key; the others name the keys each
+ * pane handles in its own key function.  The help (?) is this table. */
+const KeyDef tui_keys[] = {
+    {"everywhere", "?", "this help (space: next page, other keys close it)"},
+    {"everywhere", "q", "quit (asks first if a note or the session is unsaved)"},
+    {"everywhere", "Tab S-Tab", "next / previous pane in screen order (or click)"},
+    {"everywhere", "space", "play / pause the live episode or the stream"},
+    {"everywhere", "> <", "faster / slower playback (5 speeds)"},
+    {"everywhere", "p", "playing pauses at each decision: on / off"},
+    {"everywhere", "n", "step: next live decision / next stream line"},
+    {"everywhere", "N", "next episode (live or stream)"},
+    {"everywhere", "s", "swap the acting agent (model, expert, oracle, ...)"},
+    {"everywhere", "i", "take over (choose by hand) / hand back"},
+    {"everywhere", "u", "undo the last live step"},
+    {"everywhere", "w", "what would the model and each baseline do now?"},
+    {"everywhere", "v", "hidden structure: hide / reveal / off"},
+    {"everywhere", "r R", "a random world: training / held-out distribution"},
+    {"everywhere", "S", "change the seed (starts a new session)"},
+    {"everywhere", ":", "Lua command line; output in the Log"},
+    {"everywhere", "/", "search the stream (the next 1000 episodes)"},
+    {"everywhere", "T", "train a model from an experiment script"},
+    {"everywhere", "X", "cancel the training"},
+    {"everywhere", "W", "save the live session to the notebook"},
+    {"everywhere", "e", "Live: the evidence table first / the model's bars"},
+    {"everywhere", "L", "enlarge / shrink the Log pane"},
+    {"everywhere", "t", "next theme"},
+    {"World, Live", "A..H h l ←→", "select a variable (or click its box)"},
+    {"World, Live", "Enter +", "do the selected variable (you take over)"},
+    {"World, Live", "-", "at the exploit: do the selected variable = -5"},
+    {"World", "a", "add / re-weight an edge: FROM TO [WEIGHT] (|w| <= 5)"},
+    {"World", "x", "remove an edge: FROM TO"},
+    {"World", "g", "make the selected variable the goal"},
+    {"Stream", "j k ↑↓ PgUp PgDn", "move the cursor; the World shows its episode"},
+    {"Notebook", "j k", "select an entry"},
+    {"Notebook", "a Enter", "write a note: Ctrl-S or F2 saves, Esc keeps a draft"},
+    {"Log", "j k PgUp PgDn", "scroll"},
+    {"prompts", "Enter Esc Ctrl-U", "run / cancel / clear the line"},
+};
+const int tui_nkeys = (int)(sizeof tui_keys / sizeof *tui_keys);
+
+/* The handlers of the keys that work everywhere (rows of tui_keys with where "everywhere"). */
+static const struct {
+    int code[3];
+    int (*fn)(App *a, int k);
+} global_keys[] = {
+    {K('?'), k_help},           {K('q'), k_quit},         {K(TK_TAB, TK_BTAB), k_tab}, {K(' '), k_play},
+    {K('>', '<'), k_speed},     {K('p'), k_pause_each},   {K('n'), k_step},            {K('N'), k_step},
+    {K('s'), k_agent},          {K('i'), k_hand},         {K('u'), k_undo},            {K('w'), k_what},
+    {K('v'), k_hidden},         {K('r', 'R'), k_random},  {K('S'), k_seed},            {K(':'), k_lua},
+    {K('/'), k_search},         {K('T'), k_train},        {K('X'), k_cancel},          {K('W'), k_save},
+    {K('e'), k_evidence},       {K('L'), k_big_log},        {K('t'), k_theme},
+};
+
+static int confirm_key(App *a, int k) {
+    int what = a->confirm;
+    a->confirm = 0;
+    if (k != 'y' && k != 'Y' && !(what == CONFIRM_QUIT && k == 'q')) {
+        app_say(a, 0, what == CONFIRM_QUIT ? "not quitting" : "the seed stays %llu", (unsigned long long)a->seed);
+        return TUI_REDRAW;
+    }
+    if (what == CONFIRM_QUIT) return TUI_QUIT;
+    set_seed(a, a->confirm_seed);
     return TUI_REDRAW;
 }
 
 int app_key(App *a, int k) {
     a->msg[0] = 0;
-    if (a->confirm_quit) {
-        a->confirm_quit = 0;
-        if (k == 'y' || k == 'Y' || k == 'q') return TUI_QUIT;
-        app_say(a, 0, "not quitting");
-        return TUI_REDRAW;
-    }
+    if (a->confirm) return confirm_key(a, k);
     if (a->prompt) return prompt_key(a, k);
     if (a->note_open) return note_key(a, k);
     if (a->show_help) {
+        if ((k == ' ' || k == TK_PGDN || k == 'n') && a->help_page + 1 < a->help_pages) {
+            a->help_page++;
+            return TUI_REDRAW;
+        }
         a->show_help = 0;
         return TUI_REDRAW;
     }
-    int n = world_n(a);
-    switch (k) {
-    case '?': a->show_help = 1; return TUI_REDRAW;
-    case 'q':
-        if (a->note_dirty) {
-            a->confirm_quit = 1;
-            app_say(a, 0, "a note is not saved: quit anyway? (y/n)");
-            return TUI_REDRAW;
-        }
-        return TUI_QUIT;
-    case TK_TAB: focus(a, (PaneId)((a->focus + 1) % P_COUNT)); return TUI_REDRAW;
-    case TK_BTAB: focus(a, (PaneId)((a->focus + P_COUNT - 1) % P_COUNT)); return TUI_REDRAW;
-    case 't':
-        if (a->n_themes) {
-            app_theme_set(a, a->theme_i + 1);
-            app_say(a, 0, "theme %s", a->theme.name);
-        }
-        return TUI_REDRAW;
-    case ':': open_prompt(a, PR_LUA, ":", ""); return TUI_REDRAW;
-    case '/': open_prompt(a, PR_SEARCH, "/", a->search); focus(a, P_STREAM); return TUI_REDRAW;
-    case 'S': {
-        char b[32];
-        snprintf(b, sizeof b, "%llu", (unsigned long long)a->seed + 1);
-        open_prompt(a, PR_SEED, "seed: ", b);
-        return TUI_REDRAW;
+    /* the focused pane first: its keys (j, k, a, x, ...) mean something there */
+    const PaneDef *p = &tui_pane[a->focus];
+    if (p->key && k != 'n' && k != 'N') {
+        int r = p->key(a, k);
+        if (r) return r;
     }
-    case 'T':
-        open_prompt(a, PR_TRAIN, "train: ", "experiments/heldout_links.lua --quick");
-        return TUI_REDRAW;
-    case 'X':
-        if (a->train) {
-            tui_train_cancel(a->train);
-            app_say(a, 0, "cancelling the training");
-        }
-        return TUI_REDRAW;
-    case 'W': save_session(a); return TUI_REDRAW;
-    case ' ': return toggle_play(a);
-    case 'n':
-        if (a->view_live) return live_step(a) | TUI_REDRAW;
-        stream_move(a, 1);
-        return TUI_REDRAW;
-    case 'N':
-        if (a->view_live) {
-            a->live_index++;
-            new_live(a);
-        } else {
-            stream_next_episode(a);
-        }
-        return TUI_REDRAW;
-    case 's':
-        do a->actor = (a->actor + 1) % TUI_ACTORS;
-        while (a->actor == 0 && !a->agent);
-        app_say(a, 0, "acting: %s", app_actor_name(a, a->actor));
-        return TUI_REDRAW;
-    case 'i':
-        a->hand = !a->hand;
-        if (a->hand) a->playing_live = 0;
-        app_say(a, 0, a->hand ? "you have taken over: select a variable, Enter does it (- at the exploit: minus)"
-                              : "handed back to the %s", app_actor_name(a, a->actor));
-        a->view_live = 1;
-        return TUI_REDRAW;
-    case 'u': return live_undo(a);
-    case 'v':
-        if (!a->hidden) {
-            a->hidden = 1;
-            a->revealed = 0;
-            app_say(a, 0, "structure hidden, as the model sees it (v reveals)");
-        } else if (!a->revealed) {
-            a->revealed = 1;
-            app_say(a, 0, "structure revealed (v again: hidden mode off)");
-        } else {
-            a->hidden = 0;
-            app_say(a, 0, "hidden-structure mode off");
-        }
-        return TUI_REDRAW;
-    case 'r': random_world(a, 0); return TUI_REDRAW;
-    case 'R': random_world(a, 1); return TUI_REDRAW;
-    case 'w': {
-        if (!a->live_ok || !a->next.kind) {
-            app_say(a, 0, "the episode is over: nothing to decide");
-            return TUI_REDRAW;
-        }
-        const LiveDecision *d = &a->next;
-        SB b = {0};
-        sb_printf(&b, "now (%s):", d->kind == 1 ? "explore" : "exploit");
-        if (d->have_model)
-            sb_printf(&b, " model %c%s (p=%.2f)", scm_name(d->model_act.var),
-                      d->kind == 2 ? (d->model_act.sign > 0 ? "+" : "-") : "", d->probs[d->model_act.var]);
-        for (int i = 0; i < STRAT_BUILTIN_COUNT; i++)
-            if (d->base_ok[i])
-                sb_printf(&b, "  %s %c%s", strat_builtin(i)->name, scm_name(d->base[i].var),
-                          d->kind == 2 ? (d->base[i].sign > 0 ? "+" : "-") : "");
-        app_logs(a, sb_str(&b));
-        snprintf(a->msg, sizeof a->msg, "%s", sb_str(&b));
-        sb_free(&b);
-        return TUI_REDRAW;
-    }
-    default: break;
-    }
-    /* pane keys */
-    if (a->focus == P_NOTEBOOK) {
-        int cnt = a->nb ? nb_count(a->nb) : 0;
-        if (k == 'j' || k == TK_DOWN) a->nb_sel = a->nb_sel + 1 < cnt ? a->nb_sel + 1 : a->nb_sel;
-        else if (k == 'k' || k == TK_UP) a->nb_sel = a->nb_sel > 0 ? a->nb_sel - 1 : 0;
-        else if (k == 'a' || k == TK_ENTER) a->note_open = 1;
-        return TUI_REDRAW;
-    }
-    if (a->focus == P_LOG) {
-        if (k == 'k' || k == TK_UP) a->log_scroll++;
-        else if ((k == 'j' || k == TK_DOWN) && a->log_scroll > 0) a->log_scroll--;
-        else if (k == TK_PGUP) a->log_scroll += 5;
-        else if (k == TK_PGDN) a->log_scroll = a->log_scroll > 5 ? a->log_scroll - 5 : 0;
-        return TUI_REDRAW;
-    }
-    if (a->focus == P_STREAM) {
-        if (k == 'j' || k == TK_DOWN) stream_move(a, 1);
-        else if (k == 'k' || k == TK_UP) stream_move(a, -1);
-        else if (k == TK_PGDN) stream_move(a, 10);
-        else if (k == TK_PGUP) stream_move(a, -10);
-        return TUI_REDRAW;
-    }
-    /* World and Live: variables */
-    if (k == 'h' || k == TK_LEFT || k == 'k' || k == TK_UP) a->sel = (a->sel + n - 1) % n;
-    else if (k == 'l' || k == TK_RIGHT || k == 'j' || k == TK_DOWN) a->sel = (a->sel + 1) % n;
-    else if (k >= 'A' && k < 'A' + n) a->sel = k - 'A';
-    else if (k == TK_ENTER || k == '\r' || k == '+') return hand_do(a, a->sel, +1);
-    else if (k == '-') return hand_do(a, a->sel, -1);
-    else if (a->focus == P_WORLD && k == 'a') {
-        char b[16];
-        snprintf(b, sizeof b, "%c ", scm_name(a->sel));
-        open_prompt(a, PR_EDGE_ADD, "add or re-weight edge (FROM TO [WEIGHT]): ", b);
-    } else if (a->focus == P_WORLD && k == 'x') {
-        char b[16];
-        snprintf(b, sizeof b, "%c ", scm_name(a->sel));
-        open_prompt(a, PR_EDGE_DEL, "remove edge (FROM TO): ", b);
-    } else if (a->focus == P_WORLD && k == 'g') {
-        set_goal(a, a->sel);
-    }
+    for (size_t i = 0; i < sizeof global_keys / sizeof *global_keys; i++)
+        for (int j = 0; j < 3 && global_keys[i].code[j]; j++)
+            if (global_keys[i].code[j] == k) return global_keys[i].fn(a, k);
     return TUI_REDRAW;
 }
 
 int app_click(App *a, int y, int x) {
-    if (a->prompt || a->note_open || a->show_help) return 0;
+    if (a->prompt || a->note_open || a->show_help || a->confirm) return 0;
     for (int p = 0; p < P_COUNT; p++) {
         TuiRect r = a->pane[p];
         if (r.w > 0 && y >= r.y && y < r.y + r.h && x >= r.x && x < r.x + r.w) {
-            if (p == P_WORLD || p == P_LIVE) a->focus = (PaneId)p;
-            else focus(a, (PaneId)p);
-            if (p == P_WORLD) {
-                EpView v;
-                const Episode *ep = app_shown(a, &v);
-                for (int i = 0; ep && i < ep->world.n; i++)
-                    if (y == a->node_y[i] && x >= a->node_x[i] && x < a->node_x[i] + a->node_w) {
-                        a->sel = i;
-                        app_say(a, 0, "selected %c (Enter intervenes on it)", scm_name(i));
-                    }
-            }
+            app_focus(a, (PaneId)p);
+            if (tui_pane[p].click) tui_pane[p].click(a, y, x);
             return TUI_REDRAW;
         }
     }
@@ -1134,8 +708,14 @@ int app_click(App *a, int y, int x) {
 
 int app_tick(App *a) {
     int r = poll_training(a);
-    if (a->playing_live) r |= live_step(a) | TUI_REDRAW;
-    if (a->playing_stream) {
+    if (a->playing_live) {
+        r |= live_step(a) | TUI_REDRAW;
+        if (a->pause_each && a->playing_live) {
+            a->playing_live = 0;
+            app_say(a, 0, "paused at the decision (space goes on; p: no pauses)");
+        }
+    }
+    if (a->st.playing) {
         stream_move(a, 1);
         r |= TUI_REDRAW;
     }
@@ -1144,8 +724,25 @@ int app_tick(App *a) {
 }
 
 int app_timeout_ms(const App *a) {
-    if (a->playing_live) return 700;
-    if (a->playing_stream) return 350;
+    int s = a->speed < 0 ? 0 : a->speed >= TUI_SPEEDS ? TUI_SPEEDS - 1 : a->speed;
+    if (a->playing_live) return live_ms[s];
+    if (a->st.playing) return stream_ms[s];
     if (a->train) return 250;
     return -1;
+}
+
+const Episode *app_shown(const App *a, EpView *view) {
+    if (a->view_live) {
+        if (!a->live_ok) return NULL;
+        *view = a->live.view;
+        return &a->live;
+    }
+    const StreamSlot *s = stream_slot_held(a, a->st.cur.ep);
+    if (!s) return NULL;
+    const StreamLine *l = &s->lines[a->st.cur.line];
+    *view = s->episode.view;
+    view->n_steps = l->steps;
+    if (!l->goal) view->goal = -1;
+    if (!l->exploit) view->exploit_var = -1, view->exploit_sign = 0;
+    return &s->episode;
 }

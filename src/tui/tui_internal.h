@@ -5,9 +5,14 @@
  * only one that knows about terminals), so the headless mode and the unit tests run every
  * flow a person can, under the sanitizers.
  *
- *   tui_app.c       state, actions (step, take over, undo, edit, seeds, sessions), keys
- *   tui_world.c     the World pane: the DAG in topological layers
- *   tui_panes.c     Stream, Live, Notebook, Log panes, status line, help, prompts, layout
+ *   tui_app.c       init, the model, messages, prompts, the `:` line, training, the key table
+ *                   and the global keys
+ *   tui_panes.c     the pane table (one row per pane), layout, Log pane, status line, help
+ *   tui_world.c     the World pane's drawing: the DAG in topological layers
+ *   tui_edit.c      the World pane's keys: selection, hand steps, edits, random worlds
+ *   tui_live.c      the live episode and the session (its tally derived from its episodes)
+ *   tui_stream.c    the Stream pane: one cursor into a ring of episodes numbered absolutely
+ *   tui_notebook.c  the Notebook pane and the note editor
  *   tui_train.c     training in a background thread
  *   tui.c           curses front end, headless runner, bench */
 #ifndef DOLAB_TUI_INTERNAL_H
@@ -35,7 +40,9 @@ enum {
 
 enum { TUI_REDRAW = 1, TUI_QUIT = 2 };
 
-typedef enum PaneId { P_WORLD, P_STREAM, P_LIVE, P_NOTEBOOK, P_LOG, P_COUNT } PaneId;
+/* In screen order (Tab walks it): World (left), Live (right), Stream and Notebook (lower right),
+ * Log (bottom). */
+typedef enum PaneId { P_WORLD, P_LIVE, P_STREAM, P_NOTEBOOK, P_LOG, P_COUNT } PaneId;
 
 typedef enum PromptKind { PR_NONE, PR_LUA, PR_SEARCH, PR_SEED, PR_EDGE_ADD, PR_EDGE_DEL, PR_TRAIN } PromptKind;
 
@@ -56,14 +63,66 @@ typedef struct LiveDecision {
 } LiveDecision;
 
 typedef struct StreamLine {
-    uint64_t ep;      /* episode index in the stream */
     int steps;        /* exploration steps revealed at this line */
     int goal, exploit;/* goal / exploit revealed at this line */
-    int cls;          /* TokClass of the line's start */
+    int cls;          /* TokClass of the line's start; -1 for the episode's header line */
     char text[200];
 } StreamLine;
 
-#define STREAM_MAX_EPS 256
+/* A place in the stream: episode `ep` (absolute: episode i of the seed's stream, whether it is
+ * in the ring or not) and its line (0 is the episode's header). */
+typedef struct StreamPos {
+    uint64_t ep;
+    int line;
+} StreamPos;
+
+/* One slot of the ring: episode `ep` and its text.  Episode i lives in slot i % STREAM_RING;
+ * a slot that holds another episode (or none) is regenerated from the seed when asked for. */
+typedef struct StreamSlot {
+    int valid;
+    uint64_t ep;
+    Episode episode;
+    StreamLine *lines; /* owned */
+    int nlines, cap;
+} StreamSlot;
+
+#define STREAM_RING 64
+#define STREAM_SEARCH_EPS 1000 /* `/` looks this many episodes ahead, then says "not found" */
+
+typedef struct Stream {
+    StreamSlot *ring;     /* STREAM_RING slots, owned */
+    StreamPos cur, top;   /* the cursor, and the first line on screen */
+    int playing;
+    char search[128];
+    uint64_t generated;   /* episodes generated so far (a figure for tests and the soak) */
+} Stream;
+
+/* One episode of the live session, as it stands now (undo shortens it; a step redone is
+ * in it again).  The session's tally is computed from these, never kept on the side. */
+typedef struct LiveRec {
+    uint64_t seed, index;
+    int src;                  /* 0 training, 1 held-out, 2 edited */
+    Scm world;
+    int goal;
+    unsigned relevant;
+    int nact;                 /* actions taken: explorations, then the exploit */
+    struct {
+        signed char var, sign;
+        char actor[16];
+    } act[EP_MAX_STEPS + 1];
+    int done;
+    double reward, optimal, norm;
+} LiveRec;
+
+#define TUI_SESSION_MAX 1000 /* episodes in one live session; then W saves it (memory stays bounded) */
+
+typedef struct LiveTally {
+    int done;                 /* finished episodes */
+    double sum_norm, sum_reward, sum_optimal, max_norm;
+} LiveTally;
+
+/* Playback speeds: the delay of one live step / one stream line at each speed. */
+#define TUI_SPEEDS 5
 
 typedef struct App {
     TuiOptions opt;
@@ -105,25 +164,27 @@ typedef struct App {
     int actor;                /* 0 model, 1.. built-in i-1 */
     int hand;                 /* a person takes over */
     int playing_live;
+    int live_evidence;        /* e: the Live pane gives the bars' rows to the evidence table */
+    int pause_each;           /* playing stops at each decision (p toggles) */
+    int speed;                /* 0 .. TUI_SPEEDS-1, + and - change it */
     LiveDecision hist[EP_MAX_STEPS + 1];
     int nhist;
     LiveDecision next;
-    int n_done;
-    double sum_norm, sum_reward, sum_optimal;
+    /* the live session: its episodes (the last is the live one) and its events */
+    LiveRec *recs;
+    int nrecs, cap_recs;
+    int rec_ok;               /* recs[nrecs - 1] is the live episode's record */
     cJSON *session;           /* events of this live session */
     int session_events;
+    int session_dirty;        /* something happened since the last W */
     /* stream */
-    StreamLine *lines;
-    int nlines, cap_lines, cursor, top;
-    Episode *eps;             /* ring of STREAM_MAX_EPS episodes, by index % STREAM_MAX_EPS */
-    uint64_t next_ep, first_ep;
-    int playing_stream;
-    char search[128];
+    Stream st;
     /* notebook */
     Notebook *nb;
     char nb_error[256];
     int nb_sel, nb_top;
     int note_open, note_dirty;
+    int nb_readonly;          /* the shipped model's notebook, opened because ./notebook.json is absent */
     char note[4096];
     int note_len;
     /* log (the `:` line's output, errors, stderr) */
@@ -135,7 +196,10 @@ typedef struct App {
     char prompt_label[64];
     char prompt_buf[512];
     int prompt_len;
-    int confirm_quit;
+    int confirm;              /* a y/n question is open: CONFIRM_QUIT or CONFIRM_SEED */
+    uint64_t confirm_seed;
+    int big_log;              /* L: the Log pane takes half the screen */
+    int help_page, help_pages;
     /* training */
     TuiTrain *train;
     /* status message */
@@ -143,6 +207,28 @@ typedef struct App {
     int msg_error;
     long frame;
 } App;
+
+enum { CONFIRM_QUIT = 1, CONFIRM_SEED = 2 };
+
+/* A pane: its name and handlers (htop's Panel).  draw gets the inside of the frame; key
+ * returns TUI_REDRAW / TUI_QUIT flags (0: not handled); click gets screen cells. */
+typedef struct PaneDef {
+    const char *name;
+    void (*draw)(App *a, TuiCanvas *c, TuiRect r);
+    int (*key)(App *a, int k);
+    int (*click)(App *a, int y, int x);
+} PaneDef;
+extern const PaneDef tui_pane[P_COUNT];
+
+/* One key: where it works, its name in the help, what it does.  The help is made from this
+ * table; the handlers are the pane's key functions and app_key. */
+typedef struct KeyDef {
+    const char *where;        /* "everywhere", "World", "Stream", "Notebook", "Log", "prompt" */
+    const char *keys;
+    const char *what;
+} KeyDef;
+extern const KeyDef tui_keys[];
+extern const int tui_nkeys;
 
 /* tui_app.c */
 int app_init(App *a, const TuiOptions *o, int headless, Err *e);
@@ -159,6 +245,51 @@ const char *app_actor_name(const App *a, int actor);
  * view gets what is revealed (steps, goal, exploit). */
 const Episode *app_shown(const App *a, EpView *view);
 int app_theme_set(App *a, int i);
+void app_focus(App *a, PaneId p);
+void app_open_prompt(App *a, PromptKind k, const char *label, const char *init);
+/* Hidden mode before the reveal: structure, held-out label and baselines' choices stay hidden. */
+int app_hiding(const App *a);
+
+/* tui_live.c */
+int live_new(App *a);                 /* a new live episode (index live_index) */
+int live_full(App *a);                /* 1 (and a message) when the session can take no more episodes */
+int live_step(App *a);                /* the acting agent's next decision */
+int live_hand(App *a, int var, int sign);
+int live_undo(App *a);
+int live_key(App *a, int k);          /* the Live pane's keys (variables, hand steps) */
+void live_tally(const App *a, LiveTally *t);
+void live_session_reset(App *a);      /* a fresh session (the live episode starts it) */
+void live_session_save(App *a);       /* W */
+int live_session_unsaved(const App *a);
+void live_what_now(App *a);           /* w */
+void draw_live(App *a, TuiCanvas *c, TuiRect r);
+
+/* tui_edit.c */
+int edit_key(App *a, int k);          /* the World pane's keys */
+int edit_click(App *a, int y, int x); /* a click in the World: a box selects its variable */
+void edit_edge(App *a, const char *text, int remove);
+void edit_random_world(App *a, int heldout);
+void edit_world(App *a, const Scm *w, int goal); /* the live episode moves to world w */
+int edit_current_world(App *a, Scm *out);
+#define TUI_MAX_WEIGHT 5.0            /* |weight| of an edge typed by hand */
+
+/* tui_stream.c */
+int stream_init(App *a);
+void stream_free(App *a);
+void stream_reset(App *a);            /* the seed or the experiment changed */
+int stream_move(App *a, int d);       /* d lines; 0, or -1 with the status line saying why */
+int stream_next_episode(App *a);
+void stream_search(App *a, const char *q);
+/* The slot of episode ep, generated from the seed if the ring does not hold it; NULL on error. */
+StreamSlot *stream_slot(App *a, uint64_t ep);
+const StreamSlot *stream_slot_held(const App *a, uint64_t ep); /* NULL unless in the ring */
+int stream_key(App *a, int k);
+void draw_stream(App *a, TuiCanvas *c, TuiRect r);
+
+/* tui_notebook.c */
+int notebook_key(App *a, int k);
+int note_key(App *a, int k);          /* the note editor, while open */
+void draw_notebook(App *a, TuiCanvas *c, TuiRect r);
 
 /* tui_world.c */
 void tui_draw_world(App *a, TuiCanvas *c, TuiRect r);
@@ -166,5 +297,6 @@ void tui_draw_world(App *a, TuiCanvas *c, TuiRect r);
 void tui_render(App *a, TuiCanvas *c);
 void tui_layout(App *a, int w, int h);
 void tui_sparkline(TuiCanvas *c, int y, int x, int w, const double *v, int n, int role);
+int tui_help_pages(int w, int h);     /* pages the help needs at w x h */
 
 #endif

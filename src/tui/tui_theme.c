@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/jsonu.h"
 #include "util/strbuf.h"
 
 
@@ -84,6 +85,20 @@ int tui_theme_parse(const char *json, const char *what, TuiTheme *t, Err *e) {
     }
     if (!cJSON_IsString(name) || !*name->valuestring || strlen(name->valuestring) >= sizeof th.name) {
         err_set(e, "%s: \"name\" must be a short string", what);
+        goto out;
+    }
+    const cJSON *ver = cJSON_GetObjectItemCaseSensitive(root, "version");
+    if (!cJSON_IsNumber(ver) || ver->valuedouble != TUI_THEME_VERSION) {
+        if (cJSON_IsNumber(ver))
+            err_set(e, "%s: theme version %g is not supported (this dolab reads version %d)", what, ver->valuedouble,
+                    TUI_THEME_VERSION);
+        else
+            err_set(e, "%s: \"version\" must be %d, got %s", what, TUI_THEME_VERSION, ju_kind(ver));
+        goto out;
+    }
+    char where[256];
+    if (ju_find_bad_utf8(root, "", where, sizeof where)) {
+        err_set(e, "%s: %s is not valid UTF-8 text", what, where);
         goto out;
     }
     snprintf(th.name, sizeof th.name, "%s", name->valuestring);

@@ -17,6 +17,8 @@
 
 #include "util/err.h"
 
+#define TUI_THEME_VERSION 1 /* the "version" a theme file must carry */
+
 #define TUI_ROLES(X)                                                                  \
     X(TR_NORMAL, "normal")                                                            \
     X(TR_DIM, "dim")                                                                  \

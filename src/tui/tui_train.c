@@ -12,6 +12,7 @@
 #include "learn/train.h"
 #include "nn/ckpt.h"
 #include "notebook/notebook.h"
+#include "util/fileio.h"
 #include "util/progress.h"
 
 struct TuiTrain {
@@ -111,7 +112,9 @@ TuiTrain *tui_train_start(const char *script, int quick, const char *ckpt, const
         return NULL;
     }
     pthread_mutex_init(&t->mu, NULL);
-    snprintf(t->script, sizeof t->script, "%s", script);
+    /* a shipped experiment by its name in the source tree, also when dolab is installed */
+    if (access(script, F_OK) != 0 && script[0] != '/') fio_data_path(NULL, script, t->script, sizeof t->script);
+    else snprintf(t->script, sizeof t->script, "%s", script);
     snprintf(t->ckpt, sizeof t->ckpt, "%s", ckpt);
     snprintf(t->lua_dir, sizeof t->lua_dir, "%s", lua_dir ? lua_dir : "");
     snprintf(t->version, sizeof t->version, "%s", version ? version : "?");

@@ -20,7 +20,8 @@
 cJSON *ju_u64(uint64_t v);
 /* Adds ju_u64(v) to object o under key; returns 0, or -1 when out of memory. */
 int ju_add_u64(cJSON *o, const char *key, uint64_t v);
-/* Reads such a node: a non-negative integral number <= 2^53, or a decimal string < 2^64.
+/* Reads such a node: a non-negative integral number <= 2^53, or a decimal string < 2^64 (or the
+ * raw node ju_u64 makes, before the tree is printed and parsed again).
  * what names the field in the message ("train.seed"). */
 int ju_get_u64(const cJSON *node, const char *what, uint64_t *out, Err *e);
 /* Parses a decimal u64 from a whole string (no sign, no spaces, no overflow). */
@@ -28,5 +29,41 @@ int ju_parse_u64(const char *s, uint64_t *out);
 /* A number node that is never -0 (a zero of either sign is written 0). */
 cJSON *ju_num(double v);
 int ju_add_num(cJSON *o, const char *key, double v);
+
+/* What a node is, for messages: "a number", "a string", "an object", "a list", "true",
+ * "false", "null", or "missing" (NULL). */
+const char *ju_kind(const cJSON *node);
+/* 1 when s is well-formed UTF-8 (no overlong forms, no surrogates, nothing above U+10FFFF). */
+int ju_utf8_ok(const char *s);
+/* Finds the first key or string value in the tree that is not UTF-8 and writes its path
+ * ("entries[3].config.name", the root's own name being root) into path; returns 1 if found. */
+int ju_find_bad_utf8(const cJSON *node, const char *root, char *path, size_t n);
+/* Finds the first number that is not finite (a JSON literal such as 1e999 overflows to inf);
+ * same path convention.  Returns 1 if found. */
+int ju_find_nonfinite(const cJSON *node, const char *root, char *path, size_t n);
+
+/* A table of field rules checked against a tree: each path is keys joined by dots, "[]" after
+ * a key meaning every element of that list ("sets[].strategies[].ci95[]").  A field that is
+ * absent passes unless the rule has JU_REQUIRED; one that is there must have the kind and
+ * range, or the check fails naming the field ("eval.sets[1].episodes: expected an integer
+ * from 1 to 1000000, got 1e+300").  Writers keep their rules beside their writer. */
+typedef enum JuKind {
+    JU_NUM,      /* a finite number in [lo, hi] */
+    JU_NUM_NULL, /* the same, or null */
+    JU_INT,      /* an integer in [lo, hi] */
+    JU_U64,      /* an exact 64-bit integer (ju_get_u64) */
+    JU_STR,      /* a string of lo to hi bytes (hi 0: any length) */
+    JU_BOOL,
+    JU_OBJ,
+    JU_LIST, /* a list of lo to hi elements */
+} JuKind;
+#define JU_REQUIRED 1
+typedef struct JuRule {
+    const char *path;
+    JuKind kind;
+    double lo, hi;
+    int flags;
+} JuRule;
+int ju_check(const cJSON *root, const char *root_name, const JuRule *rules, int n, Err *e);
 
 #endif

@@ -163,7 +163,8 @@ int ep_explore(Episode *ep, int var, Err *e) {
 }
 
 double ep_action_reward(const Episode *ep, int var, int sign) {
-    return sign * ep->view.exploit_value * scm_effect(&ep->world, var, ep->goal);
+    double r = sign * ep->view.exploit_value * scm_effect(&ep->world, var, ep->goal);
+    return r == 0 ? 0.0 : r; /* -5 * 0 is -0, which would print as "-0.0" */
 }
 
 int ep_exploit(Episode *ep, int var, int sign, Err *e) {

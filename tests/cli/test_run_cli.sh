@@ -55,7 +55,7 @@ expect_status 1 "typo" -- $DOLAB run "$TMP/typo.lua" --notebook "$NB"
 expect_match "typo message" "$ERR" "typo.lua:1: wrld: unknown field"
 printf 'while true do end\n' > "$TMP/loop.lua"
 expect_status 1 "runaway" -- $DOLAB run "$TMP/loop.lua" --notebook "$NB" --script-time 0.5
-expect_match "runaway message" "$ERR" "loop.lua:1: script stopped: it ran longer than 0.5 s"
+expect_match "runaway message" "$ERR" "loop.lua:1: script time limit \(0.5 s\) exceeded"
 printf 'os.execute("touch %s/pwned")\n' "$TMP" > "$TMP/escape.lua"
 expect_status 1 "escape" -- $DOLAB run "$TMP/escape.lua" --notebook "$NB"
 [ ! -e "$TMP/pwned" ] && ok || bad "os.execute ran"

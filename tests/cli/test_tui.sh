@@ -33,6 +33,17 @@ if [ -f models/default.ckpt ]; then
     expect_match "and the model acts" "$OUT" "◀ model"
 fi
 
+# first start: no ./notebook.json yet, so the shipped model's run is shown, read-only
+if [ -f models/notebook.json ]; then
+    mkdir -p "$TMP/first" && abs=$(cd "$(dirname "$DOLAB")" && pwd)/$(basename "$DOLAB")
+    out=$(cd "$TMP/first" && "$abs" tui --headless '<tab><tab>' --size 120x36 2>&1)
+    expect_match "first start shows models/notebook.json" "$out" "models/notebook.json \(read-only\)"
+    expect_match "with its run" "$out" "1 run +[0-9]{4}-"
+    out=$(cd "$TMP/first" && "$abs" tui --headless 'CnW' --size 120x36 2>&1)
+    expect_match "W says it cannot write there" "$out" "read-only"
+    [ ! -e "$TMP/first/notebook.json" ] && ok || bad "a notebook.json was written at first start"
+fi
+
 # ---- tmux --------------------------------------------------------------------------------------
 if ! command -v tmux >/dev/null; then
     bad "tmux is not installed (make deps installs it)"
@@ -56,9 +67,9 @@ wait_for() {
 }
 check() { if wait_for "$2" "${3:-30}"; then ok; else bad "$1: no /$2/ in:"; cap | head -40 >&2; fi; }
 check_not() { sleep 0.4; if cap | grep -Eq -- "$2"; then bad "$1: unexpected /$2/"; else ok; fi; }
-start() { # start ENV...: dolab tui in a fresh 100x30 session
+start() { # start ENV...: dolab tui in a fresh session of $W x $H (100x30)
     fresh
-    T -f /dev/null new-session -d -s t -x 100 -y 30 \
+    T -f /dev/null new-session -d -s t -x "${W:-100}" -y "${H:-30}" \
         "env LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=xterm-256color $* $DOLAB tui --model $TMP/m.ckpt --notebook $TMP/nb.json 2>$TMP/tui.err; echo EXITED \$?; sleep 600"
     T set-option -t t status off >/dev/null
 }
@@ -68,11 +79,11 @@ start
 check "World shows every variable" "\[A.*\[|\[A"
 for v in A B C D E; do check "World shows $v" "\[$v[ =]"; done
 check "Live shows the model's choice" "◀ model"
-check "Live shows the baselines' choices" "expert [A-E].*oracle [A-E]"
+check "Live shows the baselines' choices" "expert [A-E].*oracle [A-E]|[A-E] .*expert.*oracle"
 check "status line" "LIVE .*model: m.ckpt"
 
-# the stream advances on space (Shift-Tab focuses the Stream)
-keys BTab
+# the stream advances on space (Tab goes from Live to the Stream below it)
+keys Tab
 check "stream mode" "STREAM"
 before=$(cap | grep -o '▶.*' | head -1)
 keys Space
@@ -85,12 +96,12 @@ check "paused" "paused"
 # ? lists the keys; any key closes
 keys '?'
 check "help lists the keys" "take over"
-check "help lists undo" "undo the last step"
+check "help lists undo" "undo the last"
 keys x
 check_not "help closed" "any key closes"
 
 # a hand intervention changes the World values: back to Live, C, Enter
-keys Tab
+keys BTab
 check "live mode" "LIVE|HAND"
 keys C Enter
 check "hand intervention in the World" "\[C=\+5\.0\]"
@@ -105,9 +116,10 @@ T resize-window -t t -x 100 -y 30
 check "layout restored" "World"
 check_not "no more too-small" "too small"
 
-# mouse: a click on the Stream pane's title focuses it
 keys q
-check "q quits" "EXITED 0"
+check "q asks about the unsaved live session" "quit anyway"
+keys y
+check "y quits" "EXITED 0"
 [ -s "$TMP/tui.err" ] && bad "stderr while curses ran: $(head -c 200 "$TMP/tui.err")" || ok
 
 # `dolab` alone on a terminal opens the TUI
@@ -128,7 +140,7 @@ if cap -e | grep -Eq $'\e\\[[0-9;]*(3[0-7]|38;5;[0-9]+|4[0-7]|9[0-7]|48;5;[0-9]+
     bad "colour escapes with NO_COLOR: $(cap -e | grep -Eo $'\e\\[[0-9;]*m' | sort -u | tr '\n' ' ')"
 else ok; fi
 # an unsaved note makes q ask
-keys Tab a h i
+keys Tab Tab a h i
 check "note editor" "new note"
 keys Escape
 sleep 0.3
@@ -150,4 +162,66 @@ expect_status 0 "notebook pane with a quick run" -- $DOLAB tui --no-model --note
 expect_match "notebook pane: quick marked in the list" "$OUT" '  1 run +2026-11-29 \[quick\] arm_x, seed 3'
 expect_match "notebook pane: config line" "$OUT" 'config: arm_x · held out nothing · 4 variables · L2 C16 H2 · 40 steps · quick'
 expect_match "notebook pane: results" "$OUT" 'heldout +model 0.62'
+
+# Ctrl-S saves a note through a real terminal: flow control (IXON) is off while the TUI runs,
+# so the terminal does not freeze and the keys typed after it are seen
+start
+check "started" "◀ model"
+keys Tab Tab a
+check "note editor" "new note"
+keys -l "flow control"
+check "the note is typed" "flow control"
+keys C-s
+check "Ctrl-S saved the note" "note saved"
+keys a
+check "the keys after Ctrl-S arrive" "new note"
+keys -l "after"
+check "and are shown" "after"
+keys Escape
+check "the draft is kept" "draft"
+if grep -q '"text": *"flow control"' "$TMP/nb.json"; then ok; else bad "the note is not in the notebook"; fi
+keys q
+check "q asks about the draft" "quit anyway"
+keys y
+check "quits" "EXITED 0"
+
+# Ctrl-Z suspends to the shell and fg brings the screen back, keys working and flow control
+# still off (an interactive shell, for job control); the shell gets its own mode back on quit
+fresh
+T -f /dev/null new-session -d -s t -x 100 -y 30 \
+    "env -i PATH=$PATH HOME=$TMP TERM=xterm-256color LANG=C.UTF-8 PS1='PROMPT\$ ' bash --norc --noprofile -i"
+T set-option -t t status off >/dev/null
+check "a shell" "PROMPT"
+keys "$DOLAB tui --no-model --notebook $TMP/nb.json" Enter
+check "the TUI runs in it" "expert · ep 1"
+keys C-z
+check "Ctrl-Z suspends it" "Stopped"
+keys fg Enter
+check "fg brings the screen back" "expert · ep 1"
+keys Tab Tab a
+check "keys work after fg" "new note"
+keys -l "resumed"
+keys C-s
+check "Ctrl-S after a resume still saves" "note saved"
+keys q
+check "back in the shell" "PROMPT.*\$ *$"
+keys "stty -a | tr ' ' '\n' | grep -x -- '-*ixon'" Enter
+check "the shell's flow control is as it was" "^ixon"
+
+# 80x24, the smallest laid-out size: the model's pick, every variable, every key in the help
+W=80 H=24 start
+check "80x24: the pick line" "model picks [A-E]"
+for v in A B C D E; do check "80x24: World shows $v" "\[$v[ =]"; done
+keys '?'
+check "80x24: help page 1" "keys 1/"
+check "80x24: help names space for the next page" "space: next page"
+seen=$(cap)
+for i in 1 2 3; do keys Space; sleep 0.3; seen="$seen$(cap)"; done
+for what in "save the live session" "next theme" "add / re-weight an edge" "remove an edge" "make the selected variable the goal" \
+    "cancel the training" "faster / slower" "pauses at each decision" "enlarge / shrink the Log"; do
+    if printf '%s' "$seen" | grep -q -- "$what"; then ok; else bad "80x24: the help does not show '$what'"; fi
+done
+keys q
+check "80x24 quits" "EXITED 0"
+
 finish

@@ -139,7 +139,7 @@ TEST(test_given_ids_and_bad_entries) {
     CHECK(nb_add(nb, note(""), &e) == -1 && strstr(e.msg, "text"), "empty note refused: %s", e.msg);
     x = run("t", 0.5);
     cJSON_ReplaceItemInObject(x, "eval", cJSON_CreateString("good"));
-    CHECK(nb_add(nb, x, &e) == -1 && strstr(e.msg, "\"eval\" must be an object"), "mistyped run field: %s", e.msg);
+    CHECK(nb_add(nb, x, &e) == -1 && strstr(e.msg, "run entry: eval: expected an object, got a string"), "mistyped run field: %s", e.msg);
     CHECK(nb_add(nb, note("bad \xC3\x28 utf-8"), &e) == -1 && strstr(e.msg, "UTF-8"), "invalid UTF-8 refused: %s",
           e.msg);
     x = cJSON_CreateObject();
@@ -191,8 +191,8 @@ TEST(test_corrupt_file_untouched) {
     CHECK(nb_add(nb, note("x"), &e2) == -1, "and not overwritten");
     nb_free(nb);
 
-    write_text(p, "{\"format\":\"dolab-notebook\",\"version\":1,\"entries\":[{\"type\":\"note\",\"id\":1},"
-                  "{\"type\":\"note\",\"id\":1}]}");
+    write_text(p, "{\"format\":\"dolab-notebook\",\"version\":1,\"entries\":[{\"type\":\"note\",\"id\":1,\"text\":\"a\"},"
+                  "{\"type\":\"note\",\"id\":1,\"text\":\"b\"}]}");
     CHECK(nb_open(p, &nb, &e) == -1 && strstr(e.msg, "two entries have id 1"), "duplicate ids on disk: %s", e.msg);
     nb_free(nb);
     write_text(p, "{\"format\":\"dolab-notebook\",\"version\":1,\"entries\":[{\"id\":1}]}");

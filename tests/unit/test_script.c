@@ -4,10 +4,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "script/internal.h"
 #include "script/lab.h"
+#include "util/progress.h"
 #include "test.h"
 
 static char dir[] = "/tmp/dolab-script-XXXXXX";
+
+static const char *rc_msg(const char *out, const char *msg) { return *out ? out : msg; }
 
 static const char *write_script(const char *name, const char *text) {
     static char path[256];
@@ -59,7 +63,7 @@ TEST(test_sandbox_escapes) {
     CHECK(fails_with("local f, err = load('\\27Lua\\84\\0')\nerror(err)\n", "binary chunk"), "bytecode refused");
     CHECK(fails_with("local s = string.rep('x', 1 << 30)\n", "not enough memory"), "string.rep bomb refused");
     CHECK(fails_with("local t = {}\nfor i = 1, 1e9 do t[i] = i end\n", "not enough memory"), "table growth capped");
-    CHECK(fails_with("while true do end\n", "ran longer than 1 s"), "runaway loop stopped");
+    CHECK(fails_with("while true do end\n", "x.lua:1: script time limit (1 s) exceeded"), "runaway loop stopped");
     CHECK(fails_with("require('../../etc/passwd')\n", "not a module name"), "require cannot leave its folders");
     CHECK(fails_with("require('nosuchmodule')\n", "no module 'nosuchmodule'"), "unknown module");
     CHECK(access("/tmp/pwned", F_OK) != 0, "nothing escaped");
@@ -103,8 +107,9 @@ TEST(test_field_errors) {
         {"return lab.experiment{ explain = { nothing = '{goal}' } }\n", "explain.nothing: '{goal}' is not a placeholder"},
         {"return lab.experiment{ explain = { words = { 'two words' } } }\n", "only letters, digits"},
         {"return lab.experiment{ heldout = function(g) return g:edge('A', 'Q') end }\n", "'Q' is not a variable of this graph"},
-        {"return lab.experiment{ heldout = function(g) return 1 end }\n", "heldout: the function must return true or false"},
+        {"return lab.experiment{ heldout = function(g) return 1 end }\n", "x.lua:1: the function must return true or false, it returned number"},
         {"return lab.experiment{ heldout = function(g) error('boom') end }\n", "x.lua:1: boom"},
+        {"return lab.experiment{ heldout = print }\n", "x.lua:1: the function must return true or false, it returned nil"},
         {"return 42\n", "the script must return lab.experiment{...} (or a list of them), it returned number"},
         {"return {7}\n", "item 1 of the returned list is a number"},
         {"return lab.experiment{\n", "x.lua:2: unexpected symbol near <eof>"},
@@ -194,12 +199,245 @@ TEST(test_worlds_and_episodes) {
     lab_free(lab);
 }
 
+/* Loads text with a time limit of `seconds`; returns the seconds it took (the message in e). */
+static double load_timed(const char *text, double seconds, size_t memory_mb, int *rc, Err *e) {
+    const char *path = write_script("x.lua", text);
+    LabLimits lim = {memory_mb << 20, seconds};
+    Lab *lab = lab_new(&lim, "lua", NULL, e);
+    if (!lab) {
+        *rc = -2;
+        return 0;
+    }
+    Experiment x;
+    double t0 = progress_now();
+    *rc = lab_load_experiment(lab, path, &x, e);
+    double dt = progress_now() - t0;
+    lab_free(lab);
+    return dt;
+}
+
+/* Each hostile script of issue 9 ends within its limit + 1 s, with its file and line. */
+TEST(test_limits_cannot_be_escaped) {
+    static const struct {
+        const char *script, *want;
+    } cases[] = {
+        {"while true do pcall(function() while true do end end) end\n", "x.lua:1: script time limit (0.3 s) exceeded"},
+        {"local n = 0\nwhile true do n = n + 1; pcall(error, 'again') end\n", "x.lua:2: script time limit (0.3 s) exceeded"},
+        {"while true do xpcall(function() while true do end end, function(e) while true do end end) end\n",
+         "x.lua:1: script time limit (0.3 s) exceeded"},
+        {"local x <close> = setmetatable({}, {__close = function() while true do end end})\nwhile true do end\n",
+         "x.lua:2: script time limit (0.3 s) exceeded"},
+        {"local s = string.rep('a', 40000)\nreturn s:find('.-.-.-.-.-b')\n", "x.lua:2: string.find: this pattern could take too long"},
+        {"local s = string.rep('a', 40000)\nreturn s:gsub('.-.-.-.-.-b', 'x')\n", "x.lua:2: string.gsub: this pattern could take too long"},
+        {"local s = string.rep('a', 40000)\nfor w in s:gmatch('a*a*b') do end\n", "x.lua:2: string.gmatch: this pattern could take too long"},
+        {"local s = string.rep('a', 40000)\nreturn s:match('(a*)%1b')\n", "x.lua:2: string.match: this pattern could take too long"},
+        {"local s = string.rep('a', 100000)\nreturn s:match(string.rep('a', 5000) .. 'b')\n", "x.lua:2: string.match: this pattern could take too long"},
+        {"setmetatable({}, {__gc = function() while true do end end})\n", "x.lua:1: setmetatable: __gc (a finaliser) is not available"},
+        {"local mt = {__gc = false}\nlocal t = setmetatable({}, mt)\n", "x.lua:2: setmetatable: __gc"},
+        {"local t = {}\nfor i = 1, 1e9 do t[i] = i end\n", "x.lua:2: not enough memory (script memory limit 16 MB)"},
+        {"local s = 'x'\nwhile true do s = s .. s end\n", "x.lua:2: not enough memory (script memory limit 16 MB)"},
+        {"local s = string.rep('x', 1 << 30)\n", "x.lua:1: string.rep: not enough memory for a string of 1024 MB"},
+        {"local t = {}\nwhile true do t[#t + 1] = {1, 2, 3} end\n", "x.lua:2: "},
+        {"local s = string.rep('', 1 << 62)\nwhile true do end\n", "x.lua:2: script time limit"},
+        {"table.move({}, 1, 1e15, 2)\n", "x.lua:1: table.move: 1000000000000000 elements, more than a table can hold"},
+        {"local t = {}\nfor i = 1, 3e5 do t[i] = -i end\ntable.sort(t)\n", "x.lua:3: table.sort: sorting 300000 elements could take"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        Err e = {""};
+        int rc;
+        double dt = load_timed(cases[i].script, 0.3, 16, &rc, &e);
+        CHECK(rc == -1 && strstr(e.msg, cases[i].want) && dt < 1.3, "case %zu: %.2f s, %s", i, dt, e.msg);
+    }
+    /* patterns a script really uses still work, and a limit is not left behind for the next call */
+    Err e;
+    int rc;
+    load_timed("local s = string.rep('key = value ', 2000)\nassert(select(2, s:gsub('%s+', ' ')) == 6000)\n"
+               "assert(('x = 1'):match('^(%w+)%s*=%s*(.-)$') == 'x')\nreturn lab.experiment{}\n",
+               0.3, 16, &rc, &e);
+    CHECK(rc == 0, "ordinary patterns: %s", e.msg);
+}
+
+/* Errors name the script and the line, whatever was raised. */
+TEST(test_errors_name_the_line) {
+    write_script("selfreq.lua", "return require 'selfreq'\n");
+    write_script("loopa.lua", "return require 'loopb'\n");
+    write_script("loopb.lua", "return require 'loopa'\n");
+    static const struct {
+        const char *script, *want;
+    } cases[] = {
+        {"local x = 1\nerror()\n", "x.lua:2: error raised with no message (nil)"},
+        {"local x = 1\nerror(42)\n", "x.lua:2: 42"},
+        {"local t = setmetatable({}, {__tostring = function() return 7 end})\nerror(t)\n", "x.lua:2: 7"},
+        {"local t = setmetatable({}, {__tostring = function() error('no') end})\nerror(t)\n",
+         "x.lua:2: an error object (table) that cannot be shown: its __tostring failed"},
+        {"return lab.experiment{ heldout = function(g)\n  error({})\nend }\n", "x.lua:2: an error object that is a table"},
+        {"local t = setmetatable({}, {})\ngetmetatable(t).__tostring = function(s) return tostring(s) end\nprint(t)\n",
+         "x.lua:2: C stack overflow"},
+        {"require 'selfreq'\n", "selfreq.lua:1: require: module 'selfreq' requires itself"},
+        {"require 'loopa'\n", "require: module 'loopa' requires itself"},
+        {"error(string.rep('x', 100000))\n", "x.lua:1: xxxx"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+        CHECK(fails_with(cases[i].script, cases[i].want), "case %zu", i);
+}
+
+/* Script functions run from C (filters, explanations) during training: checked results. */
+TEST(test_callbacks_are_checked) {
+    Experiment x;
+    Lab *lab = NULL;
+    Err e;
+    CHECK(load_keep("return lab.experiment{ train = { mix = { { accept = function(ep) return 'yes' end } } } }\n", &x,
+                    &lab, &e) == 0,
+          "load: %s", e.msg);
+    static Episode ep;
+    CHECK(ep_generate(&ep, &x.world, 1, 0, NULL, NULL, &e) == 0, "episode: %s", e.msg);
+    CHECK(exp_ep_pred_eval(&x.mix[0].accept, &ep) == 0 && lab_callback_error(lab, &e) == -1 &&
+              strstr(e.msg, "train.mix[1].accept: ") && strstr(e.msg, "x.lua:1: the function must return true or false, it returned string"),
+          "accept returning a string is refused: %s", e.msg);
+    lab_free(lab);
+    lab = NULL;
+    const char *big = "return lab.experiment{ world = {variables = 3}, train = { mix = { { explain = true } } },\n"
+                      "  explain = { before_exploit = function(v) return string.rep('raises ', 1e6) end } }\n";
+    CHECK(load_keep(big, &x, &lab, &e) == 0, "load: %s", e.msg);
+    TokSeq seq;
+    CHECK(x.explain.fn_before(x.explain.ctx, &ep.view, &seq, &e) == -1 && strstr(e.msg, "explain.before_exploit: ") && strstr(e.msg, "the function returned 7000000 bytes, an explanation is at most 4096"),
+          "a 7 MB explanation is refused: %s", e.msg);
+    lab_free(lab);
+}
+
+/* The `:` line: results shown readably, and whatever a result does, the line ends, not dolab. */
+TEST(test_eval_line_shows_and_survives) {
+    LabLimits lim = {16u << 20, 0.3};
+    Err e;
+    Lab *lab = lab_new(&lim, "lua", NULL, &e);
+    CHECK(lab != NULL, "lab: %s", e.msg);
+    static const struct {
+        const char *line, *want;
+    } shows[] = {
+        {"{1, 2, a = 1, b = {c = {d = {e = 1}}}, ['x y'] = 's\\n'}", "{1, 2, a = 1, b = {c = {d = {…}}}, [\"x y\"] = \"s\\n\"}\n"},
+        {"'plain', 1.5, nil, true", "plain\t1.5\tnil\ttrue\n"},
+        {"setmetatable({}, {__tostring = function() return 'shown' end})", "shown\n"},
+        {"lab.world{variables = 2, edges = {{'A', 'B', 2}}}", "graph of 2 variables: A->B (2.00)\n"},
+        {"{}", "{}\n"},
+        {"{[true] = 1}", "{[true] = 1}\n"},
+    };
+    for (size_t i = 0; i < sizeof shows / sizeof *shows; i++) {
+        SB out = {0};
+        int rc = lab_eval_line(lab, shows[i].line, &out, &e);
+        CHECK(rc == 0 && strcmp(sb_str(&out), shows[i].want) == 0, "shows %s as %s (rc %d: %s)", shows[i].line, sb_str(&out), rc,
+              rc ? e.msg : "");
+        sb_free(&out);
+    }
+    SB out = {0};
+    CHECK(lab_eval_line(lab, "t = {} t.self = t t[1] = t", &out, &e) == 0 && lab_eval_line(lab, "t", &out, &e) == 0 &&
+              strcmp(sb_str(&out), "{{…cycle}, self = {…cycle}}\n") == 0,
+          "a cycle: %s", sb_str(&out));
+    sb_free(&out);
+    CHECK(lab_eval_line(lab, "big = {} for i = 1, 5000 do big[i] = string.rep('x', 100) end", &out, &e) == 0 &&
+              lab_eval_line(lab, "big", &out, &e) == 0 && out.len < 70000 && strstr(sb_str(&out), ", …}"),
+          "a big table is cut: %zu bytes", out.len);
+    sb_free(&out);
+    static const struct {
+        const char *line, *want;
+    } fails[] = {
+        {"setmetatable({}, {__tostring = function() error('x') end})", "command:1: x"},
+        {"setmetatable({}, {__tostring = function() while true do end end})", "command:1: script time limit (0.3 s) exceeded"},
+        {"setmetatable({}, {__tostring = function() return {} end})", "'__tostring' must return a string"},
+        {"x = {} for i = 1, 1e9 do x[i] = i end", "command:1: not enough memory (script memory limit 16 MB)"},
+        {"while true do pcall(function() while true do end end) end", "command:1: script time limit (0.3 s) exceeded"},
+    };
+    for (size_t i = 0; i < sizeof fails / sizeof *fails; i++) {
+        double t0 = progress_now();
+        int rc = lab_eval_line(lab, fails[i].line, &out, &e);
+        double dt = progress_now() - t0;
+        CHECK(rc == -1 && strstr(e.msg, fails[i].want) && out.len == 0 && dt < 1.3, "%s ends the line: %.2f s, %s",
+              fails[i].line, dt, e.msg);
+        sb_free(&out);
+    }
+    /* a state left over its cap still shows a value (a call may run if it does not grow), and
+     * freeing the global gives the memory back */
+    CHECK(lab_eval_line(lab, "x", &out, &e) == 0 && strncmp(sb_str(&out), "{1, 2, 3, ", 10) == 0 && strstr(sb_str(&out), ", …}"),
+          "the big table is shown: %s", rc_msg(sb_str(&out), e.msg));
+    sb_free(&out);
+    CHECK(lab_eval_line(lab, "x = nil return 6 * 7", &out, &e) == 0 && strcmp(sb_str(&out), "42\n") == 0,
+          "the next line works: %s", rc_msg(sb_str(&out), e.msg));
+    sb_free(&out);
+    /* a global table with metamethods cannot reach dolab's own reads and writes of globals */
+    CHECK(lab_eval_line(lab, "setmetatable(_G, {__newindex = function() error('no') end, __index = function() while true do end end})",
+                        &out, &e) == 0,
+          "hostile _G: %s", e.msg);
+    Scm w;
+    scm_init(&w, 3, 0.1, &e);
+    scm_add_edge(&w, 0, 2, 1.0, &e);
+    CHECK(lab_set_world(lab, &w, NULL) == 0, "set the world past _G's metamethods");
+    Scm back;
+    CHECK(lab_get_world(lab, &back) == 1 && back.n == 3 && scm_has_edge(&back, 0, 2), "read it back");
+    sb_free(&out);
+    lab_free(lab);
+}
+
+/* print() cannot fill dolab's memory: 1 MB a call, 8 MB a log. */
+TEST(test_print_is_bounded) {
+    SB log = {0};
+    Err e;
+    Lab *lab = lab_new(NULL, "lua", &log, &e);
+    CHECK(lab != NULL, "lab: %s", e.msg);
+    SB out = {0};
+    CHECK(lab_eval_line(lab, "for i = 1, 100 do print(string.rep('x', 100000)) end", &out, &e) == 0 && out.len < (1 << 20) + 200 &&
+              strstr(sb_str(&out), "more than 1024 KB in one call"),
+          "one call: %zu bytes", out.len);
+    sb_free(&out);
+    const char *path = write_script("p.lua", "for i = 1, 5 do print(string.rep('y', 1000)) end\nreturn lab.experiment{}\n");
+    Experiment x;
+    for (int i = 0; i < 20; i++) lab_load_experiment(lab, path, &x, &e); /* 20 calls, 5 KB each: all kept */
+    CHECK(log.len == 20 * 5 * 1001, "small prints are all kept: %zu", log.len);
+    const char *big = write_script("q.lua", "for i = 1, 9 do print(string.rep('z', 100000)) end\nreturn lab.experiment{}\n");
+    for (int i = 0; i < 20; i++) lab_load_experiment(lab, big, &x, &e); /* 18 MB asked for */
+    CHECK(log.len < (9u << 20) && strstr(sb_str(&log), "nothing more is kept"), "the log stops at 8 MB: %zu", log.len);
+    lab_free(lab);
+    sb_free(&log);
+}
+
+/* A Lua error outside any protected call (dolab makes none) reports and returns, never aborts. */
+static int raise_unprotected(lua_State *L) {
+    (void)L;
+    return 0;
+}
+TEST(test_panic_is_reported) {
+    Err e;
+    Lab *lab = lab_new(NULL, "lua", NULL, &e);
+    CHECK(lab != NULL, "lab: %s", e.msg);
+    (void)raise_unprotected;
+    jmp_buf here;
+    lab->panic_to = &here;
+    int panicked = 0;
+    if (setjmp(here) == 0) {
+        lua_pushstring(lab->L, "raised where nothing catches it");
+        lua_error(lab->L); /* no pcall around it: Lua calls the panic handler */
+    } else {
+        panicked = 1;
+    }
+    lab->panic_to = NULL;
+    CHECK(panicked && lab->broken, "the panic handler jumped back");
+    SB out = {0};
+    CHECK(lab_eval_line(lab, "1", &out, &e) == -1 && strstr(e.msg, "raised where nothing catches it"),
+          "later calls fail with the message: %s", e.msg);
+    sb_free(&out);
+    lab_free(lab);
+}
+
 int main(void) {
     if (!mkdtemp(dir)) return 1;
     RUN(test_sandbox_escapes);
     RUN(test_field_errors);
     RUN(test_experiment_fields);
     RUN(test_worlds_and_episodes);
+    RUN(test_limits_cannot_be_escaped);
+    RUN(test_errors_name_the_line);
+    RUN(test_callbacks_are_checked);
+    RUN(test_eval_line_shows_and_survives);
+    RUN(test_print_is_bounded);
+    RUN(test_panic_is_reported);
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (system(cmd)) return 1;

@@ -26,7 +26,7 @@ static cJSON *run_entry(const char *uid, const char *sweep, int job, double seed
     snprintf(text, sizeof text,
              "{\"type\":\"run\",\"title\":\"t\",\"uid\":\"%s\",\"seed\":%.17g,\"checkpoint\":\"runs/x-seed1-quick.ckpt\","
              "\"config\":{\"name\":\"arm_a\"},\"sweep\":{\"name\":\"%s\",\"job\":%d,\"set\":{\"train.steps\":20}},"
-             "\"training\":{\"curve\":[[1,4.5,null],[20,1.5,0.25],[40,\"x\",0.5]]},"
+             "\"training\":{\"curve\":[[1,4.5,null],[20,1.5,0.25],[40,1.25,0.5]]},"
              "\"eval\":{\"sets\":[{\"name\":\"heldout\",\"episodes\":60,\"strategies\":[{\"name\":\"model\","
              "\"mean_normalised_reward\":%.17g,\"ci95\":[0.1,0.9],\"sd\":0.25},{\"name\":\"oracle\","
              "\"mean_normalised_reward\":1}]}]}}",
@@ -48,8 +48,12 @@ TEST(test_entry_reader) {
     CHECK(r.sets[0].rows[0].mean == 0.5 && r.sets[0].rows[0].lo == 0.1 && r.sets[0].rows[0].sd == 0.25, "model row");
     CHECK(isnan(r.sets[0].rows[1].lo) && isnan(r.sets[0].rows[1].sd), "absent fields are NAN");
     double st[8], v[8];
-    CHECK(nbe_curve(r.curve, 1, st, v, 8) == 2 && st[1] == 20 && v[1] == 1.5, "loss column, a non-number skipped");
+    CHECK(nbe_curve(r.curve, 1, st, v, 8) == 3 && st[1] == 20 && v[2] == 1.25, "loss column");
     CHECK(nbe_curve(r.curve, 2, st, v, 8) == 2 && st[0] == 20 && v[1] == 0.5, "dev reward column, nulls skipped");
+    cJSON *odd = cJSON_Parse("[[1,\"x\",0.5],[2,3],[3],7,[4,2.5,null]]");
+    CHECK(nbe_curve(odd, 1, st, v, 8) == 2 && st[0] == 2 && v[1] == 2.5, "points without a number are skipped");
+    CHECK(nbe_curve(odd, 1, st, v, 1) == 1, "at most max points");
+    cJSON_Delete(odd);
     cJSON_ReplaceItemInObject(x, "quick", cJSON_CreateFalse());
     cJSON_AddItemToObject(x, "quick", cJSON_CreateFalse());
     CHECK(nbe_quick(x) == 0, "\"quick\": false wins over the checkpoint name");
@@ -67,8 +71,8 @@ static Notebook *shard(const char *name, cJSON *a, cJSON *b) {
     Err e;
     unlink(in_dir(name));
     if (nb_open(in_dir(name), &nb, &e)) return nb;
-    if (a) nb_add(nb, a, &e);
-    if (b) nb_add(nb, b, &e);
+    if (a) CHECK(nb_add(nb, a, &e) == 0, "shard %s: %s", name, e.msg);
+    if (b) CHECK(nb_add(nb, b, &e) == 0, "shard %s: %s", name, e.msg);
     return nb;
 }
 

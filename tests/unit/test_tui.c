@@ -12,14 +12,15 @@
 #include "test.h"
 #include "tui/tui.h"
 #include "tui/tui_canvas.h"
+#include "tui/tui_internal.h"
 #include "tui/tui_theme.h"
 
 static char dir[64], model_path[128], nbfile[128];
 
-/* The last frame after keys, as text (frames: one per key plus a few ticks). */
-static char *run(const char *keys, int extra, int with_model) {
+/* The last frame after keys at w x h, as text (frames: one per key plus a few ticks). */
+static char *run_size(const char *keys, int extra, int with_model, int w, int h) {
     TuiOptions o = {.no_model = !with_model, .model = with_model ? model_path : NULL, .notebook = nbfile,
-                    .seed = 1, .w = 100, .h = 30, .version = "test", .commit = "test"};
+                    .seed = 1, .w = w, .h = h, .version = "test", .commit = "test"};
     SB out = {0};
     Err e;
     if (tui_headless(&o, keys, (int)strlen(keys) + extra, &out, &e)) {
@@ -29,6 +30,8 @@ static char *run(const char *keys, int extra, int with_model) {
     }
     return out.s ? out.s : strdup("");
 }
+
+static char *run(const char *keys, int extra, int with_model) { return run_size(keys, extra, with_model, 100, 30); }
 
 static int has(const char *s, const char *what) { return strstr(s, what) != NULL; }
 
@@ -74,14 +77,14 @@ TEST(test_themes) {
     }
     TuiTheme t;
     Err e;
-    CHECK(tui_theme_parse("{\"format\":\"dolab-theme\",\"name\":\"x\",\"roles\":{\"edge_positive\":{\"fg\":\"pink\"}}}", "x.json", &t,
+    CHECK(tui_theme_parse("{\"format\":\"dolab-theme\",\"version\":1,\"name\":\"x\",\"roles\":{\"edge_positive\":{\"fg\":\"pink\"}}}", "x.json", &t,
                           &e) == -1 &&
               strstr(e.msg, "edge_positive"),
           "bad colour named: %s", e.msg);
-    CHECK(tui_theme_parse("{\"format\":\"dolab-theme\",\"name\":\"x\",\"roles\":{\"nope\":{}}}", "x.json", &t, &e) == -1 &&
+    CHECK(tui_theme_parse("{\"format\":\"dolab-theme\",\"version\":1,\"name\":\"x\",\"roles\":{\"nope\":{}}}", "x.json", &t, &e) == -1 &&
               strstr(e.msg, "nope"),
           "unknown role named: %s", e.msg);
-    CHECK(tui_theme_parse("{\"format\":\"dolab-theme\",\"name\":\"x\",\"roles\":{\"bar\":{\"fg\":200,\"attrs\":[\"bold\"]}}}",
+    CHECK(tui_theme_parse("{\"format\":\"dolab-theme\",\"version\":1,\"name\":\"x\",\"roles\":{\"bar\":{\"fg\":200,\"attrs\":[\"bold\"]}}}",
                           "x.json", &t, &e) == 0 &&
               t.role[TR_BAR].fg == 200 && t.role[TR_BAR].attrs == TUI_A_BOLD,
           "256 colours and attributes");
@@ -102,7 +105,7 @@ TEST(test_world_and_status) {
 
 TEST(test_model_live) {
     char *s = run("", 1, 1);
-    CHECK(has(s, "◀ model"), "the model's choice is marked");
+    CHECK(has(s, "◀ model") && has(s, "model picks"), "the model's choice is marked");
     CHECK(has(s, "expert") && has(s, "oracle") && has(s, "corr") && has(s, "max_seen") && has(s, "parents"),
           "every baseline's choice");
     free(s);
@@ -117,15 +120,15 @@ TEST(test_model_live) {
 
 TEST(test_stream) {
     char before[256], after[256];
-    char *s = run("<stab>", 1, 0);
+    char *s = run("<tab>", 1, 0);
     cursor_line(s, before, sizeof before);
     free(s);
-    s = run("<stab> ", 4, 0); /* space plays; frames without keys are timer ticks */
+    s = run("<tab> ", 4, 0); /* space plays; frames without keys are timer ticks */
     cursor_line(s, after, sizeof after);
     CHECK(before[0] && after[0] && strcmp(before, after) != 0, "the stream advances: '%s' -> '%s'", before, after);
     CHECK(has(s, "STREAM"), "stream mode");
     free(s);
-    s = run("<stab>/goal<enter>", 1, 0);
+    s = run("<tab>/goal<enter>", 1, 0);
     cursor_line(s, after, sizeof after);
     CHECK(strstr(after, "goal"), "search moves to a match: '%s'", after);
     free(s);
@@ -177,13 +180,13 @@ TEST(test_lua_and_edit) {
     CHECK(has(s, "Lua: command:1: boom") && has(s, "stack traceback"), "errors land in the log and the status line:\n%s", s);
     free(s);
     /* edit: add an edge A->C of weight -2.5 from the World pane, remove A->B */
-    s = run(":world = lab.world{variables=3, edges={{'A','B',2},{'B','C',-1}}}<enter><stab><stab>Aa C -2.5<enter>", 1, 0);
+    s = run(":world = lab.world{variables=3, edges={{'A','B',2},{'B','C',-1}}}<enter><stab>a A C -2.5<enter>", 1, 0);
     CHECK(has(s, "-2.5"), "the new edge's weight:\n%s", s);
     free(s);
-    s = run(":world = lab.world{variables=3, edges={{'A','B',2},{'B','C',-1}}}<enter><stab><stab>AxB<enter>", 1, 0);
+    s = run(":world = lab.world{variables=3, edges={{'A','B',2},{'B','C',-1}}}<enter><stab>xA B<enter>", 1, 0);
     CHECK(!has(s, "+2.0"), "edge removed");
     free(s);
-    s = run("<stab><stab>a A A<enter>", 1, 0);
+    s = run("<stab>a A A<enter>", 1, 0);
     CHECK(has(s, "error") || has(s, "self"), "a self-loop is refused with a message");
     free(s);
     s = run("R", 1, 0);
@@ -201,7 +204,7 @@ TEST(test_lua_and_edit) {
 }
 
 TEST(test_notebook_flows) {
-    char *s = run("<tab>ahello notebook<ctrl-s>", 1, 0);
+    char *s = run("<tab><tab>ahello notebook<ctrl-s>", 1, 0);
     Notebook *nb = NULL;
     Err e;
     CHECK(nb_open(nbfile, &nb, &e) == 0 && nb_count(nb) == 1, "the note was saved");
@@ -210,7 +213,7 @@ TEST(test_notebook_flows) {
     CHECK(cJSON_IsString(t) && strcmp(t->valuestring, "hello notebook") == 0, "note text");
     nb_free(nb);
     free(s);
-    s = run("<tab>adraft<esc>q", 1, 0);
+    s = run("<tab><tab>adraft<esc>q", 1, 0);
     CHECK(has(s, "quit anyway"), "q asks when a note is unsaved");
     free(s);
     s = run("C<enter>inW", 1, 1);
@@ -228,7 +231,7 @@ TEST(test_notebook_flows) {
     CHECK(hand == 1 && probs == 2, "one hand step, model probabilities at both decisions (%d, %d)", hand, probs);
     nb_free(nb);
     free(s);
-    s = run("<tab>", 1, 0);
+    s = run("<tab><tab>", 1, 0);
     CHECK(has(s, "hello notebook") && has(s, "session"), "the Notebook pane lists the entries:\n%s", s);
     free(s);
 }
@@ -310,6 +313,159 @@ TEST(test_training) {
     unlink(script);
 }
 
+
+/* Issue 8, defect 1: the stream's position is one cursor; nothing waits for a dropped line. */
+TEST(test_stream_no_hang) {
+    char *s = run("<tab>/zzzz<enter>", 1, 0);
+    CHECK(has(s, "'zzzz' not found in the next 1000 episodes"), "a search for what is not there ends:\n%s", s);
+    free(s);
+    char keys[1200] = "<tab>";
+    for (int i = 0; i < 300; i++) strcat(keys, "N");
+    s = run(keys, 1, 0);
+    CHECK(has(s, "── episode 301 ──"), "N 300 times reaches episode 301:\n%s", s);
+    free(s);
+    s = run("<tab> ", 4000, 0); /* space plays: 4000 lines, far past the ring */
+    const char *p = strstr(s, "── episode ");
+    long ep = p ? atol(p + strlen("── episode ")) : 0;
+    CHECK(ep > 300, "the stream played on to episode %ld", ep);
+    free(s);
+    s = run("<tab>N<up><up><up>", 1, 0); /* back across the episode boundary */
+    const char *cur = strstr(s, "▶"), *ep2 = strstr(s, "── episode 2 ──");
+    CHECK(cur && ep2 && cur < ep2, "up moves back into episode 1:\n%s", s);
+    free(s);
+}
+
+/* Defect 2: the tally is derived from the session's episodes; undo takes a reward back. */
+static const cJSON *last_entry(Notebook **nb) {
+    Err e;
+    *nb = NULL;
+    if (nb_open(nbfile, nb, &e) || !nb_count(*nb)) return NULL;
+    return nb_entry(*nb, nb_count(*nb) - 1);
+}
+
+TEST(test_tally_derived) {
+    char *s = run_size("nnnnnnunununun", 1, 1, 120, 36);
+    CHECK(has(s, "session 1 ep: normalised"), "one episode in the session:\n%s", s);
+    CHECK(!has(s, "normalised 2.") && !has(s, "normalised 3.") && !has(s, "normalised 4.") && !has(s, "normalised 5."),
+          "no normalised mean above 1");
+    free(s);
+    s = run_size("nnnnnnununununW", 1, 1, 120, 36);
+    Notebook *nb;
+    const cJSON *en = last_entry(&nb);
+    const cJSON *done = cJSON_GetObjectItemCaseSensitive(en, "episodes_done");
+    const cJSON *mean = cJSON_GetObjectItemCaseSensitive(en, "mean_normalised_reward");
+    CHECK(cJSON_IsNumber(done) && done->valueint == 1, "W records one episode done");
+    CHECK(cJSON_IsNumber(mean) && mean->valuedouble <= 1 + 1e-9, "and its normalised reward is at most 1 (%g)",
+          cJSON_IsNumber(mean) ? mean->valuedouble : -1);
+    nb_free(nb);
+    free(s);
+    /* a new seed starts a new session (after asking, since this one is not saved) */
+    s = run("nnnnnnS<ctrl-u>7<enter>", 1, 0);
+    CHECK(has(s, "not saved") && has(s, "(y/n)"), "S asks about the unsaved session:\n%s", s);
+    free(s);
+    s = run("nnnnnnS<ctrl-u>7<enter>y", 1, 0);
+    CHECK(has(s, "seed 7") && !has(s, "session 1 ep"), "and then starts afresh:\n%s", s);
+    free(s);
+}
+
+TEST(test_quit_asks_about_session) {
+    char *s = run("nq", 1, 0);
+    CHECK(has(s, "live session is not saved") && has(s, "quit anyway"), "q asks:\n%s", s);
+    free(s);
+    s = run("q", 1, 0);
+    CHECK(!has(s, "quit anyway"), "nothing done: q quits");
+    free(s);
+}
+
+/* Defect 6: the edge prompt is empty, takes FROM TO WEIGHT, refuses junk and huge weights. */
+TEST(test_edge_prompt) {
+    const char *w3 = ":world = lab.world{variables=3, edges={{'A','B',2},{'B','C',-1}}}<enter><stab>";
+    char keys[300];
+    snprintf(keys, sizeof keys, "%sa", w3);
+    char *s = run(keys, 1, 0);
+    CHECK(has(s, "(FROM TO [WEIGHT]): ▁"), "the prompt is not pre-filled:\n%s", s);
+    free(s);
+    snprintf(keys, sizeof keys, "%saA C -1.5<enter>", w3);
+    s = run(keys, 1, 0);
+    CHECK(has(s, "edge A->C weight -1.50") && has(s, "-1.5"), "A C -1.5 adds A->C of -1.5:\n%s", s);
+    free(s);
+    snprintf(keys, sizeof keys, "%saB C xyz<enter>", w3);
+    s = run(keys, 1, 0);
+    CHECK(has(s, "the weight must be a number"), "B C xyz is refused:\n%s", s);
+    free(s);
+    snprintf(keys, sizeof keys, "%saA C 1e9<enter>", w3);
+    s = run(keys, 1, 0);
+    CHECK(has(s, "at most 5"), "a weight of 1e9 is refused:\n%s", s);
+    free(s);
+    snprintf(keys, sizeof keys, "%saAB C<enter>", w3);
+    s = run(keys, 1, 0);
+    CHECK(has(s, "expected two variables"), "AB is not a variable:\n%s", s);
+    free(s);
+}
+
+/* Defect 7: hidden mode hides the baselines and the oracle until the reveal; the evidence shows. */
+TEST(test_hidden_mode) {
+    char *s = run("vnn", 1, 1);
+    CHECK(has(s, "hidden until the reveal") && !has(s, "oracle A") && !has(s, "oracle B") && !has(s, "oracle C") &&
+              !has(s, "oracle D") && !has(s, "oracle E") && !has(s, "oracle parents"),
+          "no baseline or oracle choice before the reveal:\n%s", s);
+    CHECK(has(s, "do     A     B"), "the evidence table:\n%s", s);
+    free(s);
+    s = run("vnnv", 1, 1);
+    CHECK(has(s, "oracle"), "revealed: the baselines are back:\n%s", s);
+    free(s);
+}
+
+/* Defect 5: at 80x24 the pick line is there, and the help's pages list every key. */
+TEST(test_80x24) {
+    char *s = run_size("n", 1, 1, 80, 24);
+    CHECK(has(s, "model picks"), "the model's pick at 80x24:\n%s", s);
+    for (char v = 'A'; v <= 'E'; v++) {
+        char bar[8] = {'\n', 0};
+        snprintf(bar, sizeof bar, "│ %c ", v);
+        char box[4] = {'[', v, 0};
+        CHECK(has(s, box), "World box %c", v);
+    }
+    free(s);
+    int pages = tui_help_pages(80, 24);
+    CHECK(pages >= 2 && pages <= 3, "the help takes %d pages at 80x24", pages);
+    SB all = {0};
+    char keys[16] = "?";
+    for (int p = 0; p < pages; p++) {
+        s = run_size(keys, 1, 0, 80, 24);
+        sb_puts(&all, s);
+        free(s);
+        strcat(keys, " ");
+    }
+    for (int i = 0; i < tui_nkeys; i++) CHECK(has(sb_str(&all), tui_keys[i].what), "the help shows '%s'", tui_keys[i].what);
+    sb_free(&all);
+    s = run_size("?  x", 1, 0, 80, 24);
+    CHECK(!has(s, "keys 1/") && !has(s, "keys 2/"), "a key closes the help");
+    free(s);
+}
+
+/* The smaller items. */
+TEST(test_small_items) {
+    char *s = run("", 1, 0);
+    CHECK(has(s, "--no-model") && !has(s, "missing"), "--no-model does not say the checkpoint is missing:\n%s", s);
+    free(s);
+    s = run(">", 1, 0);
+    CHECK(has(s, "speed 3/5"), "> is faster:\n%s", s);
+    free(s);
+    s = run("<<<", 1, 0);
+    CHECK(has(s, "speed 1/5"), "< is slower, down to the slowest");
+    free(s);
+    s = run("p ", 3, 0);
+    CHECK(has(s, "paused at the decision") && has(s, "done: "), "p: playing stops after each decision:\n%s", s);
+    free(s);
+    s = run("L", 1, 0);
+    CHECK(has(s, "L: smaller"), "L enlarges the Log");
+    free(s);
+    s = run("nnne", 1, 0);
+    CHECK(has(s, "evidence table first") && !has(s, "bars:"), "e: the evidence first");
+    free(s);
+}
+
 /* A tiny trained model for the flows that need one. */
 static int make_model(void) {
     Experiment x = exp_default();
@@ -323,6 +479,26 @@ static int make_model(void) {
     }
     train_result_free(&tr);
     return 0;
+}
+
+/* A theme's version is checked, and its strings are UTF-8 (issue 9). */
+TEST(test_theme_version) {
+    TuiTheme t;
+    Err e;
+    CHECK(tui_theme_parse("{\"format\":\"dolab-theme\",\"name\":\"x\",\"roles\":{}}", "x.json", &t, &e) == -1 &&
+              strstr(e.msg, "x.json: \"version\" must be 1, got missing"),
+          "a theme without a version: %s", e.msg);
+    CHECK(tui_theme_parse("{\"format\":\"dolab-theme\",\"version\":2,\"name\":\"x\",\"roles\":{}}", "x.json", &t, &e) == -1 &&
+              strstr(e.msg, "theme version 2 is not supported"),
+          "a later version: %s", e.msg);
+    CHECK(tui_theme_parse("{\"format\":\"dolab-theme\",\"version\":\"1\",\"name\":\"x\",\"roles\":{}}", "x.json", &t, &e) == -1 &&
+              strstr(e.msg, "got a string"),
+          "a version that is not a number: %s", e.msg);
+    CHECK(tui_theme_parse("{\"format\":\"dolab-theme\",\"version\":1,\"name\":\"x\xf0\",\"roles\":{}}", "x.json", &t, &e) == -1 &&
+              strstr(e.msg, "name is not valid UTF-8"),
+          "a name cut in a UTF-8 sequence: %s", e.msg);
+    CHECK(tui_theme_parse("{\"format\":\"dolab-theme\",\"version\":1,\"name\":\"x\",\"roles\":{}}", "x.json", &t, &e) == 0,
+          "version 1 loads: %s", e.msg);
 }
 
 int main(void) {
@@ -344,6 +520,14 @@ int main(void) {
     RUN(test_seed_and_themes);
     RUN(test_mouse);
     RUN(test_training);
+    RUN(test_stream_no_hang);
+    RUN(test_tally_derived);
+    RUN(test_quit_asks_about_session);
+    RUN(test_edge_prompt);
+    RUN(test_hidden_mode);
+    RUN(test_80x24);
+    RUN(test_small_items);
+    RUN(test_theme_version);
     unlink(model_path);
     unlink(nbfile);
     rmdir(dir);

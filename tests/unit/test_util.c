@@ -65,6 +65,45 @@ TEST(test_no_negative_zero) {
     cJSON_Delete(o);
 }
 
+TEST(test_utf8) {
+    CHECK(ju_utf8_ok("plain") && ju_utf8_ok("\xc3\xbc\xe2\x98\x83\xf0\x9f\x98\x80"), "valid UTF-8 accepted");
+    const char *bad[] = {"ab\xf0", "ab\xe2\x82", "\xc3", "\xff", "\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\x80"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) CHECK(!ju_utf8_ok(bad[i]), "bad UTF-8 %zu refused", i);
+    cJSON *o = cJSON_Parse("{\"a\":[1,{\"b\":\"ok\"},{\"c\":\"x\"}]}");
+    cJSON_SetValuestring(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(o, "a"), 2), "c"), "ab\xf0");
+    char path[128] = "";
+    CHECK(ju_find_bad_utf8(o, "doc", path, sizeof path) == 1 && strcmp(path, "doc.a[2].c") == 0, "path of the bad string: %s", path);
+    cJSON_Delete(o);
+}
+
+TEST(test_rules) {
+    static const JuRule rules[] = {
+        {"n", JU_INT, 1, 10, JU_REQUIRED}, {"s[].name", JU_STR, 1, 4, 0}, {"s[].v", JU_NUM_NULL, -1, 1, 0},
+        {"seed", JU_U64, 0, 0, 0},         {"flag", JU_BOOL, 0, 0, 0},
+    };
+    struct {
+        const char *json, *want;
+    } cases[] = {
+        {"{\"n\":3,\"s\":[{\"name\":\"ab\",\"v\":null},{\"v\":0.5}],\"seed\":\"18446744073709551615\"}", NULL},
+        {"{}", "x.n: missing"},
+        {"{\"n\":2.5}", "x.n: expected an integer from 1 to 10, got 2.5"},
+        {"{\"n\":3,\"s\":[{},{\"name\":\"\"}]}", "x.s[1].name: expected a string of 1 to 4 bytes, got 0"},
+        {"{\"n\":3,\"s\":[{\"v\":2}]}", "x.s[0].v: expected a number from -1 to 1, got 2"},
+        {"{\"n\":3,\"s\":{}}", "x.s: expected a list, got an object"},
+        {"{\"n\":3,\"s\":[7]}", "x.s[0]: expected an object, got a number"},
+        {"{\"n\":3,\"seed\":-1}", "x.seed: -1 is not an integer"},
+        {"{\"n\":3,\"flag\":1}", "x.flag: expected true or false, got a number"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        cJSON *j = cJSON_Parse(cases[i].json);
+        Err e = {{0}};
+        int rc = ju_check(j, "x", rules, (int)(sizeof rules / sizeof *rules), &e);
+        if (!cases[i].want) CHECK(rc == 0, "case %zu passes: %s", i, e.msg);
+        else CHECK(rc == -1 && strstr(e.msg, cases[i].want) == e.msg, "case %zu: '%s', want '%s'", i, e.msg, cases[i].want);
+        cJSON_Delete(j);
+    }
+}
+
 TEST(test_across_seed_stats) {
     double x[] = {0.9, 0.1, 0.5, 0.3, 0.7, 100.0};
     CHECK_NEAR(stats_sd(x, 2), sqrt(0.32), 1e-12, "sd of two values (n - 1)");
@@ -96,5 +135,7 @@ int main(void) {
     RUN(test_u64_exact);
     RUN(test_u64_refused);
     RUN(test_no_negative_zero);
+    RUN(test_utf8);
+    RUN(test_rules);
     return TEST_SUMMARY();
 }

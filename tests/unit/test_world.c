@@ -288,6 +288,27 @@ TEST(test_tokens_round_trip) {
     tok_vocab_free(voc);
 }
 
+/* An exploit with no effect on the goal, with sign -1, earns -5 * 0: it must be +0 so that no
+ * writer prints "-0.0" (issue 9). */
+TEST(test_zero_reward_is_positive_zero) {
+    EpConfig c = ep_config_default();
+    int found = 0;
+    for (uint64_t i = 0; i < 200 && !found; i++) {
+        Episode ep;
+        Err e;
+        if (ep_generate(&ep, &c, 5, i, NULL, NULL, &e)) continue;
+        Episode *p = &ep;
+        if (strat_play(strat_find("random"), &p, 1, &e)) continue;
+        for (int x = 0; x < ep.world.n && !found; x++) {
+            if (x == ep.goal || scm_effect(&ep.world, x, ep.goal) != 0) continue;
+            double r = ep_action_reward(&ep, x, -1);
+            CHECK(r == 0 && !signbit(r), "reward of a variable without effect is +0 (got %g, sign %d)", r, signbit(r) != 0);
+            found = 1;
+        }
+    }
+    CHECK(found, "found a variable with no effect on the goal");
+}
+
 int main(void) {
     RUN(test_protocol);
     RUN(test_expert_matches_oracle);
@@ -297,5 +318,6 @@ int main(void) {
     RUN(test_cued_episodes);
     RUN(test_filter_and_determinism);
     RUN(test_tokens_round_trip);
+    RUN(test_zero_reward_is_positive_zero);
     return TEST_SUMMARY();
 }
