@@ -131,7 +131,7 @@ int cmd_run(int argc, char **argv) {
          "set an experiment field by its path (train.steps=500, world.noise=0.5); repeatable"},
         {"--arm", ARG_STRING, &arm, 0, 0, NULL, "NAME", "run only this arm of a script that returns several"},
         {"--sweep", ARG_STRING, &sweep, 0, 0, NULL, "NAME", "record the run as a job of this sweep (dolab sweep)"},
-        {"--job", ARG_INT, &job, 0, 100000000, NULL, "K",
+        {"--job", ARG_INT, &job, 1, 100000000, NULL, "K",
          "its job number: a notebook that already records job K of the sweep is left as it is"},
     };
     ArgCmd cmd = {"run", "dolab run EXPERIMENT.lua [options]",

@@ -357,6 +357,11 @@ static const JuRule run_rules[] = {
     {"dolab", JU_OBJ, 0, 0, 0},          {"dolab.version", JU_STR, 0, 0, 0}, {"dolab.commit", JU_STR, 0, 0, 0},
     {"training", JU_OBJ, 0, 0, 0},       {"checkpoint", JU_STR, 0, 0, 0},    {"eval", JU_OBJ, 0, 0, 0},
     {"wall_seconds", JU_NUM, 0, 1e9, 0}, {"cores", JU_INT, 1, 1e6, 0},
+    /* what sweeps and merging add (docs/sweeps.md) */
+    {"uid", JU_STR, 1, 64, 0},           {"quick", JU_BOOL, 0, 0, 0},        {"sweep", JU_OBJ, 0, 0, 0},
+    {"sweep.name", JU_STR, 1, 0, 0},     {"sweep.job", JU_INT, 1, 1e8, 0},   {"sweep.arm", JU_STR, 0, 0, 0},
+    {"sweep.set", JU_OBJ, 0, 0, 0},      {"origin", JU_OBJ, 0, 0, 0},        {"origin.file", JU_STR, 0, 0, 0},
+    {"origin.id", JU_INT, 1, 9007199254740992.0, 0},
 };
 static const JuRule note_rules[] = {
     {"text", JU_STR, 1, 0, JU_REQUIRED},
