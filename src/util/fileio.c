@@ -211,7 +211,12 @@ int fio_data_path(const char *argv0, const char *rel, char *out, size_t n) {
             for (size_t i = 0; i < sizeof where / sizeof *where; i++) {
                 struct stat st;
                 int k = snprintf(out, n, "%s%s%s", exe, where[i], rel);
-                if (k > 0 && (size_t)k < n && stat(out, &st) == 0) return 1;
+                if (k > 0 && (size_t)k < n && stat(out, &st) == 0) {
+                    char *canon = realpath(out, NULL); /* "build-asan/../models" reads as "models" */
+                    if (canon && strlen(canon) < n) snprintf(out, n, "%s", canon);
+                    free(canon);
+                    return 1;
+                }
             }
         }
     }

@@ -36,8 +36,9 @@ fi
 # first start: no ./notebook.json yet, so the shipped model's run is shown, read-only
 if [ -f models/notebook.json ]; then
     mkdir -p "$TMP/first" && abs=$(cd "$(dirname "$DOLAB")" && pwd)/$(basename "$DOLAB")
-    out=$(cd "$TMP/first" && "$abs" tui --headless '<tab><tab>' --size 120x36 2>&1)
-    expect_match "first start shows models/notebook.json" "$out" "models/notebook.json \(read-only\)"
+    # wide, so that the path of a checkout anywhere fits on the line
+    out=$(cd "$TMP/first" && "$abs" tui --headless '<tab><tab>' --size 240x36 2>&1)
+    expect_match "first start shows models/notebook.json" "$out" "models/notebook\.json \(read-only\)"
     expect_match "with its run" "$out" "1 run +[0-9]{4}-"
     out=$(cd "$TMP/first" && "$abs" tui --headless 'CnW' --size 120x36 2>&1)
     expect_match "W says it cannot write there" "$out" "read-only"
