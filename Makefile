@@ -49,18 +49,22 @@ check-libs:
 	  echo "make: missing libraries:$$missing; \`make deps\` installs them" >&2; exit 1; fi
 
 # Installs the Debian packages that are missing, and nothing when all are there.
-deps:
-	@missing=""; \
-	for p in $(DEBS); do \
+# $(call apt_install,WHO,PACKAGES): installs those of the Debian PACKAGES that are missing
+# (as root, or through sudo), and nothing when all are there.
+apt_install = missing=""; \
+	for p in $(2); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
 	  if ! command -v apt-get >/dev/null; then \
-	    echo "make deps: missing$$missing and no apt-get here: install them by hand" >&2; exit 1; fi; \
+	    echo "$(1): missing$$missing and no apt-get here: install them by hand" >&2; exit 1; fi; \
 	  SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
-	  echo "make deps: installing$$missing"; \
+	  echo "$(1): installing$$missing"; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
+
+deps:
+	@$(call apt_install,make deps,$(DEBS))
 
 # The commit goes into version.o only, rebuilt whenever git's HEAD or index changes.
 COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD 2>/dev/null || echo -dirty)
@@ -201,17 +205,7 @@ FUZZ_CFLAGS   = -std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 $(WARN) -Isrc -Itests/
 FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o)
 
 fuzz-deps:
-	@missing=""; \
-	for p in $(FUZZ_DEBS); do \
-	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
-	done; \
-	if [ -n "$$missing" ]; then \
-	  if ! command -v apt-get >/dev/null; then \
-	    echo "make fuzz: missing$$missing and no apt-get here: install them by hand" >&2; exit 1; fi; \
-	  SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
-	  echo "make fuzz: installing$$missing"; \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
-	fi
+	@$(call apt_install,make fuzz,$(FUZZ_DEBS))
 
 $(FUZZ_BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)

@@ -12,16 +12,6 @@
 #include "notebook/notebook.h"
 #include "util/fileio.h"
 
-static void csv_field(SB *b, const char *s) {
-    if (strpbrk(s, ",\"\r\n")) {
-        sb_puts(b, "\"");
-        for (const char *p = s; *p; p++) sb_puts(b, *p == '"' ? "\"\"" : (char[]){*p, 0});
-        sb_puts(b, "\"");
-    } else {
-        sb_puts(b, s);
-    }
-}
-
 static void csv_num(SB *b, const cJSON *v) {
     if (cJSON_IsNumber(v) && isfinite(v->valuedouble)) nt_exact(b, v->valuedouble);
 }
@@ -35,13 +25,13 @@ static void export_csv(SB *b, const Notebook *nb) {
             const cJSON *row;
             cJSON_ArrayForEach(row, nbe_get(set, "strategies")) {
                 sb_printf(b, "%ld,", nbe_id(x));
-                csv_field(b, nbe_str(x, "title") ? nbe_str(x, "title") : "");
+                nt_csv_field(b, nbe_str(x, "title") ? nbe_str(x, "title") : "");
                 sb_puts(b, ",");
                 if (nbe_get(x, "seed")) nt_seed(b, nbe_get(x, "seed"));
                 sb_puts(b, ",");
-                csv_field(b, nbe_str(set, "name") ? nbe_str(set, "name") : "");
+                nt_csv_field(b, nbe_str(set, "name") ? nbe_str(set, "name") : "");
                 sb_puts(b, ",");
-                csv_field(b, nbe_str(row, "name") ? nbe_str(row, "name") : "");
+                nt_csv_field(b, nbe_str(row, "name") ? nbe_str(row, "name") : "");
                 sb_puts(b, ",");
                 csv_num(b, nbe_get(set, "episodes"));
                 sb_puts(b, ",");
@@ -55,7 +45,7 @@ static void export_csv(SB *b, const Notebook *nb) {
                 sb_puts(b, ",");
                 csv_num(b, nbe_get(row, "explored_once_share"));
                 sb_printf(b, ",%d,", nbe_quick(x));
-                csv_field(b, nbe_str(x, "sweep.name") ? nbe_str(x, "sweep.name") : "");
+                nt_csv_field(b, nbe_str(x, "sweep.name") ? nbe_str(x, "sweep.name") : "");
                 sb_puts(b, ",");
                 csv_num(b, nbe_get(x, "sweep.job"));
                 sb_puts(b, "\n");

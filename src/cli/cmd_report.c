@@ -336,26 +336,16 @@ static void put_text(SB *b, const Report *r, const char *path, const char *sweep
                    "seeds; * the paired CI excludes 0.  docs/sweeps.md explains each.\n");
 }
 
-static void csv_str(SB *b, const char *s) {
-    if (strpbrk(s, ",\"\r\n")) {
-        sb_puts(b, "\"");
-        for (const char *p = s; *p; p++) sb_puts(b, *p == '"' ? "\"\"" : (char[]){*p, 0});
-        sb_puts(b, "\"");
-    } else {
-        sb_puts(b, s);
-    }
-}
-
 static void put_csv(SB *b, const Report *r) {
     sb_puts(b, "kind,arm,vs,set,strategy,n,mean,ci_lo,ci_hi,hier_lo,hier_hi,sd,iqm,quick\n");
     for (int i = 0; i < r->n_cells; i++) {
         const Cell *c = &r->cells[i];
         sb_puts(b, "arm,");
-        csv_str(b, r->arms[c->arm].label);
+        nt_csv_field(b, r->arms[c->arm].label);
         sb_puts(b, ",,");
-        csv_str(b, c->set);
+        nt_csv_field(b, c->set);
         sb_puts(b, ",");
-        csv_str(b, c->strat);
+        nt_csv_field(b, c->strat);
         sb_printf(b, ",%d,", c->n);
         double v[] = {c->boot.mean, c->boot.lo, c->boot.hi, c->hier.lo, c->hier.hi, c->boot.sd, c->iqm};
         for (int k = 0; k < 7; k++) {
@@ -367,13 +357,13 @@ static void put_csv(SB *b, const Report *r) {
     for (int i = 0; i < r->n_pairs; i++) {
         const Paired *p = &r->pairs[i];
         sb_puts(b, "paired,");
-        csv_str(b, r->arms[p->arm].label);
+        nt_csv_field(b, r->arms[p->arm].label);
         sb_puts(b, ",");
-        csv_str(b, r->arms[p->vs].label);
+        nt_csv_field(b, r->arms[p->vs].label);
         sb_puts(b, ",");
-        csv_str(b, p->set);
+        nt_csv_field(b, p->set);
         sb_puts(b, ",");
-        csv_str(b, p->strat);
+        nt_csv_field(b, p->strat);
         sb_printf(b, ",%d,", p->n);
         nt_exact(b, p->ci.mean);
         sb_puts(b, ",");

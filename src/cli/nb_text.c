@@ -91,6 +91,16 @@ void nt_seed(SB *b, const cJSON *v) {
     else sb_puts(b, "?");
 }
 
+void nt_csv_field(SB *b, const char *s) {
+    if (strpbrk(s, ",\"\r\n")) {
+        sb_puts(b, "\"");
+        for (const char *p = s; *p; p++) sb_puts(b, *p == '"' ? "\"\"" : (char[]){*p, 0});
+        sb_puts(b, "\"");
+    } else {
+        sb_puts(b, s);
+    }
+}
+
 void nt_json(SB *b, const cJSON *v) {
     if (!v) {
         sb_puts(b, "(absent)");

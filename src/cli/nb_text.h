@@ -24,6 +24,8 @@ void nt_exact(SB *b, double x);
 /* A seed exactly, in either of its forms (a number up to 2^53, else a string); "?" if neither. */
 void nt_seed(SB *b, const cJSON *v);
 void nt_json(SB *b, const cJSON *v);
+/* s as one CSV field: quoted (with "" for ") when it holds a comma, a quote or a line break. */
+void nt_csv_field(SB *b, const char *s);
 /* A result row's "0.812 [0.790, 0.834]", padded to 24 columns. */
 void nt_reward_ci(SB *b, const cJSON *row);
 /* Writes b to stdout; 0 or 1 (exit status). */
