@@ -32,6 +32,7 @@ typedef struct ExtAgent {
     unsigned char marks[STRAT_BATCH]; /* 1: a fallback happened in this slot's episode */
     ExtAgentStats st;
     int exited, status;
+    int started;      /* hello answered */
     const char *when; /* for messages: " before answering the hello" or "" */
 } ExtAgent;
 
@@ -83,7 +84,8 @@ static int agent_fail(ExtAgent *a, Err *e, const char *what) {
     }
     char tail[240];
     ext_agent_stderr_tail(&a->base, tail, sizeof tail);
-    return err_set(e, "%s %s%s%s%s%s%s", a->name, what, a->when ? a->when : "", how, tail[0] ? "; its stderr: \"" : "", tail,
+    /* once play has begun, strat_play puts the agent's name in front */
+    return err_set(e, "%s %s%s%s%s%s%s", a->started ? "the agent" : a->name, what, a->when ? a->when : "", how, tail[0] ? "; its stderr: \"" : "", tail,
                    tail[0] ? "\"" : "");
 }
 
@@ -465,6 +467,7 @@ Strategy *ext_agent_new(const char *cmd, const EpConfig *shape, const TokFormat 
         goto fail;
     }
     a->when = NULL;
+    a->started = 1;
     const cJSON *nm = cJSON_GetObjectItemCaseSensitive(ready, "name");
     if (cJSON_IsString(nm) && nm->valuestring[0]) name_from_cmd(nm->valuestring, a->name, sizeof a->name);
     cJSON_Delete(ready);

@@ -73,7 +73,7 @@ expect_status 0 "sleepy agent" -- $DOLAB eval --agent "python3 $TMP/bad.py sleep
 expect_match "sleepy counts" "$OUT" 'agent:sleepy: 90 decisions; 1 timeouts, 0 malformed, 0 illegal .*1 of 15 episodes marked'
 expect_match "sleepy stderr shown" "$OUT" "agent:sleepy's stderr \(tail\): thinking hard"
 expect_status 1 "agent exits mid-episode" -- $DOLAB eval --agent "python3 $TMP/bad.py dies" --episodes 5
-expect_match "dies: named, status, stderr" "$ERR" '^dolab eval: .*agent:dies .*exited with status 4.*out of ideas'
+expect_match "dies: named, status, stderr" "$ERR" '^dolab eval: eval set .train.: agent:dies: decision [0-9]+: the agent closed its output .*exited with status 4.*out of ideas'
 expect_lines "dies: one error line" "$ERR" 1
 if [ -z "$OUT" ]; then ok; else bad "dies: stdout not empty: $OUT"; fi
 expect_status 1 "agent not found" -- $DOLAB eval --agent "/nonexistent/agent" --episodes 5
