@@ -81,6 +81,42 @@ expect_match "not found: clear" "$ERR" 'before answering the hello.*status 127'
 expect_status 2 "neither model nor agent" -- $DOLAB eval
 expect_match "neither: says what" "$ERR" 'expected a MODEL checkpoint, an --agent CMD, or both'
 
+# dolab prompt: K demonstrations that are the training stream itself (same seed), then the test
+# episode so far, ending in an open "do"
+S=experiments/heldout_links.lua
+expect_status 0 "prompt" -- $DOLAB prompt $S --shots 3 --seed 5
+printf '%s' "$OUT" >"$TMP/prompt.txt"
+expect_lines "prompt: 4 episodes" "$OUT" 4 '^Episode [0-9]+:$'
+expect_match "prompt: ends with the goal and an open do" "$(tail -n 2 "$TMP/prompt.txt")" '^goal max [A-E]
+do$'
+expect_status 0 "stream of the same seed" -- $DOLAB stream $S --episodes 3 --seed 5
+printf '%s\n' "$OUT" | grep -E '^(do|goal|obs)' >"$TMP/stream.txt"
+sed -n '/^Episode 1:$/,/^Episode 4:$/p' "$TMP/prompt.txt" | grep -E '^(do|goal|obs)' >"$TMP/shots.txt"
+if cmp -s "$TMP/stream.txt" "$TMP/shots.txt" && [ -s "$TMP/shots.txt" ]; then ok; else bad "prompt: demonstrations differ from dolab stream --seed 5"; fi
+expect_status 0 "critical set's stream" -- $DOLAB stream $S --eval-set critical --episodes 1
+printf '%s\n' "$OUT" | grep -E '^(do|goal)' | sed '$d' >"$TMP/test_want.txt"
+expect_status 0 "prompt on critical" -- $DOLAB prompt $S --shots 0 --eval-set critical
+printf '%s\n' "$OUT" | sed -n '/^Episode 1:$/,$p' | grep -E '^(do |goal)' >"$TMP/test_got.txt"
+if cmp -s "$TMP/test_want.txt" "$TMP/test_got.txt" && [ -s "$TMP/test_got.txt" ]; then ok; else bad "prompt: test episode differs from the set's episode 0"; fi
+expect_status 0 "prompt --explain" -- $DOLAB prompt $S --shots 1 --explain --steps 2
+expect_match "explained" "$OUT" '^do A=\+5 → .*\| '
+expect_lines "two steps of the test episode" "$(printf '%s\n' "$OUT" | sed -n '/^Episode 2:$/,$p')" 2 '^do [A-E]='
+expect_status 1 "prompt: unknown set" -- $DOLAB prompt $S --eval-set nosuch
+expect_match "unknown set named" "$ERR" 'no such set \(it has train, heldout, critical\)'
+expect_status 0 "prompt: same output twice" -- $DOLAB prompt $S --shots 3 --seed 5
+if [ "$OUT" = "$(cat "$TMP/prompt.txt")" ]; then ok; else bad "prompt not reproducible"; fi
+
+# the LM agent: the prompt it pipes to the LM is the shots plus the episode so far; answers parse
+expect_status 0 "shots only" -- $DOLAB prompt $S --shots 2 --shots-only
+printf '%s\n' "$OUT" >"$TMP/lmshots.txt"
+expect_no_match "shots only: no test episode" "$OUT" 'Episode 3'
+expect_status 0 "lm agent" -- $DOLAB eval --agent "python3 $AG/lm_agent.py --shots $TMP/lmshots.txt --lm 'cat > $TMP/lastprompt.txt; echo \" D=-5 → x\"'" --episodes 3 --json
+printf '%s' "$OUT" >"$TMP/lm.json"
+expect_match "lm agent: answers parse (no malformed)" "$(counts "$TMP/lm.json")" '^54 0 0 [0-9]+ 9 [0-9]+$'
+expect_match "lm agent: prompt ends with the goal and an open do" "$(tail -n 2 "$TMP/lastprompt.txt")" '^goal max [A-E]
+do$'
+expect_lines "lm agent: 3 episodes in the prompt" "$(cat "$TMP/lastprompt.txt")" 3 '^Episode [0-9]+:$'
+
 # with a model: the agent first (with the agreement line), the model second, same episodes
 expect_status 0 "small train" -- $DOLAB train --steps 2 --eval-every 0 --dim 8 --heads 1 --layers 1 --quiet -o "$TMP/m.ckpt"
 expect_status 0 "model and agent" -- $DOLAB eval "$TMP/m.ckpt" --agent "python3 $AG/expert_agent.py" --episodes 20
