@@ -17,6 +17,7 @@ typedef struct Command {
 
 static const Command commands[] = {
     {"stream", cmd_stream, "print the expert's passive demonstration stream"},
+    {"prompt", cmd_prompt, "write a few-shot prompt for a language model (demonstrations + a test episode)"},
     {"baselines", cmd_baselines, "score every baseline strategy on the same episodes, with 95% CIs"},
     {"run", cmd_run, "run a Lua experiment: train, evaluate, record in the notebook"},
     {"train", cmd_train, "train the transformer on the passive stream only"},

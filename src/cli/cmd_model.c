@@ -9,6 +9,7 @@
 #include "learn/agent.h"
 #include "learn/eval.h"
 #include "learn/exp.h"
+#include "learn/ext_agent.h"
 #include "learn/train.h"
 #include "nn/ckpt.h"
 
@@ -86,57 +87,134 @@ int cmd_train(int argc, char **argv) {
     return 0;
 }
 
+/* Prints the agent's error counts (the protocol's fallbacks) to out. */
+static void print_agent_stats(const Strategy *ag, FILE *out) {
+    ExtAgentStats st;
+    ext_agent_stats(ag, &st);
+    fprintf(out, "%s: %ld decisions; %ld timeouts, %ld malformed, %ld illegal replies (default action taken); "
+                 "%ld of %ld episodes marked\n",
+            ag->name, st.decisions, st.timeouts, st.malformed, st.illegal, st.marked, st.episodes);
+    if (st.timeouts + st.malformed + st.illegal) {
+        char tail[400];
+        ext_agent_stderr_tail(ag, tail, sizeof tail);
+        if (tail[0]) fprintf(out, "%s's stderr (tail): %s\n", ag->name, tail);
+    }
+}
+
+static cJSON *agent_stats_json(const Strategy *ag, const char *cmd, int timeout_ms) {
+    ExtAgentStats st;
+    ext_agent_stats(ag, &st);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "name", ag->name);
+    cJSON_AddStringToObject(o, "command", cmd);
+    cJSON_AddNumberToObject(o, "protocol", EXT_AGENT_PROTOCOL);
+    cJSON_AddNumberToObject(o, "timeout_ms", timeout_ms);
+    cJSON_AddNumberToObject(o, "decisions", (double)st.decisions);
+    cJSON_AddNumberToObject(o, "timeouts", (double)st.timeouts);
+    cJSON_AddNumberToObject(o, "malformed", (double)st.malformed);
+    cJSON_AddNumberToObject(o, "illegal", (double)st.illegal);
+    cJSON_AddNumberToObject(o, "episodes", (double)st.episodes);
+    cJSON_AddNumberToObject(o, "episodes_marked", (double)st.marked);
+    return o;
+}
+
 int cmd_eval(int argc, char **argv) {
-    int episodes = 0, json = 0;
+    int episodes = 0, json = 0, timeout_ms = 5000;
     ArgU64 seed = {0, 0};
     double temperature = 0.0;
+    const char *agent_cmd = NULL;
     ArgOpt opts[] = {
         {"--episodes", ARG_INT, &episodes, 1, 1000000, NULL, "N", "episodes per evaluation set (default: the experiment's)"},
         {"--seed", ARG_U64_OPT, &seed, 0, 0, NULL, "S", "evaluation seed (default: the experiment's, 1000)"},
         {"--temperature", ARG_REAL, &temperature, 0, 10, NULL, "T", "sample the model's choices (default 0: argmax)"},
+        {"--agent", ARG_STRING, &agent_cmd, 0, 0, NULL, "CMD",
+         "also evaluate an external agent: CMD runs under /bin/sh -c and speaks the agent protocol (docs/agents.md)"},
+        {"--agent-timeout", ARG_INT, &timeout_ms, 1, 3600000, NULL, "MS",
+         "the agent's time per decision in milliseconds (default 5000)"},
         {"--json", ARG_FLAG, &json, 0, 0, NULL, NULL, "print the results as JSON"},
     };
-    ArgCmd cmd = {"eval", "dolab eval MODEL [options]",
+    ArgCmd cmd = {"eval", "dolab eval MODEL [options]\n       dolab eval [MODEL] --agent CMD [options]",
                   "Lets the model act for itself on the experiment's evaluation sets (training worlds, held-out\n"
                   "worlds, critical episodes) beside every baseline on the same episodes, and prints per set and\n"
                   "strategy the mean normalised reward with a 95% bootstrap CI, the share of oracle actions, the\n"
-                  "share of complete non-repeating explorations, and which strategy the model's exploit agrees with.",
-                  opts, (int)(sizeof opts / sizeof *opts), 1, 1, NULL};
+                  "share of complete non-repeating explorations, and which strategy the model's exploit agrees with.\n"
+                  "With --agent, an external agent acts on the same episodes (first row, with the agreement line),\n"
+                  "and its late, malformed and illegal replies are counted; without MODEL the built-in experiment\n"
+                  "is used.",
+                  opts, (int)(sizeof opts / sizeof *opts), 0, 1,
+                  "examples:\n  dolab eval model.ckpt\n  dolab eval --agent 'python3 experiments/agents/expert_agent.py'\n"};
     char *pos[1];
     int npos;
     Err e;
     int rc = args_or_exit(&cmd, argc, argv, pos, &npos);
     if (rc >= 0) return rc;
-    Gpt *m;
+    if (npos == 0 && !agent_cmd) {
+        fprintf(stderr, "dolab eval: missing argument: expected a MODEL checkpoint, an --agent CMD, or both (see dolab eval --help)\n");
+        return 2;
+    }
+    Gpt *m = NULL;
     Experiment x;
-    cJSON *meta;
-    if (train_load(pos[0], &m, &x, &meta, &e)) {
+    cJSON *meta = NULL;
+    if (npos == 0) {
+        x = exp_default();
+    } else if (train_load(pos[0], &m, &x, &meta, &e)) {
         fprintf(stderr, "dolab eval: %s\n", e.msg);
         return 1;
     }
     if (seed.given) x.eval_seed = seed.value;
     TokFormat f = exp_format(&x, -1);
-    Strategy *agent = agent_new(m, &f, temperature, 0, &e);
+    Strategy *agent = NULL, *ext = NULL;
+    Vocab *voc = NULL;
     EvalReport rep;
+    rc = 1;
+    if (m && !(agent = agent_new(m, &f, temperature, 0, &e))) goto fail;
+    if (agent_cmd) {
+        EpConfig shape = exp_set_config(&x, 0);
+        if (!(voc = train_vocab(&x, &e)) || !(ext = ext_agent_new(agent_cmd, &shape, &f, voc, timeout_ms, &e)))
+            goto fail;
+    }
+    if (eval_run(&x, ext ? ext : agent, NULL, episodes, &rep, &e)) goto fail;
+    if (ext && agent) { /* the model on the same episodes, as the second row */
+        EvalReport mr;
+        static const char *const none[] = {NULL};
+        if (eval_run(&x, agent, none, episodes, &mr, &e)) goto fail;
+        for (int k = 0; k < rep.n_sets; k++) {
+            EvalSetResult *r = &rep.sets[k];
+            if (r->nrows >= EVAL_MAX_ROWS || mr.sets[k].nrows < 1) continue;
+            memmove(&r->rows[2], &r->rows[1], sizeof r->rows[0] * (size_t)(r->nrows - 1));
+            r->rows[1] = mr.sets[k].rows[0];
+            r->nrows++;
+        }
+    }
     rc = 0;
-    if (!agent || eval_run(&x, agent, NULL, episodes, &rep, &e)) {
-        fprintf(stderr, "dolab eval: %s\n", e.msg);
-        rc = 1;
-    } else if (json) {
+    if (json) {
         cJSON *o = eval_to_json(&rep);
-        cJSON_AddStringToObject(o, "model", pos[0]);
-        cJSON_AddItemToObject(o, "experiment", cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(meta, "experiment"), 1));
+        if (m) cJSON_AddStringToObject(o, "model", pos[0]);
+        if (ext) cJSON_AddItemToObject(o, "agent", agent_stats_json(ext, agent_cmd, timeout_ms));
+        cJSON_AddItemToObject(o, "experiment", meta ? cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(meta, "experiment"), 1)
+                                                    : exp_to_json(&x));
         char *s = cJSON_Print(o);
         if (s) printf("%s\n", s);
         free(s);
         cJSON_Delete(o);
     } else {
-        const cJSON *steps = cJSON_GetObjectItemCaseSensitive(meta, "steps");
-        printf("model %s: experiment %s, training seed %llu, %d steps\n%s\n\n", pos[0], x.name,
-               (unsigned long long)x.seed, cJSON_IsNumber(steps) ? steps->valueint : 0, x.about);
+        if (m) {
+            const cJSON *steps = cJSON_GetObjectItemCaseSensitive(meta, "steps");
+            printf("model %s: experiment %s, training seed %llu, %d steps\n%s\n\n", pos[0], x.name,
+                   (unsigned long long)x.seed, cJSON_IsNumber(steps) ? steps->valueint : 0, x.about);
+        } else {
+            printf("experiment %s (built in)\n%s\n\n", x.name, x.about);
+        }
+        if (ext) print_agent_stats(ext, stdout), printf("\n");
         eval_print(&rep, &x, stdout);
     }
+    goto done;
+fail:
+    fprintf(stderr, "dolab eval: %s\n", e.msg);
+done:
+    if (ext) ext->destroy(ext);
     if (agent) agent->destroy(agent);
+    tok_vocab_free(voc);
     gpt_free(m);
     cJSON_Delete(meta);
     return rc;

@@ -14,5 +14,6 @@ int cmd_export(int argc, char **argv);
 int cmd_tui(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_prompt(int argc, char **argv);
 
 #endif

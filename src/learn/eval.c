@@ -169,12 +169,15 @@ void eval_print(const EvalReport *r, const Experiment *x, FILE *out) {
         if (es->cue >= 0) fprintf(out, ", cue of %d", es->cue);
         if (es->goal >= 0) fprintf(out, ", goal %c", scm_name(es->goal));
         if (es->best_var >= 0) fprintf(out, ", best action on %c", scm_name(es->best_var));
-        fprintf(out, "\n  %-10s %7s  %-17s %8s %9s\n", "strategy", "reward", "95% CI", "oracle", "explored");
+        int w = 10; /* the name column fits the longest name (agent:NAME) */
+        for (int i = 0; i < s->nrows; i++)
+            if ((int)strlen(s->rows[i].name) > w) w = (int)strlen(s->rows[i].name);
+        fprintf(out, "\n  %-*s %7s  %-17s %8s %9s\n", w, "strategy", "reward", "95% CI", "oracle", "explored");
         for (int i = 0; i < s->nrows; i++) {
             const EvalRow *row = &s->rows[i];
             char ci[40];
             snprintf(ci, sizeof ci, "[%.3f, %.3f]", row->reward.lo, row->reward.hi);
-            fprintf(out, "  %-10s %7.3f  %-17s %7.1f%% %8.1f%%\n", row->name, row->reward.mean, ci,
+            fprintf(out, "  %-*s %7.3f  %-17s %7.1f%% %8.1f%%\n", w, row->name, row->reward.mean, ci,
                     100 * row->oracle_share, 100 * row->explore_share);
         }
         if (s->n_disagree > 0) {
