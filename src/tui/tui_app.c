@@ -207,10 +207,14 @@ static void world_edited(App *a, const Scm *w, int goal) { edit_world(a, w, goal
 
 /* ---- the Lua command line ------------------------------------------------------------------ */
 
+#define TUI_LUA_SECONDS 3.0
+
 static void run_lua(App *a, const char *line) {
     Err e;
     if (!a->lab) {
-        a->lab = lab_new(NULL, NULL, &a->log, &e);
+        LabLimits lim = lab_limits_default();
+        lim.seconds = TUI_LUA_SECONDS; /* a runaway line must not freeze the screen for long */
+        a->lab = lab_new(&lim, NULL, &a->log, &e);
         if (!a->lab) {
             app_say(a, 1, "Lua: %s", e.msg);
             return;

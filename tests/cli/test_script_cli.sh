@@ -52,8 +52,10 @@ tui 'setmetatable({}, {__tostring = function() error("x") end})'
 expect_match "a failing __tostring ends the line" "$OUT" "Lua: command:1: x"
 tui 't = {} t.self = t return {1, "two", n = {m = {k = {}}}}, t'
 expect_match "tables are shown" "$OUT" '\{1, "two", n = \{m = \{k = \{…\}\}\}\} +\{self = \{…cycle\}\}'
-tui 'x = {} for i = 1, 1e9 do x[i] = i end'
+tui 'x, s = {}, string.rep("x", 4096) for i = 1, 1e9 do x[i] = s .. i end'
 expect_match "memory at the cap ends the line" "$OUT" "Lua: command:1: not enough memory \(script memory limit 256 MB\)"
+tui 'while true do end'
+expect_match "a runaway line ends at the : line's own limit" "$OUT" "Lua: command:1: script time limit \(3 s\) exceeded"
 tui 'lab.episode(world, "model")'
 expect_match "no model: said so" "$OUT" "no model is loaded here"
 expect_status 0 "tui: the model answers" -- $DOLAB tui --model models/default.ckpt --notebook "$NB" --size 120x36 \
