@@ -154,11 +154,26 @@ int cmd_run(int argc, char **argv) {
         fprintf(stderr, "dolab run: --sweep: expected a name\n");
         return 2;
     }
+    /* A sweep job holds a lock beside its shard while it runs: a rerun of the job (its engine
+     * was killed but the job went on) waits for it, then finds the job recorded below. */
+    int job_lock = -1;
+    if (sweep) {
+        char lock_path[4200];
+        snprintf(lock_path, sizeof lock_path, "%s.lock", nb_file);
+        int waited = 0;
+        job_lock = fio_lock_wait(lock_path, &waited, &e);
+        if (job_lock < 0) {
+            fprintf(stderr, "dolab run: %s\n", e.msg);
+            return 1;
+        }
+        if (waited) fprintf(stderr, "dolab run: waited for another process running job %d of sweep %s\n", job, sweep);
+    }
     /* the notebook first: a broken notebook stops the run before any work */
     Notebook *nb = NULL;
     if (nb_open(nb_file, &nb, &e)) {
         fprintf(stderr, "dolab run: %s\n", e.msg);
         nb_free(nb);
+        fio_unlock(job_lock);
         return 1;
     }
     LabLimits lim = {(size_t)memory_mb << 20, seconds};
@@ -167,6 +182,7 @@ int cmd_run(int argc, char **argv) {
     if (!lab) {
         fprintf(stderr, "dolab run: %s\n", e.msg);
         nb_free(nb);
+        fio_unlock(job_lock);
         return 1;
     }
     lab_set_quick(lab, quick);
@@ -175,6 +191,7 @@ int cmd_run(int argc, char **argv) {
             fprintf(stderr, "dolab run: %s\n", e.msg);
             lab_free(lab);
             nb_free(nb);
+            fio_unlock(job_lock);
             return 2;
         }
     if (sweep) {
@@ -184,6 +201,7 @@ int cmd_run(int argc, char **argv) {
                    nbe_id(done));
             lab_free(lab);
             nb_free(nb);
+            fio_unlock(job_lock);
             return 0;
         }
     }
@@ -278,5 +296,6 @@ done:
     lab_free(lab);
     sb_free(&log);
     nb_free(nb);
+    fio_unlock(job_lock);
     return status;
 }

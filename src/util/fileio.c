@@ -224,3 +224,23 @@ int fio_data_path(const char *argv0, const char *rel, char *out, size_t n) {
     struct stat st;
     return stat(out, &st) == 0;
 }
+
+int fio_lock_wait(const char *path, int *waited, Err *e) {
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) return err_set(e, "%s: cannot open the lock file: %s", path, strerror(errno));
+    struct flock l = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+    *waited = 0;
+    if (fcntl(fd, F_SETLK, &l) == 0) return fd;
+    *waited = 1;
+    while (fcntl(fd, F_SETLKW, &l) != 0) {
+        if (errno == EINTR) continue;
+        int err = errno;
+        close(fd);
+        return err_set(e, "%s: cannot lock: %s", path, strerror(err));
+    }
+    return fd;
+}
+
+void fio_unlock(int fd) {
+    if (fd >= 0) close(fd); /* closing releases the process's fcntl locks on the file */
+}

@@ -22,6 +22,12 @@ int fio_put(FioSink *sink, const void *data, size_t len, Err *e);
 int fio_write_atomic(const char *path, FioWriteFn fn, void *ctx, Err *e);
 /* Convenience: atomically writes one buffer. */
 int fio_write_all_atomic(const char *path, const void *data, size_t len, Err *e);
+/* Takes an exclusive lock on the file at path (created if missing), waiting for another
+ * process that holds it; the lock lasts until fio_unlock(fd) or the process ends (a killed
+ * process releases it).  *waited is set to 1 when another process held it.  Returns the
+ * descriptor, or -1 with e set. */
+int fio_lock_wait(const char *path, int *waited, Err *e);
+void fio_unlock(int fd);
 /* Reads a whole file (at most max_bytes; 0 = no limit).  *len gets its length. */
 char *fio_read(const char *path, size_t *len, size_t max_bytes, Err *e);
 

@@ -170,4 +170,18 @@ runs = json.load(open(f"{d}/notebook.json"))["entries"]
 assert sorted(e["sweep"]["job"] for e in runs) == [1, 2, 3, 4, 5, 6]
 assert len({e["uid"] for e in runs}) == 6
 PY
+# the same job started twice at once (an engine killed while its job went on, then rerun): the
+# second waits for the first's lock and finds the job recorded, so it is recorded once
+J=$(sed -n 1p "$R/k/jobs.txt" | sed 's#job-0001#job-twice#g')
+bash -c "$J" >"$TMP/t1.out" 2>&1 &
+tp=$!
+sleep 0.1
+expect_status 0 "the same job started again meanwhile" -- bash -c "$J"
+wait "$tp" && ok || bad "the first run of the job failed: $(cat "$TMP/t1.out")"
+python3 - "$R/k/shards/job-twice.json" <<'PY' && ok || bad "a job started twice at once is recorded once"
+import json, sys
+es = json.load(open(sys.argv[1]))["entries"]
+assert len(es) == 1, len(es)
+PY
+if grep -q "already recorded" "$TMP/t1.out" || printf '%s' "$OUT" | grep -q "already recorded"; then ok; else bad "neither run said the job was already recorded"; fi
 finish
