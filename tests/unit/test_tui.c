@@ -8,6 +8,7 @@
 
 #include "learn/exp.h"
 #include "learn/train.h"
+#include "tiny_model.h"
 #include "notebook/notebook.h"
 #include "test.h"
 #include "tui/tui.h"
@@ -488,20 +489,6 @@ TEST(test_small_items) {
     free(s);
 }
 
-/* A tiny trained model for the flows that need one. */
-static int make_model(void) {
-    Experiment x = exp_default();
-    x.layers = 1, x.dim = 16, x.heads = 2, x.batch = 8, x.steps = 5, x.threads = 1, x.eval_every = 0;
-    TrainResult tr = {0};
-    Err e;
-    if (train_run(&x, &(TrainHooks){.quiet = 1}, &tr, &e) || train_save(model_path, &tr, &x, NULL, &e)) {
-        fprintf(stderr, "model: %s\n", e.msg);
-        train_result_free(&tr);
-        return -1;
-    }
-    train_result_free(&tr);
-    return 0;
-}
 
 /* A theme's version is checked, and its strings are UTF-8 (issue 9). */
 TEST(test_theme_version) {
@@ -530,7 +517,7 @@ int main(void) {
     snprintf(nbfile, sizeof nbfile, "%s/nb.json", dir);
     RUN(test_canvas);
     RUN(test_themes);
-    CHECK(make_model() == 0, "a tiny model");
+    CHECK(tiny_model_save(model_path) == 0, "a tiny model");
     RUN(test_world_and_status);
     RUN(test_model_live);
     RUN(test_stream);

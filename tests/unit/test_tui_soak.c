@@ -13,6 +13,7 @@
 
 #include "learn/exp.h"
 #include "learn/train.h"
+#include "tiny_model.h"
 #include "notebook/notebook.h"
 #include "test.h"
 #include "tui/tui_internal.h"
@@ -282,27 +283,13 @@ TEST(test_session_property) {
     unlink(nbfile);
 }
 
-/* A tiny trained model (its choices do not matter, its work per step does). */
-static int make_model(void) {
-    Experiment x = exp_default();
-    x.layers = 1, x.dim = 16, x.heads = 2, x.batch = 8, x.steps = 5, x.threads = 1, x.eval_every = 0;
-    TrainResult tr = {0};
-    Err e;
-    if (train_run(&x, &(TrainHooks){.quiet = 1}, &tr, &e) || train_save(model_path, &tr, &x, NULL, &e)) {
-        fprintf(stderr, "model: %s\n", e.msg);
-        train_result_free(&tr);
-        return -1;
-    }
-    train_result_free(&tr);
-    return 0;
-}
 
 int main(void) {
     snprintf(dir, sizeof dir, "/tmp/dolab-soak-XXXXXX");
     if (!mkdtemp(dir)) return 1;
     snprintf(nbfile, sizeof nbfile, "%s/nb.json", dir);
     snprintf(model_path, sizeof model_path, "%s/m.ckpt", dir);
-    CHECK(make_model() == 0, "a tiny model");
+    CHECK(tiny_model_save(model_path) == 0, "a tiny model");
     RUN(test_session_property);
     RUN(test_soak);
     unlink(nbfile);
