@@ -26,7 +26,7 @@ TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BIN      := $(if $(SAN),$(BUILD)/dolab,dolab)
 
 .PHONY: all build deps setup check-libs run test test-asan clean bench bench-torch model install uninstall \
-        test-slurm bench-layout-graphviz fuzz fuzz-deps fuzz-build fuzz-smoke
+        test-slurm bench-layout-graphviz fuzz fuzz-deps fuzz-build fuzz-smoke fuzz-campaign
 
 # Plain `make`: builds, or says which libraries are missing and that `make deps` installs them.
 all: check-libs
@@ -124,7 +124,7 @@ bench: setup
 	./dolab bench layout
 
 clean:
-	rm -rf build build-asan build-fuzz dolab
+	rm -rf build build-asan build-fuzz build-fuzz-fast dolab
 
 # Installs the binary, the man page and dolab's data (lua/, themes/, experiments/, the shipped
 # model) under PREFIX; dolab finds its data in ../share/dolab beside the binary, so the staged
@@ -192,7 +192,9 @@ bench-layout-graphviz: all
 # before (build-fuzz/corpus/TARGET); a crash is kept in build-fuzz/crashes/
 # and fails the run.  FUZZ_TARGETS picks targets, FUZZ_ARGS adds libFuzzer flags
 # (`make fuzz FUZZ_TIME=0 FUZZ_TARGETS=ckpt FUZZ_ARGS=-runs=10000000`).  `make fuzz-smoke` is
-# the short run CI does.
+# the short run CI does.  `make fuzz-campaign` runs FUZZ_RUNS inputs per target on a faster
+# build without ASan (build-fuzz-fast/, UBSan only, about 2-3x the rate), then replays the whole
+# corpus it grew under ASan+UBSan (tests/fuzz/campaign.sh; figures in build-fuzz/campaign.txt).
 FUZZ_DEBS    := clang libclang-rt-14-dev
 FUZZ_CC      ?= clang
 FUZZ_TIME    ?= 60
@@ -201,6 +203,8 @@ FUZZ_BUILD   := build-fuzz
 FUZZ_TARGETS ?= ckpt ckpt_raw exp notebook theme stream lua
 FUZZ_JSON    := ckpt exp notebook theme
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_SAN_FAST := -fsanitize=undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_RUNS    ?= 10000000
 FUZZ_CFLAGS   = -std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 $(WARN) -Isrc -Itests/fuzz $(PKG_CFLAGS) $(FUZZ_SAN)
 FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o)
 
@@ -240,5 +244,10 @@ fuzz: deps fuzz-deps
 
 fuzz-smoke:
 	@$(MAKE) --no-print-directory fuzz FUZZ_TIME=4
+
+fuzz-campaign: deps fuzz-deps
+	@$(MAKE) --no-print-directory fuzz-build
+	@$(MAKE) --no-print-directory fuzz-build FUZZ_BUILD=build-fuzz-fast FUZZ_SAN="$(FUZZ_SAN_FAST)"
+	@sh tests/fuzz/campaign.sh $(FUZZ_RUNS) $(FUZZ_TARGETS)
 
 -include $(FUZZ_LIB_OBJ:.o=.d)

@@ -297,7 +297,7 @@ int gpt_load(const char *path, Gpt **out, cJSON **meta_out, Err *e) {
         err_set(e, "%s: checkpoint has %" PRIu64 " trailing bytes after the tensors", path, data - want);
         goto fail;
     }
-    m = gpt_create(&cfg, 0, e);
+    m = gpt_alloc(&cfg, e);
     if (!m) {
         err_prefix(e, "%s", path);
         goto fail;

@@ -190,7 +190,7 @@ static void init_params(Gpt *m, uint64_t seed) {
     }
 }
 
-Gpt *gpt_create(const GptConfig *c, uint64_t seed, Err *e) {
+Gpt *gpt_alloc(const GptConfig *c, Err *e) {
     if (gpt_config_check(c, e) != 0) return NULL;
     Gpt *m = calloc(1, sizeof *m);
     if (!m) {
@@ -213,13 +213,19 @@ Gpt *gpt_create(const GptConfig *c, uint64_t seed, Err *e) {
         gpt_free(m);
         return NULL;
     }
+    memset(m->param_mem, 0, m->n_params * sizeof(float));
     carve_params(&m->p, m->param_mem, m->tensors);
     carve_params(&m->g, m->grad_mem, m->tensors);
     m->work[0]->g = m->g;
-    init_params(m, seed);
     gpt_zero_grad(m);
     m->threads = 2;
     nn_blas_init();
+    return m;
+}
+
+Gpt *gpt_create(const GptConfig *c, uint64_t seed, Err *e) {
+    Gpt *m = gpt_alloc(c, e);
+    if (m) init_params(m, seed);
     return m;
 }
 

@@ -123,6 +123,8 @@ size_t gpt_tensor_table(const GptConfig *c, GptTensorInfo *info);
  * embeddings, N(0, 0.02/sqrt(2L)) for the two residual projections, 0 biases, LayerNorm
  * gains 1.  Sets OpenBLAS to one thread.  NULL with e set on a bad config or no memory. */
 Gpt *gpt_create(const GptConfig *c, uint64_t seed, Err *e);
+/* The same model with every parameter 0 (no initialisation), for loaders that fill them. */
+Gpt *gpt_alloc(const GptConfig *c, Err *e);
 void gpt_free(Gpt *m);
 /* 1 or 2 threads (values outside are clamped).  Returns the count now in force. */
 int gpt_set_threads(Gpt *m, int n);

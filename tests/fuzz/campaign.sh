@@ -1,0 +1,35 @@
+#!/bin/sh
+# campaign.sh — a fuzzing campaign: RUNS inputs for each target on the fast build (UBSan, no
+# ASan, build-fuzz-fast/), growing the shared corpus build-fuzz/corpus/TARGET, then every input
+# of that corpus once more under the ASan+UBSan build (build-fuzz/).  One line per target is
+# appended to build-fuzz/campaign.txt.  Usage: campaign.sh RUNS TARGET...  (run from the
+# checkout; `make fuzz-campaign` builds both and calls it).  Exit 1 if any target crashed.
+set -u
+runs=$1; shift
+fast=build-fuzz-fast; asan=build-fuzz
+mkdir -p $asan/crashes
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+fail=0
+for t in "$@"; do
+  mkdir -p $asan/corpus/$t
+  case $t in theme) seeds=themes;; lua) seeds=experiments;; *) seeds=;; esac
+  start=$(date +%s)
+  $fast/fuzz_$t -runs="$runs" -timeout=20 -rss_limit_mb=2048 -print_final_stats=1 \
+    -artifact_prefix=$asan/crashes/$t- $asan/corpus/$t tests/fuzz/corpus/$t $seeds \
+    > $asan/$t.campaign.log 2>&1
+  rc=$?
+  secs=$(( $(date +%s) - start ))
+  n=$(sed -n 's/^stat::number_of_executed_units: *//p' $asan/$t.campaign.log | tail -n 1)
+  rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' $asan/$t.campaign.log | tail -n 1)
+  size=$(ls $asan/corpus/$t | wc -l)
+  # the whole corpus once under ASan+UBSan
+  $asan/fuzz_$t -runs=0 -timeout=20 -rss_limit_mb=2048 -artifact_prefix=$asan/crashes/$t- \
+    $asan/corpus/$t tests/fuzz/corpus/$t $seeds > $asan/$t.replay.log 2>&1
+  arc=$?
+  if [ $rc = 0 ] && [ $arc = 0 ]; then verdict="no crash"; else verdict="CRASH (fast exit $rc, asan replay exit $arc)"; fail=1; fi
+  line="$(date -u +%FT%TZ) $commit fuzz_$t: ${n:-?} inputs in ${secs} s (${rate:-?}/s, fast build), corpus $size, ASan replay of the corpus: exit $arc; $verdict"
+  echo "$line" | tee -a $asan/campaign.txt
+  [ $rc = 0 ] || grep -E 'ERROR|SUMMARY|property failed|Test unit written' $asan/$t.campaign.log | head -n 8
+  [ $arc = 0 ] || grep -E 'ERROR|SUMMARY|property failed|Test unit written' $asan/$t.replay.log | head -n 8
+done
+exit $fail
