@@ -13,10 +13,10 @@ int scm_params_check(const ScmParams *p, Err *e) {
         return err_set(e, "variables: expected %d to %d, got %d", SCM_MIN_VARS, SCM_MAX_VARS, p->n);
     if (!(p->edge_prob >= 0.0 && p->edge_prob <= 1.0))
         return err_set(e, "edge_prob: expected a number from 0 to 1, got %g", p->edge_prob);
-    if (!(p->w_lo > 0.0 && p->w_lo <= p->w_hi && isfinite(p->w_hi)))
-        return err_set(e, "weights: expected 0 < lo <= hi, got [%g, %g]", p->w_lo, p->w_hi);
-    if (!(p->sigma >= 0.0 && isfinite(p->sigma)))
-        return err_set(e, "noise: expected a finite sd >= 0, got %g", p->sigma);
+    if (!(p->w_lo > 0.0 && p->w_lo <= p->w_hi && p->w_hi <= SCM_MAX_WEIGHT))
+        return err_set(e, "weights: expected 0 < lo <= hi <= %g, got [%g, %g]", SCM_MAX_WEIGHT, p->w_lo, p->w_hi);
+    if (!(p->sigma >= 0.0 && p->sigma <= SCM_MAX_NOISE))
+        return err_set(e, "noise: expected an sd from 0 to %g, got %g", SCM_MAX_NOISE, p->sigma);
     return 0;
 }
 
@@ -68,8 +68,8 @@ static int refresh(Scm *s) {
 int scm_init(Scm *s, int n, double sigma, Err *e) {
     if (n < SCM_MIN_VARS || n > SCM_MAX_VARS)
         return err_set(e, "variables: expected %d to %d, got %d", SCM_MIN_VARS, SCM_MAX_VARS, n);
-    if (!(sigma >= 0.0 && isfinite(sigma)))
-        return err_set(e, "noise: expected a finite sd >= 0, got %g", sigma);
+    if (!(sigma >= 0.0 && sigma <= SCM_MAX_NOISE))
+        return err_set(e, "noise: expected an sd from 0 to %g, got %g", SCM_MAX_NOISE, sigma);
     memset(s, 0, sizeof *s);
     s->n = n;
     s->sigma = sigma;
@@ -81,9 +81,9 @@ int scm_add_edge(Scm *s, int from, int to, double weight, Err *e) {
     if (from < 0 || from >= s->n || to < 0 || to >= s->n)
         return err_set(e, "edge %d -> %d: variables are 0..%d", from, to, s->n - 1);
     if (from == to) return err_set(e, "edge %c -> %c: a variable cannot cause itself", scm_name(from), scm_name(to));
-    if (!isfinite(weight) || weight == 0.0)
-        return err_set(e, "edge %c -> %c: weight must be finite and non-zero, got %g", scm_name(from),
-                       scm_name(to), weight);
+    if (!(fabs(weight) <= SCM_MAX_WEIGHT) || weight == 0.0)
+        return err_set(e, "edge %c -> %c: weight must be non-zero and at most %g in size, got %g", scm_name(from),
+                       scm_name(to), SCM_MAX_WEIGHT, weight);
     if ((s->anc[from] >> to) & 1u)
         return err_set(e, "edge %c -> %c would make a cycle (%c is already an ancestor of %c)", scm_name(from),
                        scm_name(to), scm_name(to), scm_name(from));
@@ -140,7 +140,8 @@ int scm_from_id(Scm *s, int n, uint64_t id, double weight, double sigma, Err *e)
             }
     if (!scm_id_is_acyclic(n, id))
         return err_set(e, "structure id %#llx: has a cycle", (unsigned long long)id);
-    if (!isfinite(weight) || weight == 0.0) return err_set(e, "structure id: weight must be non-zero");
+    if (!(fabs(weight) <= SCM_MAX_WEIGHT) || weight == 0.0)
+        return err_set(e, "structure id: weight must be non-zero and at most %g in size, got %g", SCM_MAX_WEIGHT, weight);
     for (int i = 0; i < n; i++)
         for (int j = 0; j < n; j++)
             if ((id >> (8 * i + j)) & 1u) s->w[i][j] = weight;

@@ -17,6 +17,10 @@
 
 #define SCM_MAX_VARS 8
 #define SCM_MIN_VARS 2
+/* Largest edge-weight magnitude and noise sd a world may have: beyond them a chain of 8
+ * variables overflows what the values' tokens (-20..20) and doubles can say. */
+#define SCM_MAX_WEIGHT 10.0
+#define SCM_MAX_NOISE 100.0
 
 typedef struct Scm {
     int n;

@@ -244,7 +244,7 @@ int cmd_run(int argc, char **argv) {
     }
     for (int k = 0; k < narms; k++) {
         Err ce;
-        if (exp_check(&xs[k], &ce)) {
+        if (exp_check(&xs[k], &ce) || eval_probe(&xs[k], &ce)) {
             fprintf(stderr, "dolab run: %s: %s\n", xs[k].name, ce.msg);
             goto done;
         }

@@ -28,6 +28,7 @@
 #include "cli/commands.h"
 #include "cli/proc.h"
 #include "cli/version.h"
+#include "learn/eval.h"
 #include "learn/exp.h"
 #include "notebook/nb_entry.h"
 #include "notebook/nb_merge.h"
@@ -384,7 +385,7 @@ int cmd_sweep(int argc, char **argv) {
             failed = 1;
         }
         for (int a = 0; a < n && !failed; a++) {
-            if (exp_check(&xs[a], &e)) {
+            if (exp_check(&xs[a], &e) || eval_probe(&xs[a], &e)) {
                 fprintf(stderr, "dolab sweep: %s: %s\n", xs[a].name, e.msg);
                 failed = 1;
                 break;

@@ -33,7 +33,8 @@ static int draw_set(const Experiment *x, int k, int n, uint64_t seed, Episode *e
     long idx = 0, limit = 2000L * n + 100000;
     for (int i = 0; i < n; idx++) {
         if (idx >= limit)
-            return err_set(e, "eval set '%s': only %d of %d episodes fit it in %ld draws", s->name, i, n, idx);
+            return i ? err_set(e, "only %d of %d episodes fit its filters in %ld draws", i, n, idx)
+                     : err_set(e, "no episode fits its filters in %ld draws", idx);
         if (ep_generate(&eps[i], &c, set_seed(seed, k), (uint64_t)idx, set_world_ok, &f, e)) return -1;
         if (s->goal >= 0 && eps[i].goal != s->goal) continue;
         if (s->best_var >= 0 && eps[i].best_var != s->best_var) continue;
@@ -47,7 +48,16 @@ static int draw_set(const Experiment *x, int k, int n, uint64_t seed, Episode *e
 int eval_set_episodes(const Experiment *x, int set, int n, Episode *eps, Err *e) {
     if (set < 0 || set >= x->n_sets) return err_set(e, "no evaluation set %d", set);
     long draws;
-    return draw_set(x, set, n, x->eval_seed, eps, &draws, e);
+    if (draw_set(x, set, n, x->eval_seed, eps, &draws, e)) return err_prefix(e, "eval set '%s'", x->sets[set].name);
+    return 0;
+}
+
+int eval_probe(const Experiment *x, Err *e) {
+    for (int k = 0; k < x->n_sets; k++) {
+        Episode ep;
+        if (eval_set_episodes(x, k, 1, &ep, e)) return -1;
+    }
+    return 0;
 }
 
 static int explored_once(const EpView *v) {

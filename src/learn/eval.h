@@ -58,6 +58,10 @@ int eval_run(const Experiment *x, Strategy *model, const char *const *strategies
 /* The first n episodes of evaluation set `set` (as eval_run draws them from x->eval_seed), not
  * yet played: for previews (dolab stream SCRIPT --eval-set NAME). */
 int eval_set_episodes(const Experiment *x, int set, int n, Episode *eps, Err *e);
+/* Draws the first episode of every evaluation set: an error (naming the set) when a set's
+ * filters admit no episode, so a run stops before training rather than after it.  Costs
+ * microseconds for a set that can be filled, under a second for one that cannot. */
+int eval_probe(const Experiment *x, Err *e);
 void eval_print(const EvalReport *r, const Experiment *x, FILE *out);
 cJSON *eval_to_json(const EvalReport *r);
 /* Checks a record eval_to_json wrote (as kept in checkpoints and notebooks): every field's type

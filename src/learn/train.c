@@ -121,7 +121,7 @@ static double quick_eval(const Experiment *x, const Gpt *m, int episodes, Err *e
 
 int train_run(Experiment *x, const TrainHooks *hooks, TrainResult *out, Err *e) {
     memset(out, 0, sizeof *out);
-    if (exp_check(x, e)) return -1;
+    if (exp_check(x, e) || eval_probe(x, e)) return -1;
     TrainHooks none = {0};
     if (!hooks) hooks = &none;
     out->vocab = train_vocab(x, e);

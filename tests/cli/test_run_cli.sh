@@ -109,4 +109,18 @@ assert r["config"]["name"] == "confound_causal_explanations"
 assert r["sweep"] == {"name": "s1", "job": 4, "arm": "confound_causal_explanations", "set": {"train.steps": 20}}, r["sweep"]
 PY
 expect_status 2 "--sweep without --job" -- $DOLAB run experiments/heldout_links.lua --quick --notebook "$SNB" --sweep s1
+# issue 9: an evaluation set no episode can fit (the best action on the goal itself) stops the run
+# before training, naming the set, instead of after it; a sweep refuses it before any job
+cat > "$TMP/noset.lua" <<'LUA'
+return lab.experiment{ world = { variables = 4 }, train = { steps = 100000 },
+  eval = { sets = { { name = "fine", episodes = 5 }, { name = "never", goal = "D", best = "D", episodes = 5 } } } }
+LUA
+t0=$(date +%s)
+expect_status 1 "an impossible eval set" -- $DOLAB run "$TMP/noset.lua" --notebook "$TMP/noset.json" -o "$TMP/noset.ckpt"
+expect_match "it names the set" "$ERR" "eval set 'never': no episode fits its filters in [0-9]+ draws"
+expect_no_match "no training" "$OUT$ERR" "train done|step "
+[ $(( $(date +%s) - t0 )) -lt 10 ] && ok || bad "the impossible set took $(( $(date +%s) - t0 )) s to refuse"
+[ ! -e "$TMP/noset.json" ] && [ ! -e "$TMP/noset.ckpt" ] && ok || bad "a refused run wrote a file"
+expect_status 1 "a sweep of it" -- $DOLAB sweep "$TMP/noset.lua" --seeds 1-2 --print --dir "$TMP/nosweep"
+expect_match "the sweep names the set" "$ERR" "eval set 'never': no episode fits"
 finish

@@ -39,6 +39,11 @@ hostile accept_string "train.mix\[1\].accept: .*accept_string.lua:1: the functio
 hostile error_nil "error_nil.lua:2: error raised with no message \(nil\)" $'local x = 1\nerror()'
 hostile error_table "error_table.lua:2: an error object that is a table" \
     $'return lab.experiment{ heldout = function(g)\n  error({}) end }'
+# weights or noise large enough to overflow a world's values are refused where they are written
+hostile huge_weights "huge_weights.lua:1: world: weights: expected 0 < lo <= hi <= 10, got \\[1, 1e\\+300\\]" \
+    'return lab.experiment{ world = { variables = 5, edge_prob = 1, weights = {1, 1e300} } }'
+hostile huge_edge "huge_edge.lua:1: lab.world.edges\\[1\\]: edge A -> B: weight must be non-zero and at most 10 in size" \
+    'local w = lab.world{ variables = 3, edges = { {"A", "B", -1e300} } }'
 # the 70 MB explanation under the default memory cap reaches the size bound
 printf '%s\n' "return lab.experiment{ world = {variables = 3}, train = { mix = { { explain = true } } },
   explain = { after_observation = function(step) return string.rep('raises ', 1e7) end } }" > "$TMP/big.lua"

@@ -135,6 +135,32 @@ TEST(test_random_params) {
     p = scm_params_default();
     p.w_lo = 2;
     CHECK(scm_params_check(&p, &e) == -1, "lo > hi refused");
+    /* issue 9: weights or noise so large that effects overflow (inf, NaN values) are refused */
+    p = scm_params_default();
+    p.w_lo = 1e150, p.w_hi = 1e300;
+    CHECK(scm_params_check(&p, &e) == -1 && strstr(e.msg, "weights") && strstr(e.msg, "<= 10"), "huge weights refused: %s",
+          e.msg);
+    p.w_lo = 1, p.w_hi = SCM_MAX_WEIGHT;
+    CHECK(scm_params_check(&p, &e) == 0, "weights up to SCM_MAX_WEIGHT accepted");
+    p = scm_params_default();
+    p.sigma = 1e6;
+    CHECK(scm_params_check(&p, &e) == -1 && strstr(e.msg, "noise"), "noise 1e6 refused: %s", e.msg);
+    Scm s;
+    CHECK(scm_init(&s, 3, 1e300, &e) == -1, "scm_init: noise 1e300 refused");
+    CHECK(scm_init(&s, 3, 0.1, &e) == 0, "scm_init");
+    CHECK(scm_add_edge(&s, 0, 1, -1e300, &e) == -1 && strstr(e.msg, "at most"), "edge weight -1e300 refused: %s", e.msg);
+    CHECK(scm_add_edge(&s, 0, 1, -SCM_MAX_WEIGHT, &e) == 0, "edge weight -10 accepted");
+    CHECK(scm_add_edge(&s, 1, 2, NAN, &e) == -1, "edge weight NaN refused");
+    CHECK(scm_from_id(&s, 3, 1ull << 1, 1e200, 0.1, &e) == -1, "scm_from_id: weight 1e200 refused");
+    /* the largest world allowed keeps every total effect finite */
+    p = scm_params_default();
+    p.n = SCM_MAX_VARS, p.edge_prob = 1, p.w_lo = p.w_hi = SCM_MAX_WEIGHT, p.sigma = SCM_MAX_NOISE;
+    rng_init(&r, 7, 0);
+    CHECK(scm_random(&s, &p, &r, &e) == 0, "largest world: %s", e.msg);
+    int finite = 1;
+    for (int i = 0; i < p.n; i++)
+        for (int j = 0; j < p.n; j++) finite &= isfinite(s.te[i][j]);
+    CHECK(finite, "largest world: every total effect finite");
 }
 
 TEST(test_ids_and_enumeration) {
