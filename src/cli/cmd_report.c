@@ -72,8 +72,24 @@ typedef struct Report {
     Paired *pairs;
     int n_pairs;
     int n_runs, n_quick;
+    char **names; /* interned row labels ("agree:expert") */
+    int n_names;
     int oom;
 } Report;
+
+/* A row label that lives as long as the report. */
+static const char *intern(Report *r, const char *s) {
+    for (int i = 0; i < r->n_names; i++)
+        if (!strcmp(r->names[i], s)) return r->names[i];
+    char **grown = realloc(r->names, sizeof *grown * (size_t)(r->n_names + 1));
+    char *copy = grown ? strdup(s) : NULL;
+    if (grown) r->names = grown;
+    if (!copy) {
+        r->oom = 1;
+        return NULL;
+    }
+    return r->names[r->n_names++] = copy;
+}
 
 static void *grow(void *p, int n, size_t size, int *oom) {
     if (n & (n - 1)) return p; /* capacity doubles at powers of two */
@@ -171,6 +187,8 @@ static void report_free(Report *r) {
         free(r->arms[i].seeds);
     }
     for (int i = 0; i < r->n_pairs; i++) free(r->pairs[i].d);
+    for (int i = 0; i < r->n_names; i++) free(r->names[i]);
+    free(r->names);
     free(r->cells);
     free(r->arms);
     free(r->pairs);
@@ -272,7 +290,7 @@ static void put_text(SB *b, const Report *r, const char *path, const char *sweep
         } else {
             sb_printf(b, "\n%s: %d seed%s (", arm->label, arm->n_runs, arm->n_runs == 1 ? "" : "s");
             seeds_text(b, arm);
-            sb_printf(b, ")\n  %-10s %-10s %3s %7s  %-17s %-17s %6s %7s\n", "set", "strategy", "n", "mean", "95% CI seeds",
+            sb_printf(b, ")\n  %-10s %-14s %3s %7s  %-17s %-17s %6s %7s\n", "set", "strategy", "n", "mean", "95% CI seeds",
                       "95% CI hier.", "sd", "IQM");
         }
         for (int i = 0; i < r->n_cells; i++) {
@@ -288,7 +306,7 @@ static void put_text(SB *b, const Report *r, const char *path, const char *sweep
                 sb_puts(b, "  ");
                 nt_cols(b, c->set, 10, 1);
                 sb_puts(b, " ");
-                nt_cols(b, c->strat, 10, 1);
+                nt_cols(b, c->strat, 14, 1);
                 sb_printf(b, " %3d %7.3f  %-17s %-17s %6.3f %7.3f\n", c->n, c->boot.mean, ci1, ci2, c->boot.sd, c->iqm);
             }
         }
@@ -333,7 +351,9 @@ static void put_text(SB *b, const Report *r, const char *path, const char *sweep
     if (!md)
         sb_puts(b, "\nmean: of the seeds' mean normalised rewards; 95% CI seeds: percentile bootstrap over seeds;\n"
                    "hier.: seeds, then episodes within a seed; sd: between seeds; IQM: interquartile mean of the\n"
-                   "seeds; * the paired CI excludes 0.  docs/sweeps.md explains each.\n");
+                   "seeds; * the paired CI excludes 0; agree:X rows: on the episodes where the reference\n"
+                   "strategies would choose differently, the share on which the model's exploit matched X's choice\n"
+                   "on the model's own exploration.  docs/sweeps.md explains each.\n");
 }
 
 static void put_csv(SB *b, const Report *r) {
@@ -683,6 +703,20 @@ int cmd_report(int argc, char **argv) {
                 if (!c) break;
                 cell_add(&r, c, run.seed, row->mean, row->sd, run.sets[s].episodes);
             }
+        /* agreement shares as rows of their own: "agree:expert" is the model's agreement with
+         * the expert (a proportion: sd per episode sqrt(p(1-p)) for the hierarchical CI) */
+        for (int s = 0; s < run.n_sets && !r.oom; s++) {
+            const NbeSet *set = &run.sets[s];
+            for (int k = 0; k < set->n_agree; k++) {
+                char label[80];
+                snprintf(label, sizeof label, "agree:%s", set->agree_name[k]);
+                const char *name = intern(&r, label);
+                Cell *c = name ? find_cell(&r, a, set->name, name, 0) : NULL;
+                if (!c) break;
+                double p = set->agree_share[k];
+                cell_add(&r, c, run.seed, p, sqrt(p * (1 - p)), set->agree_episodes);
+            }
+        }
     }
     if (!r.oom) compute(&r);
     if (r.oom) {

@@ -92,6 +92,18 @@ int nbe_read_run(const cJSON *x, NbeRun *r, Err *e) {
             w->oracle_share = nbe_num(row, "oracle_action_share");
             w->explored_share = nbe_num(row, "explored_once_share");
         }
+        const cJSON *ag = nbe_get(set, "agreement"), *it;
+        if (!cJSON_IsObject(ag)) ag = NULL;
+        double aep = nbe_num(ag, "episodes");
+        s->agree_episodes = aep >= 0 && aep < 1e9 ? (int)aep : 0;
+        cJSON_ArrayForEach(it, ag) {
+            if (!it->string || !strcmp(it->string, "of") || !strcmp(it->string, "episodes") || !cJSON_IsNumber(it) ||
+                !(it->valuedouble >= 0 && it->valuedouble <= 1))
+                continue;
+            if (s->n_agree == NBE_MAX_ROWS) break;
+            s->agree_name[s->n_agree] = it->string;
+            s->agree_share[s->n_agree++] = it->valuedouble;
+        }
     }
     return 0;
 }

@@ -45,6 +45,12 @@ typedef struct NbeSet {
     int episodes;
     int n_rows;
     NbeRow rows[NBE_MAX_ROWS];
+    /* eval.sets[].agreement: on the agree_episodes where the reference strategies would choose
+     * differently, the share on which the model's exploit matched each one's choice on the
+     * model's own exploration (n_agree 0: not recorded). */
+    int agree_episodes, n_agree;
+    const char *agree_name[NBE_MAX_ROWS];
+    double agree_share[NBE_MAX_ROWS];
 } NbeSet;
 
 typedef struct NbeRun {

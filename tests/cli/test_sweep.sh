@@ -86,6 +86,9 @@ for e in runs:
     for s in e["eval"]["sets"]:
         for row in s["strategies"]:
             vals.setdefault((e["config"]["name"], s["name"], row["name"]), {})[e["seed"]] = row["mean_normalised_reward"]
+        for k, v in s.get("agreement", {}).items():  # the model's agreement with each reference: rows "agree:K"
+            if k not in ("of", "episodes"):
+                vals.setdefault((e["config"]["name"], s["name"], "agree:" + k), {})[e["seed"]] = v
 arms = {a["arm"]: a for a in rep["arms"]}
 assert sorted(arms) == ["one_layer", "two_layers"], sorted(arms)
 n = 0
@@ -104,7 +107,9 @@ for a in rep["arms"]:
         assert lo <= c["mean"] <= hi and hi - lo >= 0
         n += 1
 nsets = len(runs[0]["eval"]["sets"])
-assert n == 2 * nsets * 3, n  # 2 arms x the sets x (model, oracle, corr)
+nagree = sum(len([k for k in s.get("agreement", {}) if k not in ("of", "episodes")]) for s in runs[0]["eval"]["sets"])
+assert nagree > 0, "no agreement recorded"
+assert n == 2 * (nsets * 3 + nagree), n  # 2 arms x (the sets x (model, oracle, corr) + agreement rows)
 pairs = rep["paired"]
 assert len(pairs) == nsets and all(p["arm"] == "two_layers" and p["vs"] == "one_layer" and p["strategy"] == "model" for p in pairs)
 for p in pairs:
@@ -120,7 +125,8 @@ expect_match "report text: curve sparkline" "$OUT" '^  loss +[▁▂▃▄▅▆
 expect_match "report text: paired" "$OUT" '^paired differences on the same seeds \(arm - one_layer\):'
 expect_status 0 "report csv" -- $DOLAB report "$NB" --format csv
 expect_match "report csv header" "$OUT" '^kind,arm,vs,set,strategy,n,mean,ci_lo,ci_hi,hier_lo,hier_hi,sd,iqm,quick$'
-expect_lines "report csv rows" "$OUT" 6 '^arm,'
+expect_lines "report csv rows" "$OUT" 6 '^arm,[^,]*,[^,]*,[^,]*,(model|oracle|corr),'
+expect_lines "report csv agreement rows (2 arms x 5 references)" "$OUT" 10 '^arm,[^,]*,[^,]*,[^,]*,agree:'
 expect_lines "report csv paired rows" "$OUT" 1 '^paired,two_layers,one_layer,'
 expect_status 0 "report md" -- $DOLAB report "$NB" --format md
 expect_match "report md table" "$OUT" '^\| set \| strategy \| n \| mean \| 95% CI \(seeds\) \|'
