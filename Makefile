@@ -26,7 +26,7 @@ TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BIN      := $(if $(SAN),$(BUILD)/dolab,dolab)
 
 .PHONY: all build deps setup check-libs run test test-asan clean bench bench-torch model install uninstall \
-        test-slurm bench-layout-graphviz fuzz fuzz-deps fuzz-build fuzz-smoke fuzz-campaign
+        test-slurm bench-layout-graphviz bench-kernels fuzz fuzz-deps fuzz-build fuzz-smoke fuzz-campaign
 
 # Plain `make`: builds, or says which libraries are missing and that `make deps` installs them.
 all: check-libs
@@ -165,6 +165,23 @@ bench-torch: setup
 	[ -n "$$tps" ] || { echo "make bench-torch: no tokens/s figures in dolab's output" >&2; exit 1; }; \
 	py=python3; $$py -c 'import torch' 2>/dev/null || { [ -x /usr/bin/python3 ] && py=/usr/bin/python3; }; \
 	$$py bench/torch_ref.py --dolab-tokens-per-s $$tps
+
+# The sgemm calls of one training step on OpenBLAS, BLIS and libxsmm side by side (issue 13:
+# choose kernels by numbers).  Like Graphviz above, BLIS and libxsmm are not dependencies of
+# dolab: this installs Debian's libblis4 and libxsmm-dev only when missing, only for this.
+# KERNEL_ARGS: --dim C --batch B --context T --vocab V --layers L --rounds R.
+KERNEL_ARGS ?=
+bench-kernels: check-libs
+	@{ pkg-config --exists libxsmm 2>/dev/null && ldconfig -p | grep -q libblis.so.4; } || { \
+	  if ! command -v apt-get >/dev/null; then \
+	    echo "make bench-kernels: libxsmm-dev or libblis4 is missing and no apt-get here: install them by hand" >&2; exit 1; fi; \
+	  SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  echo "make bench-kernels: installing libxsmm-dev and libblis4"; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq libxsmm-dev libblis4; }
+	@mkdir -p $(BUILD)/bench
+	$(Q)$(CC) -std=c11 -O2 $(WARN) $$(pkg-config --cflags openblas libxsmm) bench/kernels.c -o $(BUILD)/bench/kernels \
+	  $$(pkg-config --libs libxsmm openblas) -ldl -lm
+	$(BUILD)/bench/kernels $(KERNEL_ARGS)
 
 # The World pane's DAG with Graphviz's layered layout (dot's ranks and order) beside
 # `dolab bench layout`'s own rows: the measurement behind choosing our own ordering
