@@ -165,8 +165,8 @@ function lab.assoc_disagrees() end
 ---@field narration string a few lines
 ---@field world? dolab.LessonWorld|dolab.World the previous step's when left out (the first step needs one)
 ---@field goal? dolab.Var the variable to maximise (default: the last one that has a cause)
----@field seed? integer the episode's noise (default: the step's number)
----@field passive? integer passive observations before any do()
+---@field seed? integer the episode's noise (default: the previous step's when the world is kept, else the step's number)
+---@field passive? integer passive observations before any do() (default: the previous step's when the world is kept, else 0)
 ---@field value? number the exploration do() value (default 5)
 ---@field show? dolab.ShowPart[]|"all" default "all"
 ---@field action? dolab.Strategy|"none"|{explore: dolab.Var[], exploit?: string} who acts: a strategy plays the episode (up to the exploit when there is an actions question), or the teacher's do() list

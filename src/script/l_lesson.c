@@ -258,9 +258,16 @@ static void read_step(lua_State *L, int st, int i, LessonStep *s, const LessonSt
             if (scm_parents(&s->world, v)) s->goal = v;
     if (s->goal < 0 || !scm_ancestors(&s->world, s->goal))
         l_err(L, "%s.goal: the goal must have a cause in the world (a variable with an incoming edge)", path);
-    s->seed = (uint64_t)i + 1;
+    /* the noise: the previous step's on the same world (the same snapshots), else the step's number */
+    int kept = 0;
+    if (prev) {
+        l_field(L, st, "world");
+        kept = lua_isnil(L, -1);
+        lua_pop(L, 1);
+    }
+    s->seed = kept ? prev->seed : (uint64_t)i + 1;
     l_get_u64(L, st, path, "seed", &s->seed);
-    s->passive = 0;
+    s->passive = kept ? prev->passive : 0;
     l_get_int(L, st, path, "passive", &s->passive, 0, EP_MAX_PASSIVE);
     s->value = 5;
     l_get_num(L, st, path, "value", &s->value, -20, 20);

@@ -56,16 +56,19 @@ int lesson_play(const LessonStep *s, Episode *ep, Strategy *model, Err *e) {
 int lesson_choices(const Episode *ep, Strategy *model, LessonChoice *out, int *n, Err *e) {
     *n = 0;
     if (ep_phase(&ep->view) != EP_EXPLOIT) return err_set(e, "the episode is not at its exploit");
-    for (int i = 0; i < STRAT_BUILTIN_COUNT + 1; i++) {
-        Strategy *st = i < STRAT_BUILTIN_COUNT ? strat_builtin(i) : model;
+    e->msg[0] = 0;
+    for (int i = 0; i < STRAT_BUILTIN_COUNT + 2; i++) {
+        int is_model = i == STRAT_BUILTIN_COUNT + 1;
+        Strategy *st = i < STRAT_BUILTIN_COUNT ? strat_builtin(i) : is_model ? model : strat_find("assoc");
+        if (i == STRAT_BUILTIN_COUNT && !ep->view.n_passive) continue;
         if (!st) break;
         LessonChoice *c = &out[(*n)++];
         memset(c, 0, sizeof *c);
-        c->name = i < STRAT_BUILTIN_COUNT ? st->name : "model";
+        c->name = is_model ? "model" : st->name;
         Episode copy = *ep;
         Err e2;
         if ((st->begin && st->begin(st, 1, &e2)) || decide(st, &copy, &c->act, &e2)) {
-            if (i == STRAT_BUILTIN_COUNT) return err_set(e, "the model: %s", e2.msg);
+            if (is_model) err_set(e, "%s", e2.msg); /* the others still answer */
             continue;
         }
         c->ok = ep_can_exploit(&ep->view, c->act.var);

@@ -53,7 +53,7 @@ typedef struct LessonStep {
     char narration[LESSON_TEXT];
     Scm world;
     int goal;                 /* the variable to maximise */
-    uint64_t seed;            /* the episode's noise */
+    uint64_t seed;            /* the episode's noise (kept from the previous step on the same world) */
     int passive;              /* passive observations before any do() */
     double value;             /* the exploration value (+5) */
     unsigned show;            /* LS_* bits */
@@ -96,8 +96,10 @@ int lesson_play(const LessonStep *s, Episode *ep, Strategy *model, Err *e);
 int lesson_decide(Strategy *st, const Episode *ep, StratAction *act, Err *e);
 
 /* What every strategy would do at the exploit of ep (which must be at EP_EXPLOIT): the
- * built-ins in their order, then the model when given.  names[i] is borrowed. */
-enum { LESSON_CHOOSERS = STRAT_BUILTIN_COUNT + 1 };
+ * built-ins in their order, "assoc" when the episode has passive observations (its cue comes
+ * from them), then the model when given.  names[i] is borrowed.  A strategy that fails is
+ * left out (ok 0); when it is the model, e says why (e->msg is "" otherwise). */
+enum { LESSON_CHOOSERS = STRAT_BUILTIN_COUNT + 2 };
 typedef struct LessonChoice {
     const char *name;
     int ok;
