@@ -7,7 +7,7 @@ CC      ?= cc
 PKGS    := lua5.4 ncursesw libcjson openblas
 # The Debian package that provides each pkg-config name above (same order).
 PKG_DEBS := liblua5.4-dev libncurses-dev libcjson-dev libopenblas-dev
-DEBS    := $(PKG_DEBS) pkg-config python3 tmux parallel gnuplot-nox
+DEBS    := $(PKG_DEBS) pkg-config python3 tmux parallel gnuplot-nox graphviz
 BUILD   ?= build
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wpointer-arith -Wformat=2 -Wvla
@@ -25,7 +25,7 @@ TEST_SRC := $(wildcard tests/unit/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BIN      := $(if $(SAN),$(BUILD)/dolab,dolab)
 
-.PHONY: all build deps setup check-libs run test test-asan clean bench bench-torch model install uninstall \
+.PHONY: all build deps setup check-libs run test test-asan clean bench bench-torch model lesson-models install uninstall \
         test-slurm bench-layout-graphviz bench-kernels fuzz fuzz-deps fuzz-build fuzz-smoke fuzz-campaign
 
 # Plain `make`: builds, or says which libraries are missing and that `make deps` installs them.
@@ -99,6 +99,12 @@ run: setup
 model: setup
 	@mkdir -p models
 	./dolab run experiments/heldout_links.lua --seed 1 -o models/default.ckpt --notebook models/notebook.json
+
+# The checkpoint lesson 5 (experiments/lessons/05_shortcut.lua) uses: experiments/shortcut.lua,
+# seed 1 (a few minutes).  Its run is recorded in models/lessons-notebook.json.
+lesson-models: setup
+	@mkdir -p models
+	./dolab run experiments/shortcut.lua --seed 1 -o models/shortcut.ckpt --notebook models/lessons-notebook.json
 
 test: setup
 	@DOLAB=./dolab BUILD=$(BUILD) bash tests/run.sh

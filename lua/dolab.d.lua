@@ -142,3 +142,44 @@ function lab.ancestor(a, b) end
 function lab.assoc_agrees() end
 ---@return userdata episode filter
 function lab.assoc_disagrees() end
+
+---@alias dolab.Strategy "expert"|"oracle"|"corr"|"max_seen"|"parents"|"random"|"assoc"|"model"
+---@alias dolab.ShowPart "structure"|"values"|"evidence"|"baselines"|"model"
+
+---@class dolab.LessonWorld
+---@field variables? integer
+---@field edges? {[1]: dolab.Var, [2]: dolab.Var, [3]?: number}[] fixed edges and weights (weight 1 when left out)
+---@field seed? integer without edges: a random world drawn from this seed
+---@field edge_prob? number
+---@field weights? {[1]: number, [2]: number}
+---@field noise? number
+
+---@class dolab.LessonQuestion
+---@field ask string the question for the class
+---@field options? "actions"|string[] "actions" (default): every variable but the goal with both signs; or choices; "A+"-style strings are actions
+---@field answer? integer a choice question's right option (1-based)
+---@field reveal? string said at the reveal
+
+---@class dolab.LessonStep
+---@field title? string
+---@field narration string a few lines
+---@field world? dolab.LessonWorld|dolab.World the previous step's when left out (the first step needs one)
+---@field goal? dolab.Var the variable to maximise (default: the last one that has a cause)
+---@field seed? integer the episode's noise (default: the previous step's when the world is kept, else the step's number)
+---@field passive? integer passive observations before any do() (default: the previous step's when the world is kept, else 0)
+---@field value? number the exploration do() value (default 5)
+---@field show? dolab.ShowPart[]|"all" default "all"
+---@field action? dolab.Strategy|"none"|{explore: dolab.Var[], exploit?: string} who acts: a strategy plays the episode (up to the exploit when there is an actions question), or the teacher's do() list
+---@field question? dolab.LessonQuestion
+
+---@class dolab.LessonSpec
+---@field name? string
+---@field about? string
+---@field model? string a checkpoint the model steps use (default: the one the TUI has)
+---@field model_hint? string how to make that checkpoint when it is missing
+---@field pace? number seconds per autoplay step (0: at once; default 0.7)
+---@field steps dolab.LessonStep[]
+
+---@param spec dolab.LessonSpec
+---@return userdata lesson
+function lab.lesson(spec) end

@@ -27,6 +27,7 @@ static const Command commands[] = {
     {"report", cmd_report, "statistics across seeds of a sweep's runs: means, CIs, IQM, paired differences, plots"},
     {"export", cmd_export, "export a notebook's results as CSV or its entries as JSON lines"},
     {"tui", cmd_tui, "the notebook TUI (what `dolab` alone opens on a terminal)"},
+    {"lesson", cmd_lesson, "a classroom lesson in the TUI: narration, a question, the class's answers, the reveal"},
     {"bench", cmd_bench, "measure speed (dolab bench world|train|eval)"},
 };
 enum { NCOMMANDS = sizeof commands / sizeof *commands };

@@ -12,6 +12,7 @@ int cmd_eval(int argc, char **argv);
 int cmd_notebook(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_tui(int argc, char **argv);
+int cmd_lesson(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_prompt(int argc, char **argv);

@@ -140,6 +140,9 @@ typedef struct LabExplain {
 int lab_explain_after(void *ctx, const EpView *v, int step, TokSeq *out, Err *e);
 int lab_explain_before(void *ctx, const EpView *v, TokSeq *out, Err *e);
 
+/* l_lesson.c: lab.lesson{...} (after lab_open_api: it adds to the `lab` table) */
+void lab_open_lesson(lua_State *L);
+
 /* l_override.c: writes the lab_set_field settings into the experiment table at t. */
 void lab_apply_settings(lua_State *L, int t);
 void lab_settings_free(Lab *lab);

@@ -280,6 +280,7 @@ static void find_lua_dir(Lab *lab, const char *given) {
 static int open_body(lua_State *L) {
     lab_open_sandbox(L);
     lab_open_api(L);
+    lab_open_lesson(L); /* lab.lesson (l_lesson.c) */
     return 0;
 }
 

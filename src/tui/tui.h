@@ -25,6 +25,8 @@ typedef struct TuiOptions {
     int no_color;           /* NO_COLOR: attributes only */
     int w, h;               /* headless: screen size (default 100x30) */
     const char *version, *commit; /* the build, for notebook entries */
+    const struct Lesson *lesson;  /* lesson mode (dolab lesson FILE): copied; NULL: the notebook TUI */
+    const char *lesson_path;      /* its script, recorded with the class's position and answers */
 } TuiOptions;
 
 /* Runs the interactive TUI; returns the exit status. */

@@ -318,7 +318,7 @@ int app_init(App *a, const TuiOptions *o, int headless, Err *e) {
     /* first start: no ./notebook.json yet, so the shipped model's run is what there is to read;
      * it is shown read-only (notes and sessions need a notebook of one's own) */
     char shipped[PATH_MAX];
-    if (!o->notebook && !getenv("DOLAB_NOTEBOOK") && !exists(nbp) && !o->no_model && !o->model &&
+    if (!o->notebook && !getenv("DOLAB_NOTEBOOK") && !exists(nbp) && !o->no_model && !o->model && !o->lesson &&
         find_beside(a, "models/notebook.json", shipped, sizeof shipped)) {
         nbp = shipped;
         a->nb_readonly = 1;
@@ -338,10 +338,12 @@ int app_init(App *a, const TuiOptions *o, int headless, Err *e) {
             (unsigned long long)a->seed);
     stream_reset(a);
     live_new(a);
+    if (o->lesson && lesson_open(a, e)) return -1;
     return 0;
 }
 
 void app_free(App *a) {
+    lesson_close(a);
     tui_train_free(a->train);
     drop_model(a);
     lab_free(a->lab);
@@ -384,6 +386,7 @@ static void prompt_done(App *a) {
     case PR_EDGE_ADD: edit_edge(a, s, 0); break;
     case PR_EDGE_DEL: edit_edge(a, s, 1); break;
     case PR_TRAIN: start_training(a, s); break;
+    case PR_TALLY: lesson_tally_text(a, s); break;
     case PR_NONE: break;
     }
 }
@@ -435,7 +438,10 @@ static int k_quit(App *a, int k) {
 }
 
 static int k_tab(App *a, int k) {
-    app_focus(a, (PaneId)((a->focus + (k == TK_TAB ? 1 : P_COUNT - 1)) % P_COUNT));
+    PaneId p = a->focus;
+    do p = (PaneId)((p + (k == TK_TAB ? 1 : P_COUNT - 1)) % P_COUNT);
+    while (tui_pane_off(a, p) && p != a->focus);
+    app_focus(a, p);
     return TUI_REDRAW;
 }
 
@@ -643,6 +649,13 @@ const KeyDef tui_keys[] = {
     {"Notebook", "j k", "select an entry"},
     {"Notebook", "a Enter", "write a note: Ctrl-S or F2 saves, Esc keeps a draft"},
     {"Log", "j k PgUp PgDn", "scroll"},
+    {"Lesson", "n p PgDn PgUp", "next / previous step (dolab lesson FILE.lua)"},
+    {"Lesson", "1..9", "one student's vote for that option"},
+    {"Lesson", "c", "type answers: 2 2 1, A+ C-, or counts 1:12 2:5"},
+    {"Lesson", "r", "reveal: every option's reward, what each strategy chose"},
+    {"Lesson", "z", "clear this question's answers and ask again"},
+    {"Lesson", "b", "hide / show the baselines"},
+    {"Lesson", "W q", "save the class's place and answers / save and quit"},
     {"prompts", "Enter Esc Ctrl-U", "run / cancel / clear the line"},
 };
 const int tui_nkeys = (int)(sizeof tui_keys / sizeof *tui_keys);
@@ -685,6 +698,10 @@ int app_key(App *a, int k) {
         a->show_help = 0;
         return TUI_REDRAW;
     }
+    if (a->lesson) { /* lesson mode: n, p, r, the votes ... (tui_lesson.c) */
+        int r = lesson_key(a, k);
+        if (r) return r;
+    }
     /* the focused pane first: its keys (j, k, a, x, ...) mean something there */
     const PaneDef *p = &tui_pane[a->focus];
     if (p->key && k != 'n' && k != 'N') {
@@ -712,6 +729,11 @@ int app_click(App *a, int y, int x) {
 
 int app_tick(App *a) {
     int r = poll_training(a);
+    if (a->playing_live && lesson_holds(a)) { /* the class answers before the exploit */
+        a->playing_live = 0;
+        app_say(a, 0, ep_phase(&a->live.view) == EP_DONE ? "the step is played: n goes on" : "the question first: votes, then r reveals");
+        r |= TUI_REDRAW;
+    }
     if (a->playing_live) {
         r |= live_step(a) | TUI_REDRAW;
         if (a->pause_each && a->playing_live) {

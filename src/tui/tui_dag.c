@@ -479,13 +479,14 @@ static void draw_list(TuiCanvas *c, const Layout *L, const int *want, int x0, in
 static int layered(Layout *L, TuiCanvas *c, int W, int *failed, DagResult *out) {
     const DagSpec *s = L->s;
     L->W = W;
-    /* spacing: as wide as the widest layer allows, between 1 and 6 */
-    int sep = 6;
+    /* spacing: as wide as the widest layer allows, between 1 and 6 (times the scale) */
+    int scale = s->scale > 1 ? s->scale : 1;
+    int sep = 6 * scale;
     for (int l = 0; l < L->nl; l++) {
         int sum = 0, m = L->cnt[l];
         for (int k = 0; k < m; k++) sum += L->it[L->lay[l][k]].w;
         if (sum + (m - 1) > W) return 0;
-        int sp = m > 1 ? (W - sum) / (m + 1) : 6;
+        int sp = m > 1 ? (W - sum) / (m + 1) : 6 * scale;
         if (sp < sep) sep = sp;
     }
     if (sep < 1) sep = 1;
@@ -507,7 +508,7 @@ static int layered(Layout *L, TuiCanvas *c, int W, int *failed, DagResult *out) 
     for (int grow = 1; grow && used < L->H;) {
         grow = 0;
         for (int l = 0; l + 1 < L->nl && used < L->H; l++)
-            if (g[l] < GAP_MAX) g[l]++, used++, grow = 1;
+            if (g[l] < GAP_MAX * scale) g[l]++, used++, grow = 1;
     }
     out->rows = used;
     L->ly[0] = (L->H - used) / 2;

@@ -49,6 +49,9 @@ typedef struct DagSpec {
     int grid;                               /* boxes in a neutral grid, no edges (hidden mode) */
     DagOrder order;
     const DagGiven *given;                  /* with DAG_ORDER_GIVEN */
+    int scale;                              /* 0 or 1: as the panes; 2, 3: a presenter's big screen
+                                               (up to scale times the rows between layers and the
+                                               columns between boxes) */
 } DagSpec;
 
 typedef struct DagResult {

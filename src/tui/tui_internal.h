@@ -14,6 +14,7 @@
  *   tui_stream.c    the Stream pane: one cursor into a ring of episodes numbered absolutely
  *   tui_notebook.c  the Notebook pane and the note editor
  *   tui_train.c     training in a background thread
+ *   tui_lesson.c    lesson mode: the Lesson pane, its keys and layout, the class's answers
  *   tui.c           curses front end, headless runner, bench */
 #ifndef DOLAB_TUI_INTERNAL_H
 #define DOLAB_TUI_INTERNAL_H
@@ -25,6 +26,7 @@
 #include "nn/gpt.h"
 #include "notebook/notebook.h"
 #include "script/lab.h"
+#include "script/lesson.h"
 #include "tui/tui.h"
 #include "tui/tui_canvas.h"
 #include "tui/tui_theme.h"
@@ -42,9 +44,9 @@ enum { TUI_REDRAW = 1, TUI_QUIT = 2 };
 
 /* In screen order (Tab walks it): World (left), Live (right), Stream and Notebook (lower right),
  * Log (bottom). */
-typedef enum PaneId { P_WORLD, P_LIVE, P_STREAM, P_NOTEBOOK, P_LOG, P_COUNT } PaneId;
+typedef enum PaneId { P_WORLD, P_LESSON, P_LIVE, P_STREAM, P_NOTEBOOK, P_LOG, P_COUNT } PaneId; /* Lesson: lesson mode only */
 
-typedef enum PromptKind { PR_NONE, PR_LUA, PR_SEARCH, PR_SEED, PR_EDGE_ADD, PR_EDGE_DEL, PR_TRAIN } PromptKind;
+typedef enum PromptKind { PR_NONE, PR_LUA, PR_SEARCH, PR_SEED, PR_EDGE_ADD, PR_EDGE_DEL, PR_TRAIN, PR_TALLY } PromptKind;
 
 #define TUI_MIN_W 64
 #define TUI_MIN_H 18
@@ -202,6 +204,14 @@ typedef struct App {
     int help_page, help_pages;
     /* training */
     TuiTrain *train;
+    /* lesson mode (tui_lesson.c); lesson is NULL outside it */
+    Lesson *lesson;           /* owned */
+    char lesson_path[1024];
+    int lstep;                /* the step on screen */
+    int ltally[LESSON_MAX_STEPS][LESSON_MAX_OPTS]; /* the class's answers, per option */
+    unsigned char lrevealed[LESSON_MAX_STEPS];
+    int lhide_base;           /* b: the baselines hidden through the whole lesson */
+    int lesson_dirty;         /* moved or answered since the last save */
     /* status message */
     char msg[256];
     int msg_error;
@@ -252,6 +262,8 @@ int app_hiding(const App *a);
 
 /* tui_live.c */
 int live_new(App *a);                 /* a new live episode (index live_index) */
+int live_begin(App *a, const Episode *ep); /* the live episode becomes ep (a lesson's step) */
+int live_apply(App *a, const char *actor, StratAction act); /* one action in the live episode */
 int live_full(App *a);                /* 1 (and a message) when the session can take no more episodes */
 int live_step(App *a);                /* the acting agent's next decision */
 int live_hand(App *a, int var, int sign);
@@ -291,6 +303,21 @@ void draw_stream(App *a, TuiCanvas *c, TuiRect r);
 int notebook_key(App *a, int k);
 int note_key(App *a, int k);          /* the note editor, while open */
 void draw_notebook(App *a, TuiCanvas *c, TuiRect r);
+
+/* tui_lesson.c */
+int lesson_open(App *a, Err *e);      /* app_init, with opt.lesson: the first step (or where the class was) */
+void lesson_close(App *a);
+int lesson_key(App *a, int k);        /* lesson mode's keys, before the panes'; 0: not one of them */
+int lesson_pane_key(App *a, int k);
+void draw_lesson(App *a, TuiCanvas *c, TuiRect r);
+void lesson_layout(App *a, int w, int h);
+int lesson_holds(const App *a);       /* playing stops here: the episode is over or a question is open */
+int lesson_shows(const App *a, unsigned part); /* LS_* part on screen now (always 1 outside lesson mode) */
+#define LS_MODEL_ACTS 256u            /* with LS_MODEL: shown, or the step is played by the model */
+void lesson_tally_text(App *a, const char *s); /* the c prompt: counts or choices */
+void lesson_save(App *a);             /* the position and the answers, as a session entry */
+int tui_pane_off(const App *a, PaneId p);
+const char *lesson_actor(const App *a);   /* who acts in this step: "watching", "teacher", "expert", ... */ /* not on screen in this mode (Tab skips it) */
 
 /* tui_world.c */
 void tui_draw_world(App *a, TuiCanvas *c, TuiRect r);

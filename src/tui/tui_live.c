@@ -43,7 +43,7 @@ static void preview(App *a) {
     if (ph == EP_DONE) return;
     d->kind = ph == EP_EXPLORE ? 1 : 2;
     Err e;
-    if (a->agent) {
+    if (a->agent && lesson_shows(a, LS_MODEL | LS_MODEL_ACTS)) { /* a lesson asks the model only where it shows it */
         if (ask(a, a->agent, &d->model_act, &e) == 0) {
             d->have_model = agent_last_probs(a->agent, 0, d->probs, &d->p_plus) != 0;
         } else {
@@ -274,6 +274,16 @@ int live_new(App *a) {
             return -1;
         }
     }
+    return live_begin(a, &a->live);
+}
+
+int live_begin(App *a, const Episode *ep) {
+    if (ep != &a->live) {
+        a->live = *ep;
+        a->rec_ok = 0;
+        a->nhist = 0;
+        memset(&a->next, 0, sizeof a->next);
+    }
     a->live_ok = 1;
     if (a->sel >= a->live.world.n) a->sel = 0;
     a->revealed = !a->hidden;
@@ -337,7 +347,7 @@ static void finished(App *a) {
 }
 
 /* Applies an action to the live episode. */
-static int apply(App *a, const char *actor, StratAction act) {
+int live_apply(App *a, const char *actor, StratAction act) {
     Err e;
     EpPhase ph = ep_phase(&a->live.view);
     int rc = ph == EP_EXPLORE ? ep_explore(&a->live, act.var, &e) : ep_exploit(&a->live, act.var, act.sign, &e);
@@ -373,7 +383,7 @@ int live_step(App *a) {
         if (!a->next.base_ok[a->actor - 1]) return 0;
         act = a->next.base[a->actor - 1];
     }
-    apply(a, app_actor_name(a, a->actor), act);
+    live_apply(a, app_actor_name(a, a->actor), act);
     return TUI_REDRAW;
 }
 
@@ -387,7 +397,7 @@ int live_hand(App *a, int var, int sign) {
         return TUI_REDRAW;
     }
     StratAction act = {var, ph == EP_EXPLORE ? 1 : sign};
-    if (apply(a, "hand", act) == 0)
+    if (live_apply(a, "hand", act) == 0)
         app_say(a, 0, "you: do(%c = %+g)", scm_name(var),
                 ph == EP_EXPLORE ? a->live.view.value : sign * a->live.view.exploit_value);
     return TUI_REDRAW;
@@ -466,6 +476,7 @@ static int draw_evidence(App *a, TuiCanvas *c, int y, int bottom, int x, int w) 
     const EpView *v = &a->live.view;
     if (y >= bottom) return y;
     int goal = v->goal;
+    if (a->lesson && goal < 0) goal = a->lesson->step[a->lstep].goal; /* a lesson says its goal at once */
     int colw = 6, need = 4 + v->n * colw;
     int cols = v->n;
     if (need > w) cols = (w - 4) / colw;
@@ -478,22 +489,26 @@ static int draw_evidence(App *a, TuiCanvas *c, int y, int bottom, int x, int w) 
     if (cols < v->n) tui_text(c, y, x + w - 1, "…", TR_DIM, 1);
     else if (3 + v->n * colw + 20 <= w) tui_text(c, y, x + 3 + v->n * colw + 2, "(at 0.5, as read)", TR_DIM, 18);
     y++;
+    /* a lesson shows the passive observations first ("obs": nothing was done) */
+    int np = a->lesson ? v->n_passive : 0, total = np + v->n_steps;
     int rows = bottom - y, first = 0;
-    if (rows < 2 && v->n_steps > rows) {
-        tui_textf(c, y - 1, x, TR_DIM, w, "evidence: %d row%s below the fold (e: evidence first)", v->n_steps,
-                  v->n_steps == 1 ? "" : "s");
+    if (rows < 2 && total > rows) {
+        tui_textf(c, y - 1, x, TR_DIM, w, "evidence: %d row%s below the fold (e: evidence first)", total,
+                  total == 1 ? "" : "s");
         return y;
     }
-    if (v->n_steps > rows) { /* the latest rows, and a marker for the ones cut */
-        first = v->n_steps - (rows - 1);
+    if (total > rows) { /* the latest rows, and a marker for the ones cut */
+        first = total - (rows - 1);
         tui_textf(c, y++, x, TR_DIM, w, "(%d earlier row%s cut: e shows all)", first, first == 1 ? "" : "s");
     }
-    for (int i = first; i < v->n_steps && y < bottom; i++, y++) {
-        const EpStep *st = &v->steps[i];
-        tui_textf(c, y, x, TR_TOK_ACTION, 3, "%c=", scm_name(st->var));
+    for (int i = first; i < total && y < bottom; i++, y++) {
+        const EpStep *st = i >= np ? &v->steps[i - np] : NULL;
+        const double *obs = st ? st->obs : v->passive[i];
+        if (st) tui_textf(c, y, x, TR_TOK_ACTION, 3, "%c=", scm_name(st->var));
+        else tui_text(c, y, x, "obs", TR_DIM, 3);
         for (int u = 0; u < cols; u++) {
-            value_text(s, sizeof s, st->obs[u]);
-            tui_textf(c, y, x + 3 + u * colw, u == st->var ? TR_TOK_ACTION : u == goal ? TR_TOK_GOAL : TR_TOK_OBS, colw,
+            value_text(s, sizeof s, obs[u]);
+            tui_textf(c, y, x + 3 + u * colw, st && u == st->var ? TR_TOK_ACTION : u == goal ? TR_TOK_GOAL : TR_TOK_OBS, colw,
                       "%6s", s);
         }
     }
@@ -574,7 +589,7 @@ void draw_live(App *a, TuiCanvas *c, TuiRect r) {
     int hiding = app_hiding(a);
     char s[256], s2[256], s3[256];
     /* 1: who acts, where in the episode */
-    int k = tui_text(c, y, x, a->hand ? "you" : app_actor_name(a, a->actor), TR_TITLE, w);
+    int k = tui_text(c, y, x, a->lesson ? lesson_actor(a) : a->hand ? "you" : app_actor_name(a, a->actor), TR_TITLE, w);
     snprintf(s, sizeof s, " · ep %llu · %s %d/%d%s%s", (unsigned long long)a->live_index + 1,
              ph == EP_EXPLORE ? "exploring" : ph == EP_EXPLOIT ? "exploit" : "done", v->n_steps, v->explore_total,
              a->playing_live ? " · playing" : "", a->pause_each ? " · pause each" : "");
@@ -609,6 +624,16 @@ void draw_live(App *a, TuiCanvas *c, TuiRect r) {
         }
     }
     const LiveDecision *d = ph != EP_DONE ? &a->next : a->nhist ? &a->hist[a->nhist - 1] : NULL;
+    LiveDecision quiet; /* a lesson step that does not show the model (or not yet): its pick is left out */
+    if (d && !lesson_shows(a, LS_MODEL)) {
+        quiet = *d;
+        quiet.have_model = 0;
+        d = &quiet;
+    }
+    /* baselines: 0 shown, 1 "hidden until the reveal", 2 not part of this lesson step */
+    int base_state = hiding ? 1 : lesson_shows(a, LS_BASELINES) ? 0
+                     : (a->lesson->step[a->lstep].show & LS_BASELINES) && !a->lhide_base ? 1 : 2;
+    int evidence = lesson_shows(a, LS_EVIDENCE);
     /* 2: the pick line, always */
     if (d && d->kind && y < bottom) {
         char act[8], mact[8];
@@ -632,6 +657,8 @@ void draw_live(App *a, TuiCanvas *c, TuiRect r) {
             snprintf(s, sizeof s, "explore next → model picks %s (p %.2f)", mact, d->probs[d->model_act.var]);
             snprintf(s2, sizeof s2, "explore → model picks %s (p %.2f)", mact, d->probs[d->model_act.var]);
             line = fit(w, s, s2, NULL);
+        } else if (a->lesson) { /* a lesson says what the class looks at, not what is missing */
+            line = d->kind == 1 ? "explore next" : "exploit next: which variable, which sign?";
         } else {
             line = fit(w, d->kind == 1 ? "explore next: which variable? (no model: T trains one)"
                                        : "exploit now: variable and sign (no model: T trains one)",
@@ -645,8 +672,9 @@ void draw_live(App *a, TuiCanvas *c, TuiRect r) {
     int bars = d && d->kind && d->have_model && !a->live_evidence;
     for (int u = 0; bars && u < v->n; u++)
         if (d->kind == 2 ? ep_can_exploit(v, u) : (int)((v->relevant >> u) & 1u)) legal[nl++] = u;
-    int base_rows = d && d->kind ? (hiding ? 1 : draw_baselines(c, 0, 0, w, 2, d, 0)) : 0;
-    int ev_rows = v->n_steps ? 1 + v->n_steps : ph == EP_EXPLORE ? 1 : 0;
+    int base_rows = d && d->kind ? (base_state == 1 ? 1 : base_state == 2 ? 0 : draw_baselines(c, 0, 0, w, 2, d, 0)) : 0;
+    int np = a->lesson ? v->n_passive : 0;
+    int ev_rows = !evidence ? 0 : v->n_steps + np ? 1 + v->n_steps + np : ph == EP_EXPLORE ? 1 : 0;
     int cols = 1;
     while (cols < 3 && y + (nl + cols - 1) / cols + base_rows + (ev_rows < 3 ? ev_rows : 3) > bottom) cols++;
     int rows = bars ? (nl + cols - 1) / cols : 0;
@@ -666,7 +694,7 @@ void draw_live(App *a, TuiCanvas *c, TuiRect r) {
             int chosen = d->model_act.var == u;
             int named = cw - 16 >= 3; /* room for "◀ model" after the number */
             int bw = cw - (named ? 16 : 10);
-            if (bw > 30) bw = 30;
+            if (bw > (a->lesson ? 60 : 30)) bw = a->lesson ? 60 : 30; /* a lesson's bars are for the back row */
             if (bw < 1) bw = 0; /* too narrow for a bar: the number alone */
             int fill = (int)lround(d->probs[u] * bw);
             tui_textf(c, yy, xx, chosen ? TR_BAR_CHOICE : TR_NORMAL, 2, "%c ", scm_name(u));
@@ -678,15 +706,16 @@ void draw_live(App *a, TuiCanvas *c, TuiRect r) {
         y += rows < bottom - y ? rows : bottom - y;
     }
     /* 4: the baselines (hidden in hidden mode until the reveal) */
-    if (d && d->kind && y < bottom) {
-        if (hiding) tui_text(c, y++, x, fit(w, "baselines, oracle: hidden until the reveal (v)", "baselines: hidden until the reveal (v)", "baselines: hidden (v)"), TR_DIM, w);
+    if (d && d->kind && y < bottom && base_state != 2) {
+        if (base_state == 1 && !hiding) tui_text(c, y++, x, fit(w, "baselines: hidden until the reveal (r)", "baselines: after the reveal", NULL), TR_DIM, w);
+        else if (hiding) tui_text(c, y++, x, fit(w, "baselines, oracle: hidden until the reveal (v)", "baselines: hidden until the reveal (v)", "baselines: hidden (v)"), TR_DIM, w);
         else y += draw_baselines(c, y, x, w, bottom - y, d, 1);
     }
     /* 5: the evidence: what every variable showed after each intervention (0.5 steps, as the
      * model reads them); the goal's column is marked once revealed */
-    if (v->n_steps && y < bottom) {
+    if (v->n_steps + np && y < bottom && evidence) {
         y = draw_evidence(a, c, y, bottom, x, w);
-    } else if (ph == EP_EXPLORE && y < bottom) {
+    } else if (ph == EP_EXPLORE && y < bottom && evidence) {
         tui_text(c, y++, x, fit(w, "evidence: none yet (each do() and what it showed)", "evidence: none yet", NULL), TR_DIM, w);
     }
     (void)y;

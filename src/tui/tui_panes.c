@@ -12,6 +12,7 @@ static int log_key(App *a, int k);
 /* One row per pane, in screen order (Tab walks it). */
 const PaneDef tui_pane[P_COUNT] = {
     [P_WORLD] = {"World", tui_draw_world, edit_key, edit_click},
+    [P_LESSON] = {"Lesson", draw_lesson, lesson_pane_key, NULL},
     [P_LIVE] = {"Live", draw_live, live_key, NULL},
     [P_STREAM] = {"Stream", draw_stream, stream_key, stream_click},
     [P_NOTEBOOK] = {"Notebook", draw_notebook, notebook_key, NULL},
@@ -19,6 +20,10 @@ const PaneDef tui_pane[P_COUNT] = {
 };
 
 void tui_layout(App *a, int w, int h) {
+    if (a->lesson) {
+        lesson_layout(a, w, h);
+        return;
+    }
     memset(a->pane, 0, sizeof a->pane);
     int body = h - 1;
     int log_h = a->big_log ? body / 2 : h >= 40 ? 8 : h >= 28 ? 6 : 4;
@@ -185,7 +190,7 @@ static void draw_status(App *a, TuiCanvas *c) {
         tui_put(c, y, k, 0x2581, TR_STATUS_KEY);
         return;
     }
-    const char *mode = a->prompt ? "PROMPT" : a->note_open ? "NOTE" : a->train ? "TRAINING" : a->hand ? "HAND" : a->view_live ? "LIVE" : "STREAM";
+    const char *mode = a->prompt ? "PROMPT" : a->note_open ? "NOTE" : a->lesson ? "LESSON" : a->train ? "TRAINING" : a->hand ? "HAND" : a->view_live ? "LIVE" : "STREAM";
     char b[400];
     snprintf(b, sizeof b, " %s ", mode);
     int x = tui_text(c, y, 0, b, TR_STATUS_MODE, c->w);
@@ -197,6 +202,17 @@ static void draw_status(App *a, TuiCanvas *c) {
     if (a->msg[0]) {
         tui_text(c, y, x + 1, a->msg, a->msg_error ? TR_ERROR : TR_STATUS, c->w - x - 1);
         if (a->msg_error) tui_recolor(c, (TuiRect){y, x + 1, 1, tui_text_width(a->msg)}, TR_ERROR);
+        return;
+    }
+    if (a->lesson) { /* a lesson's status: where the class is, and the lesson's keys */
+        x += tui_textf(c, y, x, TR_STATUS, c->w - x, " step %d/%d · model: %s · ", a->lstep + 1, a->lesson->n_steps,
+                       a->model ? a->model_name : "none");
+        static const char *const lkeys[][2] = {{"?", "keys"}, {"n", "next"}, {"p", "back"}, {"1-9", "vote"},
+                                               {"c", "answers"}, {"r", "reveal"}, {"spc", "play"}, {"q", "save+quit"}};
+        for (int i = 0; i < 8 && x < c->w - 6; i++) {
+            x += tui_text(c, y, x, lkeys[i][0], TR_STATUS_KEY, c->w - x);
+            x += tui_textf(c, y, x, TR_STATUS, c->w - x, ":%s ", lkeys[i][1]);
+        }
         return;
     }
     snprintf(b, sizeof b, " model: %s · acting: %s · seed %llu · %s ", a->model ? a->model_name : "none (T trains)",

@@ -49,12 +49,14 @@ void tui_draw_world(App *a, TuiCanvas *c, TuiRect r) {
         memcpy(val, v.passive[v.n_passive - 1], sizeof val);
         have_val = 1;
     }
+    if (!lesson_shows(a, LS_VALUES)) have_val = 0; /* a lesson step that asks before it shows */
     int goal = v.goal;
+    if (a->lesson && goal < 0) goal = a->lesson->step[a->lstep].goal; /* a lesson says its goal at once */
     /* header */
     int heldout = a->x.heldout.fn && exp_pred_eval(&a->x.heldout, g);
     char head[200];
     snprintf(head, sizeof head, "%s · %s%s", a->view_live ? "live" : "stream",
-             a->view_live ? (a->world_src == 0 ? "training world" : a->world_src == 1 ? "held-out world" : "edited world")
+             a->lesson ? "the step's world" : a->view_live ? (a->world_src == 0 ? "training world" : a->world_src == 1 ? "held-out world" : "edited world")
                           : "expert's episode",
              hide ? " · structure hidden (v reveals)" : "");
     tui_text(c, r.y, r.x + 1, head, TR_DIM, r.w - 2);
@@ -62,12 +64,17 @@ void tui_draw_world(App *a, TuiCanvas *c, TuiRect r) {
     memset(&sp, 0, sizeof sp);
     sp.g = g;
     sp.grid = hide;
+    /* presenter layout: on a big screen a lesson's DAG grows to the back of the room */
+    sp.scale = a->lesson && r.w >= 100 && r.h >= 36 ? 3 : a->lesson && r.w >= 70 && r.h >= 26 ? 2 : 1;
     a->node_w = 8;
     for (int u = 0; u < n; u++) {
         char num[16];
         if (have_val) box_value(u == inter ? ival : val[u], num, sizeof num);
         else snprintf(num, sizeof num, "  · ");
-        snprintf(sp.box[u], sizeof sp.box[u], "[%c%c%s]", scm_name(u), u == inter ? '=' : ' ', num);
+        if (sp.scale > 1)
+            snprintf(sp.box[u], sizeof sp.box[u], "[ %c%c %s ]", scm_name(u), u == inter ? '=' : ' ', num);
+        else
+            snprintf(sp.box[u], sizeof sp.box[u], "[%c%c%s]", scm_name(u), u == inter ? '=' : ' ', num);
         int role = u == inter ? TR_NODE_INTERVENED : u == goal ? TR_NODE_GOAL : TR_NODE;
         if (u == a->sel && (a->focus == P_WORLD || a->focus == P_LIVE)) role = TR_NODE_SELECTED;
         if (!((v.relevant >> u) & 1u)) role = TR_DIM;
