@@ -85,8 +85,11 @@ void lab_open_sandbox(lua_State *L);
  * lab_protect. */
 void lab_show(lua_State *L, int idx, SB *out, size_t limit);
 
-/* l_api.c: lab.experiment{...} and the `lab` table */
+/* l_api.c: the `lab` table */
 void lab_open_api(lua_State *L);
+/* l_exp.c: lab.experiment{...} */
+void lab_open_experiment(lua_State *L);
+int l_experiment(lua_State *L);
 int lab_experiment_from(lua_State *L, int idx, Experiment *x, Err *e);
 
 /* l_check.c: reading script tables; every error is raised as "script:line: path: what" */
