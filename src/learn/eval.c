@@ -8,7 +8,21 @@
 #include "util/jsonu.h"
 #include "util/progress.h"
 
-const char *const eval_agree_names[EVAL_AGREE_STRATS] = {"expert", "oracle", "corr", "max_seen", "parents", "assoc"};
+/* The agreement references, from the registry: every STRAT_REFERENCE, and each
+ * STRAT_REFERENCE_IF_EVALUATED one among the names evaluated (names NULL: all of them). */
+static int agree_refs(const char *const *names, int ns, Strategy **refs) {
+    int n = 0;
+    for (int i = 0; i < STRAT_COUNT; i++) {
+        Strategy *s = strat_registered(i);
+        int use = (s->roles & STRAT_REFERENCE) != 0;
+        if (s->roles & STRAT_REFERENCE_IF_EVALUATED) {
+            use = !names;
+            for (int k = 0; names && k < ns; k++) use |= strcmp(names[k], s->name) == 0;
+        }
+        if (use) refs[n++] = s;
+    }
+    return n;
+}
 
 typedef struct SetWorlds {
     const ExpEvalSet *set;
@@ -80,9 +94,10 @@ static int play_row(Strategy *s, Episode *eps, Episode **ptr, int n, double *buf
 
 /* After the first strategy played: compare its exploit with each reference strategy's exploit
  * on the same (its own) exploration. */
-static int agreement(Episode *eps, int n, int nref, EvalSetResult *res, Err *e) {
+static int agreement(Episode *eps, int n, Strategy *const *refs, int nref, EvalSetResult *res, Err *e) {
     int dis = 0, agree[EVAL_AGREE_STRATS] = {0};
     res->n_agree = nref;
+    for (int k = 0; k < nref; k++) res->agree_names[k] = refs[k]->name;
     for (int i = 0; i < n; i++) {
         EpView v = eps[i].view;
         v.exploit_var = -1;
@@ -92,7 +107,7 @@ static int agreement(Episode *eps, int n, int nref, EvalSetResult *res, Err *e) 
         StratAction act[EVAL_AGREE_STRATS];
         int all_same = 1;
         for (int k = 0; k < nref; k++) {
-            Strategy *s = strat_find(eval_agree_names[k]);
+            Strategy *s = refs[k];
             int id = 0;
             if (s->act(s, &vp, s->needs_truth ? &tp : NULL, &id, 1, &act[k], e)) return -1;
             if (k && (act[k].var != act[0].var || act[k].sign != act[0].sign)) all_same = 0;
@@ -139,10 +154,9 @@ int eval_run(const Experiment *x, Strategy *model, const char *const *strategies
         uint64_t bseed = set_seed(x->eval_seed, k);
         if (model) {
             if (play_row(model, eps, ptr, n, buf, bseed, &res->rows[res->nrows++], e)) goto next;
-            int nref = EVAL_AGREE_STRATS - 1;
-            for (int s = 0; s < ns; s++)
-                if (strcmp(names[s], "assoc") == 0) nref = EVAL_AGREE_STRATS;
-            if (agreement(eps, n, nref, res, e)) goto next;
+            Strategy *refs[EVAL_AGREE_STRATS];
+            int nref = agree_refs(names, ns, refs);
+            if (agreement(eps, n, refs, nref, res, e)) goto next;
         }
         for (int s = 0; s < ns; s++)
             if (play_row(strat_find(names[s]), eps, ptr, n, buf, bseed, &res->rows[res->nrows++], e)) goto next;
@@ -183,7 +197,7 @@ void eval_print(const EvalReport *r, const Experiment *x, FILE *out) {
         if (s->n_disagree > 0) {
             fprintf(out, "  %s's exploit agrees with, on its own exploration (%d episodes where they disagree):\n   ",
                     s->rows[0].name, s->n_disagree);
-            for (int j = 0; j < s->n_agree; j++) fprintf(out, " %s %.1f%%", eval_agree_names[j], 100 * s->agree[j]);
+            for (int j = 0; j < s->n_agree; j++) fprintf(out, " %s %.1f%%", s->agree_names[j], 100 * s->agree[j]);
             fprintf(out, "\n");
         }
     }
@@ -221,7 +235,7 @@ cJSON *eval_to_json(const EvalReport *r) {
             cJSON_AddStringToObject(ag, "of", s->nrows ? s->rows[0].name : "");
             cJSON_AddNumberToObject(ag, "episodes", s->n_disagree);
             for (int j = 0; j < s->n_agree; j++)
-                cJSON_AddItemToObject(ag, eval_agree_names[j],
+                cJSON_AddItemToObject(ag, s->agree_names[j],
                                       isnan(s->agree[j]) ? cJSON_CreateNull() : ju_num(s->agree[j]));
         }
         cJSON_AddItemToArray(sets, so);
@@ -252,9 +266,11 @@ static const JuRule eval_rules[] = {
 int eval_record_check(const cJSON *ev, const char *name, Err *e) {
     if (!cJSON_IsObject(ev)) return err_set(e, "%s: expected an object, got %s", name, ju_kind(ev));
     if (ju_check(ev, name, eval_rules, (int)(sizeof eval_rules / sizeof *eval_rules), e)) return -1;
-    for (int j = 0; j < EVAL_AGREE_STRATS; j++) {
+    Strategy *refs[EVAL_AGREE_STRATS];
+    int nref = agree_refs(NULL, 0, refs);
+    for (int j = 0; j < nref; j++) {
         char path[64];
-        snprintf(path, sizeof path, "sets[].agreement.%s", eval_agree_names[j]);
+        snprintf(path, sizeof path, "sets[].agreement.%s", refs[j]->name);
         JuRule r = {path, JU_NUM_NULL, 0, 1, 0};
         if (ju_check(ev, name, &r, 1, e)) return -1;
     }

@@ -20,7 +20,7 @@
 #include "world/strategy.h"
 
 #define EVAL_MAX_ROWS (EXP_MAX_STRATS + 1)
-#define EVAL_AGREE_STRATS 6 /* expert, oracle, corr, max_seen, parents; assoc if evaluated */
+#define EVAL_AGREE_STRATS STRAT_COUNT /* at most: the registry's references (world/strategy.h) */
 
 typedef struct EvalRow {
     char name[16];
@@ -38,7 +38,9 @@ typedef struct EvalSetResult {
     /* the first strategy's exploit vs each reference strategy run on its own exploration,
      * on the episodes where the references disagree among themselves */
     int n_disagree;
-    int n_agree;  /* references used: 5, or 6 when the experiment evaluates "assoc" */
+    int n_agree;  /* references used: the registry's STRAT_REFERENCE ones, and its
+                     STRAT_REFERENCE_IF_EVALUATED ones the experiment evaluates (assoc) */
+    const char *agree_names[EVAL_AGREE_STRATS]; /* their names (static strings of the registry) */
     double agree[EVAL_AGREE_STRATS];
 } EvalSetResult;
 
@@ -48,8 +50,6 @@ typedef struct EvalReport {
     uint64_t seed;
     double seconds;
 } EvalReport;
-
-extern const char *const eval_agree_names[EVAL_AGREE_STRATS];
 
 /* model may be NULL (baselines only).  If strategies is NULL the experiment's list is used.
  * episodes > 0 overrides every set's episode count. */

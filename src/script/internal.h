@@ -106,6 +106,8 @@ void l_get_u64(lua_State *L, int t, const char *path, const char *key, uint64_t 
 void l_get_bool(lua_State *L, int t, const char *path, const char *key, int *dst);
 void l_get_str(lua_State *L, int t, const char *path, const char *key, char *dst, size_t cap);
 void l_get_var(lua_State *L, int t, const char *path, const char *key, int *dst, int n);
+/* {a, b}: two numbers from lo to hi. */
+void l_get_pair(lua_State *L, int t, const char *path, const char *key, double *a, double *b, double lo, double hi);
 int l_var_index(lua_State *L, int idx, int n, const char *path);
 void l_check_table(lua_State *L, int idx, const char *path);
 

@@ -1,7 +1,6 @@
 /* l_api — the `lab` table scripts see: registration of every binding. */
 #include "script/internal.h"
 
-
 void lab_open_api(lua_State *L) {
     lab_open_world(L);
     lab_open_experiment(L);

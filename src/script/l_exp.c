@@ -14,36 +14,69 @@ typedef struct LExperiment {
     LabExplain *explain; /* owned by the Lab's list of functions (freed with the Lab) */
 } LExperiment;
 
-static void read_world(lua_State *L, int t, const char *path, EpConfig *c, int allow_shape) {
-    static const char *const all[] = {"variables", "edge_prob", "weights", "noise", "value", "exploit_value",
-                                      "passive", "explore", "cue", NULL};
-    static const char *const part[] = {"passive", "noise", "explore", "cue", "value", NULL};
-    l_unknown_fields(L, t, path, allow_shape ? all : part);
-    if (allow_shape) {
-        l_get_int(L, t, path, "variables", &c->world.n, SCM_MIN_VARS, SCM_MAX_VARS);
-        l_get_num(L, t, path, "edge_prob", &c->world.edge_prob, 0, 1);
-        if (l_field(L, t, "weights") != LUA_TNIL) {
-            char p[96];
-            snprintf(p, sizeof p, "%s.weights", path);
-            l_check_table(L, -1, p);
-            lua_rawgeti(L, -1, 1);
-            lua_rawgeti(L, -2, 2);
-            if (!lua_isnumber(L, -2) || !lua_isnumber(L, -1) || luaL_len(L, -3) != 2)
-                l_err(L, "%s: expected {lo, hi}", p);
-            c->world.w_lo = lua_tonumber(L, -2);
-            c->world.w_hi = lua_tonumber(L, -1);
-            lua_pop(L, 2);
-        }
-        lua_pop(L, 1);
-        l_get_num(L, t, path, "exploit_value", &c->exploit_value, 0.001, 20);
+/* The keys of the schema's rows in (scope, section), without rows flagged skip, then extra:
+ * the names a table may have (NULL-terminated, into out). */
+static void section_keys(ExpScope scope, const char *section, int skip, const char *const *extra, const char **out,
+                         int cap) {
+    int k = 0;
+    for (int i = 0; i < exp_n_fields && k < cap - 1; i++) {
+        const ExpField *f = &exp_fields[i];
+        if (f->scope == scope && strcmp(f->section, section) == 0 && !(f->flags & skip)) out[k++] = f->key;
     }
-    l_get_num(L, t, path, "noise", &c->world.sigma, 0, 100);
-    l_get_num(L, t, path, "value", &c->value, -20, 20);
-    l_get_int(L, t, path, "passive", &c->passive, 0, EP_MAX_PASSIVE);
-    l_get_int(L, t, path, "explore", &c->explore, 0, EP_MAX_STEPS);
-    l_get_int(L, t, path, "cue", &c->cue_size, 0, SCM_MAX_VARS);
+    for (int i = 0; extra && extra[i] && k < cap - 1; i++) out[k++] = extra[i];
+    out[k] = NULL;
+}
+
+/* Reads the schema's rows of (scope, section) from the table at t into base, with the ranges
+ * of the schema; path names the table in messages; n: variables of the world. */
+static void read_fields(lua_State *L, int t, const char *path, ExpScope scope, const char *section, void *base, int n,
+                        int skip) {
+    t = lua_absindex(L, t);
+    for (int i = 0; i < exp_n_fields; i++) {
+        const ExpField *f = &exp_fields[i];
+        if (f->scope != scope || strcmp(f->section, section) != 0 || (f->flags & skip)) continue;
+        void *p = exp_field_at(f, base);
+        switch (f->kind) {
+        case EXP_INT: l_get_int(L, t, path, f->key, p, (int)f->lo, (int)f->hi); break;
+        case EXP_NUM: l_get_num(L, t, path, f->key, p, f->lo, f->hi); break;
+        case EXP_U64: l_get_u64(L, t, path, f->key, p); break;
+        case EXP_BOOL: l_get_bool(L, t, path, f->key, p); break;
+        case EXP_STR: l_get_str(L, t, path, f->key, p, f->size); break;
+        case EXP_PAIR: l_get_pair(L, t, path, f->key, p, (double *)((char *)base + f->off2), f->lo, f->hi); break;
+        case EXP_VAR: l_get_var(L, t, path, f->key, p, n); break;
+        case EXP_PRED: l_get_graph_pred(L, t, path, f->key, p, n); break;
+        case EXP_EPPRED: l_get_ep_pred(L, t, path, f->key, p); break;
+        case EXP_WORLDS:
+            if (l_field(L, t, f->key) != LUA_TNIL) {
+                const char *w = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
+                int k = -1;
+                for (int j = 0; w && j <= EXP_WORLDS_ALL; j++)
+                    if (strcmp(w, (const char *[]){"train", "heldout", "all"}[j]) == 0) k = j;
+                char r[96];
+                exp_field_range(f, r, sizeof r);
+                if (k < 0) l_err(L, "%s.%s: expected %s, got %s%s%s", path, f->key, r, w ? "\"" : "", w ? w : l_typename(L, -1), w ? "\"" : "");
+                *(int *)p = k;
+            }
+            lua_pop(L, 1);
+            break;
+        }
+    }
+}
+
+/* The world table at t (a mix component's: only the fields it may change, skip = EXP_SHAPE). */
+static void read_world(lua_State *L, int t, const char *path, EpConfig *c, int skip) {
+    read_fields(L, t, path, EXP_AT_WORLD, "", c, 0, skip);
     Err e;
     if (ep_config_check(c, &e)) l_err(L, "%s: %s", path, e.msg);
+}
+
+/* Reads section (e.g. "train", "model", "train.loss_weights") of the experiment table at t:
+ * its unknown keys are an error; extra: keys read by hand besides the schema's. */
+static void read_section(lua_State *L, int t, const char *section, const char *const *extra, Experiment *x) {
+    const char *keys[48];
+    section_keys(EXP_AT_TOP, section, 0, extra, keys, 48);
+    l_unknown_fields(L, t, section, keys);
+    read_fields(L, t, section, EXP_AT_TOP, section, x, x->world.world.n, 0);
 }
 
 static void read_template(lua_State *L, int t, const char *key, TokTemplate *tpl, LabFn **fn) {
@@ -66,7 +99,9 @@ int l_experiment(lua_State *L) {
     Lab *lab = lab_from_state(L);
     l_check_table(L, 1, "lab.experiment");
     lab_apply_settings(L, 1);
-    static const char *const top[] = {"name", "about", "world", "heldout", "train", "model", "explain", "eval", NULL};
+    static const char *const tables[] = {"world", "train", "model", "explain", "eval", NULL};
+    const char *top[16];
+    section_keys(EXP_AT_TOP, "", 0, tables, top, 16);
     l_unknown_fields(L, 1, "", top);
     LExperiment *u = lua_newuserdatauv(L, sizeof *u, 0);
     memset(u, 0, sizeof *u);
@@ -76,28 +111,31 @@ int l_experiment(lua_State *L) {
     *x = exp_default();
     snprintf(x->name, sizeof x->name, "experiment");
     x->about[0] = 0;
-    l_get_str(L, 1, "", "name", x->name, sizeof x->name);
-    l_get_str(L, 1, "", "about", x->about, sizeof x->about);
     if (l_field(L, 1, "world") != LUA_TNIL) {
         l_check_table(L, -1, "world");
-        read_world(L, lua_gettop(L), "world", &x->world, 1);
+        static const char *const none[] = {NULL};
+        const char *keys[16];
+        section_keys(EXP_AT_WORLD, "", 0, none, keys, 16);
+        l_unknown_fields(L, -1, "world", keys);
+        read_world(L, lua_gettop(L), "world", &x->world, 0);
     }
     lua_pop(L, 1);
     int n = x->world.world.n;
     memset(&x->heldout, 0, sizeof x->heldout);
-    l_get_graph_pred(L, 1, "", "heldout", &x->heldout, n);
+    read_fields(L, 1, "", EXP_AT_TOP, "", x, n, 0); /* name, about, heldout */
     /* without eval.sets: the training worlds, and the held-out ones if anything is held out */
     x->n_sets = x->heldout.fn ? 2 : 1;
     x->sets[0].worlds = x->heldout.fn ? EXP_WORLDS_TRAIN : EXP_WORLDS_ALL;
     /* train */
     x->n_mix = 1;
-    x->mix[0] = (ExpMix){.weight = 1.0, .ep = x->world};
+    memset(&x->mix[0], 0, sizeof x->mix[0]);
+    exp_scope_defaults(EXP_AT_MIX, &x->mix[0]);
+    x->mix[0].ep = x->world;
     if (l_field(L, 1, "train") != LUA_TNIL) {
         l_check_table(L, -1, "train");
         int T = lua_gettop(L);
-        static const char *const tf[] = {"mix", "steps", "batch", "lr", "lr_min", "warmup", "betas", "weight_decay",
-                                         "grad_clip", "seed", "threads", "loss_weights", "eval_every", NULL};
-        l_unknown_fields(L, T, "train", tf);
+        static const char *const tf[] = {"mix", "loss_weights", NULL};
+        read_section(L, T, "train", tf, x);
         if (l_field(L, T, "mix") != LUA_TNIL) {
             l_check_table(L, -1, "train.mix");
             int m = (int)luaL_len(L, -1);
@@ -109,52 +147,24 @@ int l_experiment(lua_State *L) {
                 lua_rawgeti(L, -1, i + 1);
                 l_check_table(L, -1, p);
                 int C = lua_gettop(L);
-                static const char *const mf[] = {"weight", "explain", "accept", "passive", "noise", "explore", "cue", "value", NULL};
+                static const char *const none[] = {NULL};
+                const char *mf[24], *wf[16];
+                section_keys(EXP_AT_WORLD, "", EXP_SHAPE, none, wf, 16);
+                section_keys(EXP_AT_MIX, "", 0, wf, mf, 24);
                 l_unknown_fields(L, C, p, mf);
                 ExpMix *mx = &x->mix[i];
-                *mx = (ExpMix){.weight = 1.0, .ep = x->world};
-                l_get_num(L, C, p, "weight", &mx->weight, 0, 1e9);
-                l_get_bool(L, C, p, "explain", &mx->explain);
-                l_get_ep_pred(L, C, p, "accept", &mx->accept);
-                /* the rest are world overrides */
-                lua_newtable(L);
-                static const char *const ov[] = {"passive", "noise", "explore", "cue", "value", NULL};
-                for (int k = 0; ov[k]; k++) {
-                    lua_getfield(L, C, ov[k]);
-                    lua_setfield(L, -2, ov[k]);
-                }
-                read_world(L, lua_gettop(L), p, &mx->ep, 0);
-                lua_pop(L, 2);
+                memset(mx, 0, sizeof *mx);
+                exp_scope_defaults(EXP_AT_MIX, mx);
+                mx->ep = x->world; /* the world's, with the fields the component changes */
+                read_fields(L, C, p, EXP_AT_MIX, "", mx, n, 0);
+                read_world(L, C, p, &mx->ep, EXP_SHAPE);
+                lua_pop(L, 1);
             }
-        }
-        lua_pop(L, 1);
-        l_get_int(L, T, "train", "steps", &x->steps, 1, 100000000);
-        l_get_int(L, T, "train", "batch", &x->batch, 1, 4096);
-        l_get_num(L, T, "train", "lr", &x->lr, 1e-7, 0.999);
-        l_get_num(L, T, "train", "lr_min", &x->lr_min, 0, 0.999);
-        l_get_num(L, T, "train", "warmup", &x->warmup_frac, 0, 0.999);
-        l_get_num(L, T, "train", "weight_decay", &x->weight_decay, 0, 0.999);
-        l_get_num(L, T, "train", "grad_clip", &x->grad_clip, 0, 1e9);
-        l_get_u64(L, T, "train", "seed", &x->seed);
-        l_get_int(L, T, "train", "threads", &x->threads, 1, 2);
-        l_get_int(L, T, "train", "eval_every", &x->eval_every, 0, 100000000);
-        if (l_field(L, T, "betas") != LUA_TNIL) {
-            l_check_table(L, -1, "train.betas");
-            lua_rawgeti(L, -1, 1);
-            lua_rawgeti(L, -2, 2);
-            if (!lua_isnumber(L, -2) || !lua_isnumber(L, -1)) l_err(L, "train.betas: expected {beta1, beta2}");
-            x->beta1 = lua_tonumber(L, -2);
-            x->beta2 = lua_tonumber(L, -1);
-            lua_pop(L, 2);
         }
         lua_pop(L, 1);
         if (l_field(L, T, "loss_weights") != LUA_TNIL) {
             l_check_table(L, -1, "train.loss_weights");
-            int W = lua_gettop(L);
-            static const char *const lw[] = {"action", "observation", "goal", "explanation", NULL};
-            l_unknown_fields(L, W, "train.loss_weights", lw);
-            for (int k = 0; k < TOKC_COUNT; k++)
-                l_get_num(L, W, "train.loss_weights", tok_class_name((TokClass)k), &x->class_weight[k], 0, 1e6);
+            read_section(L, lua_gettop(L), "train.loss_weights", NULL, x);
         }
         lua_pop(L, 2);
     } else {
@@ -163,13 +173,7 @@ int l_experiment(lua_State *L) {
     /* model */
     if (l_field(L, 1, "model") != LUA_TNIL) {
         l_check_table(L, -1, "model");
-        int M = lua_gettop(L);
-        static const char *const mf[] = {"layers", "dim", "heads", "context", NULL};
-        l_unknown_fields(L, M, "model", mf);
-        l_get_int(L, M, "model", "layers", &x->layers, 1, 16);
-        l_get_int(L, M, "model", "dim", &x->dim, 8, 1024);
-        l_get_int(L, M, "model", "heads", &x->heads, 1, 64);
-        l_get_int(L, M, "model", "context", &x->context, 0, 512);
+        read_section(L, lua_gettop(L), "model", NULL, x);
     }
     lua_pop(L, 1);
     /* explanations */
@@ -201,10 +205,8 @@ int l_experiment(lua_State *L) {
     if (l_field(L, 1, "eval") != LUA_TNIL) {
         l_check_table(L, -1, "eval");
         int E = lua_gettop(L);
-        static const char *const ef[] = {"seed", "episodes", "strategies", "explain", "sets", NULL};
-        l_unknown_fields(L, E, "eval", ef);
-        l_get_u64(L, E, "eval", "seed", &x->eval_seed);
-        l_get_bool(L, E, "eval", "explain", &x->explain_eval);
+        static const char *const ef[] = {"episodes", "strategies", "sets", NULL};
+        read_section(L, E, "eval", ef, x);
         int episodes = 0;
         l_get_int(L, E, "eval", "episodes", &episodes, 1, 1000000);
         if (l_field(L, E, "strategies") != LUA_TNIL) {
@@ -216,7 +218,7 @@ int l_experiment(lua_State *L) {
                 lua_rawgeti(L, -1, i);
                 const char *s = lua_tostring(L, -1);
                 if (lua_type(L, -1) != LUA_TSTRING || !strat_find(s))
-                    l_err(L, "eval.strategies[%d]: expected one of expert, oracle, corr, max_seen, parents, random, assoc", i);
+                    l_err(L, "eval.strategies[%d]: expected one of %s", i, strat_names());
                 snprintf(x->strats[x->n_strats++], sizeof x->strats[0], "%s", s);
                 lua_pop(L, 1);
             }
@@ -233,25 +235,16 @@ int l_experiment(lua_State *L) {
                 lua_rawgeti(L, -1, i + 1);
                 l_check_table(L, -1, p);
                 int S = lua_gettop(L);
-                static const char *const sf[] = {"name", "worlds", "where", "goal", "best", "cue", "accept", "episodes", NULL};
+                const char *sf[16];
+                section_keys(EXP_AT_SET, "", 0, NULL, sf, 16);
                 l_unknown_fields(L, S, p, sf);
                 ExpEvalSet *es = &x->sets[i];
-                *es = (ExpEvalSet){.worlds = EXP_WORLDS_HELDOUT, .cue = -1, .goal = -1, .best_var = -1, .episodes = 1000};
+                memset(es, 0, sizeof *es);
+                exp_scope_defaults(EXP_AT_SET, es);
                 snprintf(es->name, sizeof es->name, "set%d", i + 1);
                 l_get_str(L, S, p, "name", es->name, sizeof es->name);
                 snprintf(p, sizeof p, "eval.sets.%s", es->name);
-                char wname[16] = "heldout";
-                l_get_str(L, S, p, "worlds", wname, sizeof wname);
-                if (strcmp(wname, "train") == 0) es->worlds = EXP_WORLDS_TRAIN;
-                else if (strcmp(wname, "heldout") == 0) es->worlds = EXP_WORLDS_HELDOUT;
-                else if (strcmp(wname, "all") == 0) es->worlds = EXP_WORLDS_ALL;
-                else l_err(L, "%s.worlds: expected \"train\", \"heldout\" or \"all\", got \"%s\"", p, wname);
-                l_get_graph_pred(L, S, p, "where", &es->where, n);
-                l_get_var(L, S, p, "goal", &es->goal, n);
-                l_get_var(L, S, p, "best", &es->best_var, n);
-                l_get_int(L, S, p, "cue", &es->cue, 0, n);
-                l_get_ep_pred(L, S, p, "accept", &es->accept);
-                l_get_int(L, S, p, "episodes", &es->episodes, 1, 1000000);
+                read_fields(L, S, p, EXP_AT_SET, "", es, n, 0);
                 if (episodes) {
                     lua_getfield(L, S, "episodes");
                     if (lua_isnil(L, -1)) es->episodes = episodes;

@@ -85,7 +85,7 @@ PY
 expect_status 1 "--set out of range" -- $DOLAB run experiments/heldout_links.lua --quick --notebook "$SNB" --set train.steps=0
 expect_match "--set out of range names the setting and the range" "$ERR" '^dolab run: --set train.steps=0: .*train.steps: expected an integer from 1 to 100000000, got 0'
 expect_status 1 "--set unknown field" -- $DOLAB run experiments/heldout_links.lua --quick --notebook "$SNB" --set train.stepz=5
-expect_match "--set unknown field" "$ERR" 'train.stepz: unknown field \(expected one of mix, steps'
+expect_match "--set unknown field" "$ERR" 'train.stepz: unknown field \(expected one of seed, steps'
 expect_status 2 "--set without =" -- $DOLAB run experiments/heldout_links.lua --quick --notebook "$SNB" --set train.steps
 expect_match "--set without =" "$ERR" '^dolab run: --set train.steps: expected FIELD=VALUE'
 expect_status 1 "--set a set by a missing name" -- $DOLAB run experiments/heldout_links.lua --quick --notebook "$SNB" --set eval.sets.nosuch.episodes=3
