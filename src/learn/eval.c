@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "learn/train.h"
 #include "util/jsonu.h"
 #include "util/progress.h"
 
@@ -171,6 +172,72 @@ int eval_run(const Experiment *x, Strategy *model, const char *const *strategies
     return 0;
 }
 
+int eval_agents(const Experiment *x, int episodes, EvalReport *rep, Err *e) {
+    if (!x->n_agents) return 0;
+    /* the vocabulary compiles the explanation templates in place: a copy of x holds them */
+    Experiment *cx = malloc(sizeof *cx);
+    EvalReport *ar = malloc(sizeof *ar);
+    Vocab *voc = NULL;
+    if (!cx || !ar) {
+        free(cx), free(ar);
+        return err_set(e, "out of memory");
+    }
+    *cx = *x;
+    int rc = (voc = train_vocab(cx, e)) ? 0 : -1;
+    TokFormat f = exp_format(cx, -1);
+    EpConfig shape = exp_set_config(x, 0);
+    for (int a = 0; a < x->n_agents && !rc; a++) {
+        const ExpAgent *xa = &x->agents[a];
+        Strategy *s = ext_agent_new(xa->cmd, &shape, &f, voc, xa->timeout_ms, e);
+        static const char *const none[] = {NULL};
+        if (!s) {
+            rc = err_prefix(e, "eval.agents[%d]", a + 1);
+            break;
+        }
+        if (xa->name[0]) ext_agent_set_name(s, xa->name);
+        if (eval_run(x, s, none, episodes, ar, e)) {
+            rc = -1;
+        } else {
+            EvalAgent *ea = &rep->agents[rep->n_agents];
+            memset(ea, 0, sizeof *ea);
+            snprintf(ea->name, sizeof ea->name, "%s", s->name);
+            snprintf(ea->cmd, sizeof ea->cmd, "%s", xa->cmd);
+            ea->timeout_ms = xa->timeout_ms;
+            ext_agent_stats(s, &ea->stats);
+            if (ea->stats.timeouts + ea->stats.malformed + ea->stats.illegal)
+                ext_agent_stderr_tail(s, ea->stderr_tail, sizeof ea->stderr_tail);
+            for (int k = 0; k < rep->n_sets && k < ar->n_sets; k++) {
+                EvalSetResult *r = &rep->sets[k];
+                const EvalSetResult *q = &ar->sets[k];
+                int pos = (r->n_disagree >= 0 ? 1 : 0) + rep->n_agents; /* after the model and earlier agents */
+                if (r->nrows >= EVAL_MAX_ROWS || q->nrows < 1 || pos > r->nrows) continue;
+                memmove(&r->rows[pos + 1], &r->rows[pos], sizeof r->rows[0] * (size_t)(r->nrows - pos));
+                r->rows[pos] = q->rows[0];
+                r->nrows++;
+                EvalAgree *g = &r->agent_agree[rep->n_agents];
+                snprintf(g->of, sizeof g->of, "%s", s->name);
+                g->n_disagree = q->n_disagree;
+                g->n_agree = q->n_agree;
+                memcpy(g->names, q->agree_names, sizeof g->names);
+                memcpy(g->agree, q->agree, sizeof g->agree);
+            }
+            rep->n_agents++;
+        }
+        s->destroy(s);
+        if (rc) err_prefix(e, "eval.agents[%d]", a + 1);
+    }
+    free(ar);
+    free(cx);
+    tok_vocab_free(voc);
+    return rc;
+}
+
+static void print_agree(FILE *out, const char *of, int n, int n_agree, const char *const *names, const double *agree) {
+    fprintf(out, "  %s's exploit agrees with, on its own exploration (%d episodes where they disagree):\n   ", of, n);
+    for (int j = 0; j < n_agree; j++) fprintf(out, " %s %.1f%%", names[j], 100 * agree[j]);
+    fprintf(out, "\n");
+}
+
 void eval_print(const EvalReport *r, const Experiment *x, FILE *out) {
     for (int k = 0; k < r->n_sets; k++) {
         const EvalSetResult *s = &r->sets[k];
@@ -194,16 +261,39 @@ void eval_print(const EvalReport *r, const Experiment *x, FILE *out) {
             fprintf(out, "  %-*s %7.3f  %-17s %7.1f%% %8.1f%%\n", w, row->name, row->reward.mean, ci,
                     100 * row->oracle_share, 100 * row->explore_share);
         }
-        if (s->n_disagree > 0) {
-            fprintf(out, "  %s's exploit agrees with, on its own exploration (%d episodes where they disagree):\n   ",
-                    s->rows[0].name, s->n_disagree);
-            for (int j = 0; j < s->n_agree; j++) fprintf(out, " %s %.1f%%", s->agree_names[j], 100 * s->agree[j]);
-            fprintf(out, "\n");
+        if (s->n_disagree > 0) print_agree(out, s->rows[0].name, s->n_disagree, s->n_agree, s->agree_names, s->agree);
+        for (int a = 0; a < r->n_agents; a++) {
+            const EvalAgree *g = &s->agent_agree[a];
+            if (g->n_disagree > 0) print_agree(out, g->of, g->n_disagree, g->n_agree, g->names, g->agree);
         }
+    }
+    for (int a = 0; a < r->n_agents; a++) {
+        const EvalAgent *ag = &r->agents[a];
+        fprintf(out, "\n%s (%s): %ld decisions; %ld timeouts, %ld malformed, %ld illegal replies (default action taken); "
+                     "%ld of %ld episodes marked\n",
+                ag->name, ag->cmd, ag->stats.decisions, ag->stats.timeouts, ag->stats.malformed, ag->stats.illegal,
+                ag->stats.marked, ag->stats.episodes);
+        if (ag->stderr_tail[0]) fprintf(out, "%s's stderr (tail): %s\n", ag->name, ag->stderr_tail);
     }
     fprintf(out, "\nreward: mean normalised reward (oracle = 1) with a 95%% bootstrap CI; oracle: share of the oracle's "
                  "action;\nexplored: every relevant variable explored exactly once.  Evaluation seed %llu.\n",
             (unsigned long long)r->seed);
+}
+
+cJSON *eval_agent_json(const EvalAgent *ag) {
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "name", ag->name);
+    cJSON_AddStringToObject(o, "command", ag->cmd);
+    cJSON_AddNumberToObject(o, "protocol", EXT_AGENT_PROTOCOL);
+    cJSON_AddNumberToObject(o, "timeout_ms", ag->timeout_ms);
+    cJSON_AddNumberToObject(o, "decisions", (double)ag->stats.decisions);
+    cJSON_AddNumberToObject(o, "timeouts", (double)ag->stats.timeouts);
+    cJSON_AddNumberToObject(o, "malformed", (double)ag->stats.malformed);
+    cJSON_AddNumberToObject(o, "illegal", (double)ag->stats.illegal);
+    cJSON_AddNumberToObject(o, "episodes", (double)ag->stats.episodes);
+    cJSON_AddNumberToObject(o, "episodes_marked", (double)ag->stats.marked);
+    if (ag->stderr_tail[0]) cJSON_AddStringToObject(o, "stderr_tail", ag->stderr_tail);
+    return o;
 }
 
 cJSON *eval_to_json(const EvalReport *r) {
@@ -230,6 +320,18 @@ cJSON *eval_to_json(const EvalReport *r) {
             ju_add_num(ro, "explored_once_share", row->explore_share);
             cJSON_AddItemToArray(rows, ro);
         }
+        if (r->n_agents) {
+            cJSON *al = cJSON_AddArrayToObject(so, "agent_agreement");
+            for (int a = 0; a < r->n_agents; a++) {
+                const EvalAgree *g = &s->agent_agree[a];
+                cJSON *ag = cJSON_CreateObject();
+                cJSON_AddStringToObject(ag, "of", g->of);
+                cJSON_AddNumberToObject(ag, "episodes", g->n_disagree);
+                for (int j = 0; j < g->n_agree; j++)
+                    cJSON_AddItemToObject(ag, g->names[j], isnan(g->agree[j]) ? cJSON_CreateNull() : ju_num(g->agree[j]));
+                cJSON_AddItemToArray(al, ag);
+            }
+        }
         if (s->n_disagree >= 0) {
             cJSON *ag = cJSON_AddObjectToObject(so, "agreement");
             cJSON_AddStringToObject(ag, "of", s->nrows ? s->rows[0].name : "");
@@ -239,6 +341,10 @@ cJSON *eval_to_json(const EvalReport *r) {
                                       isnan(s->agree[j]) ? cJSON_CreateNull() : ju_num(s->agree[j]));
         }
         cJSON_AddItemToArray(sets, so);
+    }
+    if (r->n_agents) {
+        cJSON *al = cJSON_AddArrayToObject(o, "agents");
+        for (int a = 0; a < r->n_agents; a++) cJSON_AddItemToArray(al, eval_agent_json(&r->agents[a]));
     }
     return o;
 }
@@ -261,6 +367,21 @@ static const JuRule eval_rules[] = {
     {"sets[].agreement", JU_OBJ, 0, 0, 0},
     {"sets[].agreement.of", JU_STR, 0, 15, 0},
     {"sets[].agreement.episodes", JU_INT, 0, 1000000, 0},
+    {"sets[].agent_agreement", JU_LIST, 0, EXP_MAX_AGENTS, 0},
+    {"sets[].agent_agreement[].of", JU_STR, 0, 15, 0},
+    {"sets[].agent_agreement[].episodes", JU_INT, 0, 1000000, 0},
+    {"agents", JU_LIST, 0, EXP_MAX_AGENTS, 0},
+    {"agents[].name", JU_STR, 0, 15, 0},
+    {"agents[].command", JU_STR, 0, EXP_AGENT_CMD - 1, 0},
+    {"agents[].protocol", JU_INT, 1, 1000, 0},
+    {"agents[].timeout_ms", JU_INT, 1, 3600000, 0},
+    {"agents[].decisions", JU_INT, 0, 1e15, 0},
+    {"agents[].timeouts", JU_INT, 0, 1e15, 0},
+    {"agents[].malformed", JU_INT, 0, 1e15, 0},
+    {"agents[].illegal", JU_INT, 0, 1e15, 0},
+    {"agents[].episodes", JU_INT, 0, 1e15, 0},
+    {"agents[].episodes_marked", JU_INT, 0, 1e15, 0},
+    {"agents[].stderr_tail", JU_STR, 0, 0, 0},
 };
 
 int eval_record_check(const cJSON *ev, const char *name, Err *e) {
@@ -270,9 +391,11 @@ int eval_record_check(const cJSON *ev, const char *name, Err *e) {
     int nref = agree_refs(NULL, 0, refs);
     for (int j = 0; j < nref; j++) {
         char path[64];
+        char apath[80];
         snprintf(path, sizeof path, "sets[].agreement.%s", refs[j]->name);
-        JuRule r = {path, JU_NUM_NULL, 0, 1, 0};
-        if (ju_check(ev, name, &r, 1, e)) return -1;
+        snprintf(apath, sizeof apath, "sets[].agent_agreement[].%s", refs[j]->name);
+        JuRule r[2] = {{path, JU_NUM_NULL, 0, 1, 0}, {apath, JU_NUM_NULL, 0, 1, 0}};
+        if (ju_check(ev, name, r, 2, e)) return -1;
     }
     return 0;
 }

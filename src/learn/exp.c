@@ -83,6 +83,7 @@ typedef Experiment ExpScope_TOP;
 typedef EpConfig ExpScope_WORLD;
 typedef ExpMix ExpScope_MIX;
 typedef ExpEvalSet ExpScope_SET;
+typedef ExpAgent ExpScope_AGENT;
 
 const ExpField exp_fields[] = {
 #define EXP_X_ROW(scope, section, key, kind, member, member2, lo, hi, def, def2, flags)                          \
@@ -93,7 +94,7 @@ const ExpField exp_fields[] = {
 };
 const int exp_n_fields = (int)(sizeof exp_fields / sizeof *exp_fields);
 
-static const char *const scope_prefix[] = {"", "world", "train.mix[]", "eval.sets[]"};
+static const char *const scope_prefix[] = {"", "world", "train.mix[]", "eval.sets[]", "eval.agents[]"};
 static const char *const worlds_name[] = {"train", "heldout", "all"};
 
 void exp_field_path(const ExpField *f, char *buf, size_t n) {
@@ -116,6 +117,7 @@ void *exp_scope_base(Experiment *x, ExpScope scope, int i) {
     case EXP_AT_WORLD: return &x->world;
     case EXP_AT_MIX: return &x->mix[i];
     case EXP_AT_SET: return &x->sets[i];
+    case EXP_AT_AGENT: return &x->agents[i];
     default: return x;
     }
 }
@@ -274,6 +276,13 @@ int exp_check(const Experiment *x, Err *e) {
     if (x->n_strats < 0 || x->n_strats > EXP_MAX_STRATS) return err_set(e, "eval.strategies: at most %d", EXP_MAX_STRATS);
     for (int s = 0; s < x->n_strats; s++)
         if (!strat_find(x->strats[s])) return err_set(e, "eval.strategies: unknown strategy '%s'", x->strats[s]);
+    if (x->n_agents < 0 || x->n_agents > EXP_MAX_AGENTS) return err_set(e, "eval.agents: at most %d", EXP_MAX_AGENTS);
+    for (int a = 0; a < x->n_agents; a++) {
+        char at[32];
+        snprintf(at, sizeof at, "eval.agents[%d]", a + 1);
+        if (scope_check(EXP_AT_AGENT, &x->agents[a], at, e)) return -1;
+        if (!x->agents[a].cmd[0]) return err_set(e, "%s.cmd: expected the agent's command, got an empty string", at);
+    }
     /* after the sets: their cue sizes are in range, so the length cannot overflow */
     int need = exp_max_len(x);
     if (x->context && x->context < need)
@@ -359,6 +368,14 @@ cJSON *exp_to_json(const Experiment *x) {
     }
     cJSON *st = cJSON_AddArrayToObject(ev, "strategies");
     for (int s = 0; s < x->n_strats; s++) cJSON_AddItemToArray(st, cJSON_CreateString(x->strats[s]));
+    if (x->n_agents) { /* absent: none (and in records older than agents) */
+        cJSON *ag = cJSON_AddArrayToObject(ev, "agents");
+        for (int a = 0; a < x->n_agents; a++) {
+            cJSON *c = cJSON_CreateObject();
+            write_scope(c, EXP_AT_AGENT, &x->agents[a]);
+            cJSON_AddItemToArray(ag, c);
+        }
+    }
     return o;
 }
 
@@ -536,6 +553,18 @@ int exp_from_json(const cJSON *j, Experiment *x, Err *e) {
                            strat_names(), cJSON_IsString(c) ? "an unknown one" : ju_kind(c));
         snprintf(x->strats[x->n_strats++], sizeof x->strats[0], "%s", c->valuestring);
     }
+    const cJSON *al = jfield(ev, "agents");
+    x->n_agents = 0;
+    if (al && (!cJSON_IsArray(al) || cJSON_GetArraySize(al) > EXP_MAX_AGENTS))
+        return err_set(e, "eval.agents: expected a list of at most %d agents", EXP_MAX_AGENTS);
+    cJSON_ArrayForEach(c, al) {
+        char at[32];
+        snprintf(at, sizeof at, "eval.agents[%d]", x->n_agents);
+        ExpAgent *ag = &x->agents[x->n_agents++];
+        memset(ag, 0, sizeof *ag);
+        exp_scope_defaults(EXP_AT_AGENT, ag);
+        if (read_scope(c, at, EXP_AT_AGENT, n, ag, e)) return -1;
+    }
     return exp_check(x, e);
 }
 
@@ -565,12 +594,12 @@ int exp_record_check(const cJSON *j, const char *name, Err *e) {
         {"train.mix", JU_LIST, 1, EXP_MAX_MIX, 0}, {"train.loss_weights", JU_OBJ, 0, 0, 0},
         {"model", JU_OBJ, 0, 0, 0},           {"eval", JU_OBJ, 0, 0, 0},
         {"eval.sets", JU_LIST, 1, EXP_MAX_SETS, 0}, {"eval.strategies", JU_LIST, 0, EXP_MAX_STRATS, 0},
-        {"eval.strategies[]", JU_STR, 0, 15, 0},
+        {"eval.strategies[]", JU_STR, 0, 15, 0}, {"eval.agents", JU_LIST, 0, EXP_MAX_AGENTS, 0},
     };
     if (ju_check(j, name, lists, (int)(sizeof lists / sizeof *lists), e)) return -1;
     for (int i = 0; i < exp_n_fields; i++) {
         const ExpField *f = &exp_fields[i];
-        static const char *const pre[] = {"", "world.", "train.mix[].", "eval.sets[]."};
+        static const char *const pre[] = {"", "world.", "train.mix[].", "eval.sets[].", "eval.agents[]."};
         for (int w = 0; w < (f->scope == EXP_AT_WORLD ? 2 : 1); w++) { /* world fields: the world and each mix */
             char path[128], elems[136];
             JuRule r[2];

@@ -19,6 +19,8 @@
 #define EXP_MAX_MIX 8
 #define EXP_MAX_SETS 8
 #define EXP_MAX_STRATS 8
+#define EXP_MAX_AGENTS 4
+#define EXP_AGENT_CMD 512
 
 /* A predicate on a graph (structure-level: the same edge set must give the same answer). */
 typedef struct ExpPred {
@@ -64,6 +66,13 @@ typedef struct ExpEvalSet {
     int episodes;
 } ExpEvalSet;
 
+/* An external agent evaluated beside the model (learn/ext_agent, docs/agents.md). */
+typedef struct ExpAgent {
+    char name[10];          /* its row is agent:NAME ("": the name the agent gives) */
+    char cmd[EXP_AGENT_CMD]; /* run under /bin/sh -c */
+    int timeout_ms;         /* per decision */
+} ExpAgent;
+
 typedef struct Experiment {
     char name[64];
     char about[1024];
@@ -89,6 +98,8 @@ typedef struct Experiment {
     ExpEvalSet sets[EXP_MAX_SETS];
     int n_strats;
     char strats[EXP_MAX_STRATS][16]; /* baselines compared with the model */
+    int n_agents;
+    ExpAgent agents[EXP_MAX_AGENTS]; /* external agents on the same episodes */
 } Experiment;
 
 /* ---- the schema: every field of an experiment, once -------------------------------------------
@@ -99,10 +110,10 @@ typedef struct Experiment {
  *
  * X(scope, section, key, kind, member, member2, lo, hi, def, def2, flags)
  *   scope    the struct member lives in: TOP (Experiment), WORLD (EpConfig: the world, and each
- *            training-mix component), MIX (ExpMix), SET (ExpEvalSet)
+ *            training-mix component), MIX (ExpMix), SET (ExpEvalSet), AGENT (ExpAgent)
  *   section  the table the key sits in, within its scope ("train", "train.loss_weights"; "" at
  *            the scope's top).  Paths: "train.lr", "world.noise", "train.mix[].weight",
- *            "eval.sets[].cue".
+ *            "eval.sets[].cue", "eval.agents[].cmd".
  *   kind     EXP_INT, EXP_NUM, EXP_U64, EXP_BOOL, EXP_STR (member is a char array), EXP_PAIR (two
  *            numbers {member, member2}), EXP_VAR (a variable name, member an index), EXP_WORLDS
  *            ("train" | "heldout" | "all"), EXP_PRED (graph predicate), EXP_EPPRED (episode filter)
@@ -156,9 +167,12 @@ typedef struct Experiment {
     X(SET, "", best, VAR, best_var, best_var, 0, SCM_MAX_VARS - 1, -1, NAN, EXP_OPT | EXP_UNSET)                    \
     X(SET, "", cue, INT, cue, cue, 0, SCM_MAX_VARS, -1, NAN, EXP_OPT | EXP_UNSET)                                   \
     X(SET, "", accept, EPPRED, accept, accept, 0, 0, NAN, NAN, EXP_OPT)                                             \
-    X(SET, "", episodes, INT, episodes, episodes, 1, 1000000, 1000, NAN, 0)
+    X(SET, "", episodes, INT, episodes, episodes, 1, 1000000, 1000, NAN, 0)                                       \
+    X(AGENT, "", name, STR, name, name, 0, 0, NAN, NAN, EXP_OPT)                                                    \
+    X(AGENT, "", cmd, STR, cmd, cmd, 0, 0, NAN, NAN, 0)                                                             \
+    X(AGENT, "", timeout_ms, INT, timeout_ms, timeout_ms, 1, 3600000, 5000, NAN, EXP_OPT)
 
-typedef enum ExpScope { EXP_AT_TOP, EXP_AT_WORLD, EXP_AT_MIX, EXP_AT_SET } ExpScope;
+typedef enum ExpScope { EXP_AT_TOP, EXP_AT_WORLD, EXP_AT_MIX, EXP_AT_SET, EXP_AT_AGENT } ExpScope;
 typedef enum ExpKind { EXP_INT, EXP_NUM, EXP_U64, EXP_BOOL, EXP_STR, EXP_PAIR, EXP_VAR, EXP_WORLDS, EXP_PRED, EXP_EPPRED } ExpKind;
 enum { EXP_SHAPE = 1, EXP_OPT = 2, EXP_UNSET = 4 };
 
@@ -181,7 +195,8 @@ void exp_field_path(const ExpField *f, char *buf, size_t n);
 /* The member of f in a struct of its scope. */
 static inline void *exp_field_at(const ExpField *f, void *base) { return (char *)base + f->off; }
 static inline const void *exp_field_cat(const ExpField *f, const void *base) { return (const char *)base + f->off; }
-/* The struct of scope `scope` in x: x itself, its world, mix component i, evaluation set i. */
+/* The struct of scope `scope` in x: x itself, its world, mix component i, evaluation set i,
+ * agent i. */
 void *exp_scope_base(Experiment *x, ExpScope scope, int i);
 /* Checks one field's value against its row (not for STR, PRED and EPPRED, which carry no
  * range); the message names path ("train.lr: expected a number from 1e-07 to 0.999, got 2"). */

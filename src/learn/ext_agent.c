@@ -483,4 +483,9 @@ fail:
     return NULL;
 }
 
+void ext_agent_set_name(Strategy *s, const char *name) {
+    ExtAgent *a = s->state;
+    name_from_cmd(name, a->name, sizeof a->name);
+}
+
 void ext_agent_stats(const Strategy *s, ExtAgentStats *out) { *out = ((const ExtAgent *)s->state)->st; }

@@ -205,7 +205,7 @@ int l_experiment(lua_State *L) {
     if (l_field(L, 1, "eval") != LUA_TNIL) {
         l_check_table(L, -1, "eval");
         int E = lua_gettop(L);
-        static const char *const ef[] = {"episodes", "strategies", "sets", NULL};
+        static const char *const ef[] = {"episodes", "strategies", "sets", "agents", NULL};
         read_section(L, E, "eval", ef, x);
         int episodes = 0;
         l_get_int(L, E, "eval", "episodes", &episodes, 1, 1000000);
@@ -220,6 +220,28 @@ int l_experiment(lua_State *L) {
                 if (lua_type(L, -1) != LUA_TSTRING || !strat_find(s))
                     l_err(L, "eval.strategies[%d]: expected one of %s", i, strat_names());
                 snprintf(x->strats[x->n_strats++], sizeof x->strats[0], "%s", s);
+                lua_pop(L, 1);
+            }
+        }
+        lua_pop(L, 1);
+        if (l_field(L, E, "agents") != LUA_TNIL) {
+            l_check_table(L, -1, "eval.agents");
+            int m = (int)luaL_len(L, -1);
+            if (m > EXP_MAX_AGENTS) l_err(L, "eval.agents: at most %d agents, got %d", EXP_MAX_AGENTS, m);
+            x->n_agents = m;
+            for (int i = 0; i < m; i++) {
+                char p[32];
+                snprintf(p, sizeof p, "eval.agents[%d]", i + 1);
+                lua_rawgeti(L, -1, i + 1);
+                l_check_table(L, -1, p);
+                const char *af[8];
+                section_keys(EXP_AT_AGENT, "", 0, NULL, af, 8);
+                l_unknown_fields(L, -1, p, af);
+                ExpAgent *ag = &x->agents[i];
+                memset(ag, 0, sizeof *ag);
+                exp_scope_defaults(EXP_AT_AGENT, ag);
+                read_fields(L, -1, p, EXP_AT_AGENT, "", ag, n, 0);
+                if (!ag->cmd[0]) l_err(L, "%s.cmd: expected the agent's command (a string), e.g. \"python3 my_agent.py\"", p);
                 lua_pop(L, 1);
             }
         }

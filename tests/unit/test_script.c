@@ -443,6 +443,10 @@ static void lua_place(const ExpField *f, const char *v, char *out, size_t n) {
     case EXP_AT_WORLD: snprintf(out, n, "world = { %s }", inner); break;
     case EXP_AT_MIX: snprintf(out, n, "train = { mix = { { %s } } }", inner); break;
     case EXP_AT_SET: snprintf(out, n, "eval = { sets = { { name = 's', %s } } }", f->key[0] == 'n' ? "" : inner); break;
+    case EXP_AT_AGENT:
+        snprintf(out, n, "eval = { sets = { { name = 's' } }, agents = { { %s%s } } }",
+                 strcmp(f->key, "cmd") ? "cmd = 'true', " : "", inner);
+        break;
     default:
         if (!*f->section) snprintf(out, n, "%s", inner);
         else if (strcmp(f->section, "train.loss_weights") == 0) snprintf(out, n, "train = { loss_weights = { %s } }", inner);
@@ -459,12 +463,14 @@ static void row_paths(const ExpField *f, char lua[96], char json[96], char check
     case EXP_AT_WORLD: snprintf(lua, 96, "world.%s", f->key); break;
     case EXP_AT_MIX: snprintf(lua, 96, "train.mix[1].%s", f->key); break;
     case EXP_AT_SET: snprintf(lua, 96, "eval.sets.s.%s", f->key); break;
+    case EXP_AT_AGENT: snprintf(lua, 96, "eval.agents[1].%s", f->key); break;
     default: snprintf(lua, 96, "%s%s", sec, f->key);
     }
     snprintf(check, 96, "%s", lua);
     snprintf(json, 96, "%s", lua);
     if (f->scope == EXP_AT_MIX) snprintf(json, 96, "train.mix[0].%s", f->key);
     if (f->scope == EXP_AT_SET) snprintf(json, 96, "eval.sets[0].%s", f->key);
+    if (f->scope == EXP_AT_AGENT) snprintf(json, 96, "eval.agents[0].%s", f->key);
 }
 
 static int same_value(const ExpField *f, const void *a, const void *b) {
@@ -489,7 +495,11 @@ static int same_value(const ExpField *f, const void *a, const void *b) {
 static int same_experiment(const Experiment *a, const Experiment *b, char *which, size_t n) {
     for (int i = 0; i < exp_n_fields; i++) {
         const ExpField *f = &exp_fields[i];
-        int count = f->scope == EXP_AT_MIX ? a->n_mix : f->scope == EXP_AT_SET ? a->n_sets : 1;
+        int count = f->scope == EXP_AT_MIX   ? a->n_mix
+                    : f->scope == EXP_AT_SET   ? a->n_sets
+                    : f->scope == EXP_AT_AGENT ? a->n_agents
+                                               : 1;
+        if (f->scope == EXP_AT_AGENT && a->n_agents != b->n_agents) return snprintf(which, n, "n_agents"), 0;
         for (int k = 0; k < count; k++) {
             const void *pa = exp_scope_base((Experiment *)a, f->scope, k), *pb = exp_scope_base((Experiment *)b, f->scope, k);
             if (strcmp(f->key, "context") == 0) {
@@ -515,6 +525,7 @@ static cJSON *json_node(cJSON *j, const ExpField *f) {
     if (f->scope == EXP_AT_WORLD) o = cJSON_GetObjectItem(j, "world");
     if (f->scope == EXP_AT_MIX) o = cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "train"), "mix"), 0);
     if (f->scope == EXP_AT_SET) o = cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "eval"), "sets"), 0);
+    if (f->scope == EXP_AT_AGENT) o = cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "eval"), "agents"), 0);
     char sec[64];
     snprintf(sec, sizeof sec, "%s", f->section);
     for (char *t = strtok(sec, "."); t; t = strtok(NULL, ".")) o = cJSON_GetObjectItem(o, t);
@@ -562,7 +573,7 @@ TEST(test_schema_round_trip) {
         char place[400], text[600];
         lua_place(f, v, place, sizeof place);
         snprintf(text, sizeof text, "return lab.experiment{ %s%s%s }\n", place,
-                 f->scope == EXP_AT_SET ? "" : ", eval = { sets = { { name = 's' } } }",
+                 f->scope == EXP_AT_SET || f->scope == EXP_AT_AGENT ? "" : ", eval = { sets = { { name = 's' } } }",
                  f->scope == EXP_AT_MIX ? "" : ", train = { mix = { {} } }");
         if (f->scope == EXP_AT_TOP && (!strcmp(f->section, "train") || !strcmp(f->section, "train.loss_weights"))) {
             snprintf(text, sizeof text, "return lab.experiment{ %.*s, mix = { {} } }, eval = { sets = { { name = 's' } } } }\n",
@@ -605,6 +616,7 @@ TEST(test_schema_round_trip) {
                   je.msg);
             CHECK(exp_record_check(j2, "config", &re) == -1 && strstr(re.msg, jpath), "%s: record: %s", path, re.msg);
             Experiment z = base;
+            if (f->scope == EXP_AT_AGENT) z.n_agents = 1, snprintf(z.agents[0].cmd, sizeof z.agents[0].cmd, "true");
             void *bz = exp_scope_base(&z, f->scope, 0);
             if (f->kind == EXP_INT) *(int *)exp_field_at(f, bz) = (int)bad;
             else if (f->kind == EXP_NUM) *(double *)exp_field_at(f, bz) = bad;
