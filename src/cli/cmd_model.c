@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/args.h"
+#include "cli/ckpt_load.h"
 #include "cli/commands.h"
 #include "learn/agent.h"
 #include "learn/eval.h"
@@ -158,9 +159,10 @@ int cmd_eval(int argc, char **argv) {
     Gpt *m = NULL;
     Experiment x;
     cJSON *meta = NULL;
+    Lab *lab = NULL; /* the script's functions, when the checkpoint's experiment was rebuilt from it */
     if (npos == 0) {
         x = exp_default();
-    } else if (train_load(pos[0], &m, &x, &meta, &e)) {
+    } else if (ckpt_load(pos[0], &m, &x, &meta, &lab, &e)) {
         fprintf(stderr, "dolab eval: %s\n", e.msg);
         return 1;
     }
@@ -176,7 +178,7 @@ int cmd_eval(int argc, char **argv) {
         if (!(voc = train_vocab(&x, &e)) || !(ext = ext_agent_new(agent_cmd, &shape, &f, voc, timeout_ms, &e)))
             goto fail;
     }
-    if (eval_run(&x, ext ? ext : agent, NULL, episodes, &rep, &e)) goto fail;
+    if (eval_run(&x, ext ? ext : agent, NULL, episodes, &rep, &e) || (lab && lab_callback_error(lab, &e))) goto fail;
     if (ext && agent) { /* the model on the same episodes, as the second row */
         EvalReport mr;
         static const char *const none[] = {NULL};
@@ -218,6 +220,7 @@ done:
     if (ext) ext->destroy(ext);
     if (agent) agent->destroy(agent);
     tok_vocab_free(voc);
+    lab_free(lab);
     gpt_free(m);
     cJSON_Delete(meta);
     return rc;

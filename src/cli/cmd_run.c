@@ -41,7 +41,7 @@ static int run_arm(const char *script, Lab *lab, Notebook *nb, Experiment *x, co
     double t0 = progress_now();
     TrainResult tr = {0};
     Strategy *agent = NULL;
-    cJSON *ev = NULL;
+    cJSON *ev = NULL, *script_json = NULL;
     int rc = -1;
     TrainHooks hooks = {.on_step = stop_on_script_error, .ctx = lab, .quiet = quiet};
     if (train_run(x, &hooks, &tr, e)) {
@@ -56,7 +56,8 @@ static int run_arm(const char *script, Lab *lab, Notebook *nb, Experiment *x, co
         goto out;
     }
     ev = eval_to_json(rep);
-    if (train_save(ckpt, &tr, x, ev, e)) goto out;
+    script_json = lab_script_json(lab);
+    if (train_save_script(ckpt, &tr, x, ev, script_json, e)) goto out;
     printf("%s%s (training seed %llu, %ld steps, %.0f s)\n%s\n\n", blank_line ? "\n" : "", x->name,
            (unsigned long long)x->seed, tr.steps, tr.seconds, x->about);
     eval_print(rep, x, stdout);
@@ -73,6 +74,7 @@ static int run_arm(const char *script, Lab *lab, Notebook *nb, Experiment *x, co
 out:
     if (agent) agent->destroy(agent);
     cJSON_Delete(ev);
+    cJSON_Delete(script_json);
     train_result_free(&tr);
     return rc;
 }

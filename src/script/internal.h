@@ -56,6 +56,14 @@ struct Lab {
     int n_fns;
     struct Vocab *vocabs[16]; /* vocabularies the explanation callbacks use */
     int n_vocabs;
+    struct LabModule {        /* every module require() loaded, for the checkpoint (lab_script_json) */
+        char name[72];
+        char *text;
+        size_t len;
+    } *modules;
+    int n_modules;
+    int modules_only;         /* require() reads the recorded modules only (a rebuild from a record) */
+    char script_path[1100];   /* the script loaded last, as given */
     Strategy *model;          /* owned agent of a borrowed model: lab.episode(w, "model") (NULL: none) */
     EpConfig model_cfg;       /* the episodes the model was trained on */
 };
@@ -80,6 +88,9 @@ void lab_rawset_global(lua_State *L, const char *name); /* pops the value */
 
 /* l_sandbox.c: the restricted libraries (print, load, require, setmetatable, bounded patterns) */
 void lab_open_sandbox(lua_State *L);
+enum { LAB_MAX_MODULES = 64 };
+/* Records a module's text (a copy) under name, once; -1 when out of room or memory. */
+int lab_module_add(Lab *lab, const char *name, const char *text, size_t len);
 /* l_show.c: appends the value at idx as a person reads it, {1, 2, a = 1, b = {…}}, bounded in
  * depth, entries and limit bytes (then "… (cut at N KB)").  Calls __tostring: run it inside
  * lab_protect. */
