@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "cli/args.h"
-#include "cli/ckpt_load.h"
 #include "cli/commands.h"
 #include "learn/agent.h"
 #include "learn/eval.h"
@@ -13,6 +12,7 @@
 #include "learn/ext_agent.h"
 #include "learn/train.h"
 #include "nn/ckpt.h"
+#include "script/lab.h"
 
 /* A flag's range is its experiment field's (learn/exp.h: the schema). */
 #define RANGE(path) exp_field(path)->lo, exp_field(path)->hi
@@ -162,7 +162,7 @@ int cmd_eval(int argc, char **argv) {
     Lab *lab = NULL; /* the script's functions, when the checkpoint's experiment was rebuilt from it */
     if (npos == 0) {
         x = exp_default();
-    } else if (ckpt_load(pos[0], &m, &x, &meta, &lab, &e)) {
+    } else if (lab_load_checkpoint(pos[0], &m, &x, &meta, &lab, &e)) {
         fprintf(stderr, "dolab eval: %s\n", e.msg);
         return 1;
     }

@@ -63,6 +63,11 @@ cJSON *lab_script_json(const Lab *lab);
  * recorded; require() finds only the recorded modules).  Errors name the field
  * ("script.modules[0].text: ...") or the script's line, as lab_load_experiments does. */
 int lab_load_experiments_json(Lab *lab, const cJSON *script, Experiment *xs, int max, int *n, Err *e);
+/* Loads a checkpoint (train_load) whose experiment, when it keeps its script, is rebuilt from
+ * it in a new Lab (Lua predicates, filters and explanation functions work again), returned in
+ * *lab; it must outlive every use of x (lab_free after; NULL when no script was needed).
+ * Older checkpoints (and dolab train's) are read from the header as before. */
+int lab_load_checkpoint(const char *path, Gpt **m, Experiment *x, cJSON **meta, Lab **lab, Err *e);
 
 /* Runs a chunk of Lua typed by a person (the TUI's `:` line) in the same sandbox, with the
  * globals `world` and `episode` if set; results and print() output are appended to out. */

@@ -25,6 +25,8 @@ typedef struct TuiOptions {
     int no_color;           /* NO_COLOR: attributes only */
     int w, h;               /* headless: screen size (default 100x30) */
     const char *version, *commit; /* the build, for notebook entries */
+    const char *agent;      /* an external agent's command (docs/agents.md): `s` can hand it the episode */
+    int agent_timeout_ms;   /* its time per decision (0: 5000) */
 } TuiOptions;
 
 /* Runs the interactive TUI; returns the exit status. */

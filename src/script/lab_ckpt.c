@@ -1,4 +1,5 @@
-#include "cli/ckpt_load.h"
+/* lab_ckpt — a checkpoint with its experiment rebuilt from the script it keeps (lab.h). */
+#include "script/lab.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +33,7 @@ static int rebuild(const cJSON *meta, Experiment *x, void *ctx, Err *e) {
     return rc;
 }
 
-int ckpt_load(const char *path, Gpt **m, Experiment *x, cJSON **meta, Lab **lab, Err *e) {
+int lab_load_checkpoint(const char *path, Gpt **m, Experiment *x, cJSON **meta, Lab **lab, Err *e) {
     *lab = NULL;
     if (train_load_with(path, m, x, meta, rebuild, lab, e) == 0) return 0;
     lab_free(*lab);
