@@ -12,21 +12,25 @@
 #include "learn/ext_agent.h"
 #include "learn/train.h"
 #include "nn/ckpt.h"
+#include "script/lab.h"
+
+/* A flag's range is its experiment field's (learn/exp.h: the schema). */
+#define RANGE(path) exp_field(path)->lo, exp_field(path)->hi
 
 int cmd_train(int argc, char **argv) {
     Experiment x = exp_default();
     const char *out = NULL;
     int quiet = 0, evaluate = 0;
     ArgOpt opts[] = {
-        {"--steps", ARG_INT, &x.steps, 1, 10000000, NULL, "N", "training steps (default 30000)"},
+        {"--steps", ARG_INT, &x.steps, RANGE("train.steps"), NULL, "N", "training steps (default 30000)"},
         {"--seed", ARG_U64, &x.seed, 0, 0, NULL, "S", "seed of the initial weights and the training stream (default 1)"},
-        {"--batch", ARG_INT, &x.batch, 1, 4096, NULL, "B", "episodes per step (default 32)"},
-        {"--layers", ARG_INT, &x.layers, 1, 16, NULL, "L", "transformer layers (default 2)"},
-        {"--dim", ARG_INT, &x.dim, 8, 1024, NULL, "D", "model width (default 64)"},
-        {"--heads", ARG_INT, &x.heads, 1, 64, NULL, "H", "attention heads (default 4)"},
-        {"--lr", ARG_REAL, &x.lr, 1e-6, 0.5, NULL, "LR", "peak learning rate (default 0.003)"},
-        {"--threads", ARG_INT, &x.threads, 1, 2, NULL, "N", "1 or 2 (default 2; 1 gives bitwise-reproducible weights)"},
-        {"--eval-every", ARG_INT, &x.eval_every, 0, 10000000, NULL, "N",
+        {"--batch", ARG_INT, &x.batch, RANGE("train.batch"), NULL, "B", "episodes per step (default 32)"},
+        {"--layers", ARG_INT, &x.layers, RANGE("model.layers"), NULL, "L", "transformer layers (default 2)"},
+        {"--dim", ARG_INT, &x.dim, RANGE("model.dim"), NULL, "D", "model width (default 64)"},
+        {"--heads", ARG_INT, &x.heads, RANGE("model.heads"), NULL, "H", "attention heads (default 4)"},
+        {"--lr", ARG_REAL, &x.lr, RANGE("train.lr"), NULL, "LR", "peak learning rate (default 0.003)"},
+        {"--threads", ARG_INT, &x.threads, RANGE("train.threads"), NULL, "N", "1 or 2 (default 2; 1 gives bitwise-reproducible weights)"},
+        {"--eval-every", ARG_INT, &x.eval_every, RANGE("train.eval_every"), NULL, "N",
          "quick held-out dev evaluation every N steps (default 2000, 0: never)"},
         {"-o", ARG_STRING, &out, 0, 0, NULL, "FILE", "checkpoint to write (default heldout_links-seedS.ckpt)"},
         {"--output", ARG_STRING, &out, 0, 0, NULL, "FILE", "same as -o"},
@@ -155,9 +159,10 @@ int cmd_eval(int argc, char **argv) {
     Gpt *m = NULL;
     Experiment x;
     cJSON *meta = NULL;
+    Lab *lab = NULL; /* the script's functions, when the checkpoint's experiment was rebuilt from it */
     if (npos == 0) {
         x = exp_default();
-    } else if (train_load(pos[0], &m, &x, &meta, &e)) {
+    } else if (lab_load_checkpoint(pos[0], &m, &x, &meta, &lab, &e)) {
         fprintf(stderr, "dolab eval: %s\n", e.msg);
         return 1;
     }
@@ -173,7 +178,7 @@ int cmd_eval(int argc, char **argv) {
         if (!(voc = train_vocab(&x, &e)) || !(ext = ext_agent_new(agent_cmd, &shape, &f, voc, timeout_ms, &e)))
             goto fail;
     }
-    if (eval_run(&x, ext ? ext : agent, NULL, episodes, &rep, &e)) goto fail;
+    if (eval_run(&x, ext ? ext : agent, NULL, episodes, &rep, &e) || (lab && lab_callback_error(lab, &e))) goto fail;
     if (ext && agent) { /* the model on the same episodes, as the second row */
         EvalReport mr;
         static const char *const none[] = {NULL};
@@ -215,6 +220,7 @@ done:
     if (ext) ext->destroy(ext);
     if (agent) agent->destroy(agent);
     tok_vocab_free(voc);
+    lab_free(lab);
     gpt_free(m);
     cJSON_Delete(meta);
     return rc;

@@ -41,7 +41,7 @@ static int run_arm(const char *script, Lab *lab, Notebook *nb, Experiment *x, co
     double t0 = progress_now();
     TrainResult tr = {0};
     Strategy *agent = NULL;
-    cJSON *ev = NULL;
+    cJSON *ev = NULL, *script_json = NULL;
     int rc = -1;
     TrainHooks hooks = {.on_step = stop_on_script_error, .ctx = lab, .quiet = quiet};
     if (train_run(x, &hooks, &tr, e)) {
@@ -51,12 +51,13 @@ static int run_arm(const char *script, Lab *lab, Notebook *nb, Experiment *x, co
     }
     TokFormat f = exp_format(x, -1);
     agent = agent_new(tr.model, &f, 0.0, 0, e);
-    if (!agent || eval_run(x, agent, NULL, 0, rep, e) || lab_callback_error(lab, e)) {
+    if (!agent || eval_run(x, agent, NULL, 0, rep, e) || eval_agents(x, 0, rep, e) || lab_callback_error(lab, e)) {
         err_prefix(e, "evaluation");
         goto out;
     }
     ev = eval_to_json(rep);
-    if (train_save(ckpt, &tr, x, ev, e)) goto out;
+    script_json = lab_script_json(lab);
+    if (train_save_script(ckpt, &tr, x, ev, script_json, e)) goto out;
     printf("%s%s (training seed %llu, %ld steps, %.0f s)\n%s\n\n", blank_line ? "\n" : "", x->name,
            (unsigned long long)x->seed, tr.steps, tr.seconds, x->about);
     eval_print(rep, x, stdout);
@@ -73,6 +74,7 @@ static int run_arm(const char *script, Lab *lab, Notebook *nb, Experiment *x, co
 out:
     if (agent) agent->destroy(agent);
     cJSON_Delete(ev);
+    cJSON_Delete(script_json);
     train_result_free(&tr);
     return rc;
 }
@@ -115,7 +117,7 @@ int cmd_run(int argc, char **argv) {
     const char *nb_file = getenv("DOLAB_NOTEBOOK") ? getenv("DOLAB_NOTEBOOK") : "notebook.json";
     const char *out = NULL;
     ArgU64 seed = {0, 0};
-    int quick = 0, quiet = 0, memory_mb = 256, job = -1;
+    int quick = 0, quiet = 0, memory_mb = 256, job = -1, allow_agents = 0;
     double seconds = 10.0;
     ArgList sets = {{0}, 0};
     const char *arm = NULL, *sweep = NULL;
@@ -129,6 +131,8 @@ int cmd_run(int argc, char **argv) {
         {"--quiet", ARG_FLAG, &quiet, 0, 0, NULL, NULL, "no progress on stderr"},
         {"--set", ARG_LIST, &sets, 0, 0, NULL, "FIELD=V",
          "set an experiment field by its path (train.steps=500, world.noise=0.5); repeatable"},
+        {"--agents", ARG_FLAG, &allow_agents, 0, 0, NULL, NULL,
+         "run the external agents the script names (eval.agents: commands run under /bin/sh -c)"},
         {"--arm", ARG_STRING, &arm, 0, 0, NULL, "NAME", "run only this arm of a script that returns several"},
         {"--sweep", ARG_STRING, &sweep, 0, 0, NULL, "NAME", "record the run as a job of this sweep (dolab sweep)"},
         {"--job", ARG_INT, &job, 1, 100000000, NULL, "K",
@@ -246,6 +250,13 @@ int cmd_run(int argc, char **argv) {
         Err ce;
         if (exp_check(&xs[k], &ce) || eval_probe(&xs[k], &ce)) {
             fprintf(stderr, "dolab run: %s: %s\n", xs[k].name, ce.msg);
+            goto done;
+        }
+        /* a script is sandboxed; the commands it names run only when the person says so */
+        if (xs[k].n_agents && !allow_agents) {
+            fprintf(stderr, "dolab run: %s: eval.agents would run %s%s: add --agents to run them\n", xs[k].name,
+                    xs[k].agents[0].cmd, xs[k].n_agents > 1 ? " and more commands" : "");
+            status = 2;
             goto done;
         }
     }

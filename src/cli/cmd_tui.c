@@ -12,7 +12,8 @@
 int cmd_tui(int argc, char **argv) {
     const char *model = NULL, *theme = NULL, *notebook = NULL, *keys = NULL;
     uint64_t seed = 1;
-    int frames = 0, no_model = 0, w = 100, h = 30;
+    int frames = 0, no_model = 0, w = 100, h = 30, agent_timeout = 5000;
+    const char *agent = NULL;
     ArgOpt opts[] = {
         {"--model", ARG_STRING, &model, 0, 0, NULL, "FILE", "checkpoint to load (default models/default.ckpt)"},
         {"--no-model", ARG_FLAG, &no_model, 0, 0, NULL, NULL, "start without a model (baselines act; T trains one)"},
@@ -22,6 +23,9 @@ int cmd_tui(int argc, char **argv) {
         {"--headless", ARG_STRING, &keys, 0, 0, NULL, "KEYS", "no terminal: play KEYS, print the last frame as text"},
         {"--frames", ARG_INT, &frames, 1, 1000000, NULL, "N", "headless: frames to draw (default: one per key + 1)"},
         {"--size", ARG_STRING, NULL, 0, 0, NULL, "WxH", "headless: screen size (default 100x30)"},
+        {"--agent", ARG_STRING, &agent, 0, 0, NULL, "CMD",
+         "an external agent (docs/agents.md) that `s` can hand the live episode to; CMD runs under /bin/sh -c"},
+        {"--agent-timeout", ARG_INT, &agent_timeout, 1, 3600000, NULL, "MS", "its time per decision (default 5000)"},
     };
     const char *size = NULL;
     opts[7].dst = &size;
@@ -37,7 +41,8 @@ int cmd_tui(int argc, char **argv) {
     int rc = args_or_exit(&cmd, argc, argv, pos, &npos);
     if (rc >= 0) return rc;
     TuiOptions o = {.model = model, .no_model = no_model, .theme = theme, .notebook = notebook, .seed = seed,
-                    .version = DOLAB_VERSION, .commit = dolab_commit()};
+                    .version = DOLAB_VERSION, .commit = dolab_commit(), .agent = agent,
+                    .agent_timeout_ms = agent_timeout};
     const char *nc = getenv("NO_COLOR");
     o.no_color = nc && *nc;
     if (size && (sscanf(size, "%dx%d", &w, &h) != 2 || w < 1 || h < 1 || w > 1000 || h > 1000)) {

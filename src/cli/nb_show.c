@@ -129,6 +129,22 @@ static void set_heading(SB *b, const cJSON *run, const cJSON *set) {
 }
 
 
+/* "  X's exploit agrees with, on its own exploration (N episodes where they disagree): ..." */
+static void show_agreement(SB *b, const cJSON *ag) {
+    if (!cJSON_IsObject(ag) || !(nbe_num(ag, "episodes") > 0)) return;
+    sb_printf(b, "  %s's exploit agrees with, on its own exploration (%.0f episodes where they disagree):\n   ",
+              nbe_str(ag, "of") ? nbe_str(ag, "of") : "?", nbe_num(ag, "episodes"));
+    const cJSON *it;
+    cJSON_ArrayForEach(it, ag) {
+        if (!it->string || !strcmp(it->string, "of") || !strcmp(it->string, "episodes")) continue;
+        if (cJSON_IsNumber(it))
+            sb_printf(b, " %s %.1f%%", it->string, 100 * it->valuedouble);
+        else
+            sb_printf(b, " %s -", it->string);
+    }
+    sb_puts(b, "\n");
+}
+
 /* The result tables as src/learn/eval.c eval_print shows them. */
 static void show_eval(SB *b, const cJSON *run) {
     const cJSON *ev = nbe_get(run, "eval");
@@ -142,7 +158,7 @@ static void show_eval(SB *b, const cJSON *run) {
     cJSON_ArrayForEach(set, nbe_get(ev, "sets")) {
         if (k++) sb_puts(b, "\n");
         set_heading(b, run, set);
-        sb_printf(b, "  %-10s %7s  %-17s %8s %9s\n", "strategy", "reward", "95% CI", "oracle", "explored");
+        sb_printf(b, "  %-12s %7s  %-17s %8s %9s\n", "strategy", "reward", "95% CI", "oracle", "explored");
         const cJSON *row;
         cJSON_ArrayForEach(row, nbe_get(set, "strategies")) {
             const cJSON *ci = nbe_get(row, "ci95");
@@ -151,24 +167,24 @@ static void show_eval(SB *b, const cJSON *run) {
                 snprintf(cis, sizeof cis, "[%.3f, %.3f]", nbe_num(cJSON_GetArrayItem(ci, 0), ""),
                          nbe_num(cJSON_GetArrayItem(ci, 1), ""));
             sb_puts(b, "  ");
-            nt_cols(b, nbe_str(row, "name") ? nbe_str(row, "name") : "?", 10, 1);
+            nt_cols(b, nbe_str(row, "name") ? nbe_str(row, "name") : "?", 12, 1);
             sb_printf(b, " %7.3f  %-17s %7.1f%% %8.1f%%\n", nbe_num(row, "mean_normalised_reward"), cis,
                       100 * nbe_num(row, "oracle_action_share"), 100 * nbe_num(row, "explored_once_share"));
         }
-        const cJSON *ag = nbe_get(set, "agreement");
-        if (cJSON_IsObject(ag) && nbe_num(ag, "episodes") > 0) {
-            sb_printf(b, "  %s's exploit agrees with, on its own exploration (%.0f episodes where they disagree):\n   ",
-                      nbe_str(ag, "of") ? nbe_str(ag, "of") : "?", nbe_num(ag, "episodes"));
-            const cJSON *it;
-            cJSON_ArrayForEach(it, ag) {
-                if (!it->string || !strcmp(it->string, "of") || !strcmp(it->string, "episodes")) continue;
-                if (cJSON_IsNumber(it))
-                    sb_printf(b, " %s %.1f%%", it->string, 100 * it->valuedouble);
-                else
-                    sb_printf(b, " %s -", it->string);
-            }
-            sb_puts(b, "\n");
-        }
+        show_agreement(b, nbe_get(set, "agreement"));
+        const cJSON *aa;
+        cJSON_ArrayForEach(aa, nbe_get(set, "agent_agreement")) show_agreement(b, aa);
+    }
+    const cJSON *agent;
+    cJSON_ArrayForEach(agent, nbe_get(ev, "agents")) {
+        sb_printf(b, "\n%s (%s, protocol %.0f, %.0f ms a decision): %.0f decisions; %.0f timeouts, %.0f malformed, "
+                     "%.0f illegal replies (default action taken); %.0f of %.0f episodes marked\n",
+                  nbe_str(agent, "name") ? nbe_str(agent, "name") : "?",
+                  nbe_str(agent, "command") ? nbe_str(agent, "command") : "?", nbe_num(agent, "protocol"),
+                  nbe_num(agent, "timeout_ms"), nbe_num(agent, "decisions"), nbe_num(agent, "timeouts"),
+                  nbe_num(agent, "malformed"), nbe_num(agent, "illegal"), nbe_num(agent, "episodes_marked"),
+                  nbe_num(agent, "episodes"));
+        if (nbe_str(agent, "stderr_tail")) sb_printf(b, "  its stderr (tail): %s\n", nbe_str(agent, "stderr_tail"));
     }
     sb_puts(b, "\nreward: mean normalised reward (oracle = 1) with a 95% bootstrap CI; oracle: share of the oracle's "
                "action;\nexplored: every relevant variable explored exactly once.");

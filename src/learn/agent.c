@@ -273,7 +273,7 @@ Strategy *agent_new(const Gpt *model, const TokFormat *fmt, double temperature, 
     a->ctx = model->cfg.context;
     a->nslots = STRAT_BATCH;
     a->base = (Strategy){"model", "the trained transformer, acting from its own reading of the stream", 0,
-                         agent_begin, agent_act, agent_destroy, a};
+                         agent_begin, agent_act, agent_destroy, a, 0};
     a->cache = gpt_cache_create(model, a->nslots, a->ctx, e);
     a->slots = calloc((size_t)a->nslots, sizeof *a->slots);
     a->logits = malloc(sizeof(float) * (size_t)a->nslots * (size_t)a->V);

@@ -5,10 +5,25 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "learn/train.h"
 #include "util/jsonu.h"
 #include "util/progress.h"
 
-const char *const eval_agree_names[EVAL_AGREE_STRATS] = {"expert", "oracle", "corr", "max_seen", "parents", "assoc"};
+/* The agreement references, from the registry: every STRAT_REFERENCE, and each
+ * STRAT_REFERENCE_IF_EVALUATED one among the names evaluated (names NULL: all of them). */
+static int agree_refs(const char *const *names, int ns, Strategy **refs) {
+    int n = 0;
+    for (int i = 0; i < STRAT_COUNT; i++) {
+        Strategy *s = strat_registered(i);
+        int use = (s->roles & STRAT_REFERENCE) != 0;
+        if (s->roles & STRAT_REFERENCE_IF_EVALUATED) {
+            use = !names;
+            for (int k = 0; names && k < ns; k++) use |= strcmp(names[k], s->name) == 0;
+        }
+        if (use) refs[n++] = s;
+    }
+    return n;
+}
 
 typedef struct SetWorlds {
     const ExpEvalSet *set;
@@ -90,9 +105,10 @@ static int play_row(Strategy *s, Episode *eps, Episode **ptr, int n, double *buf
 
 /* After the first strategy played: compare its exploit with each reference strategy's exploit
  * on the same (its own) exploration. */
-static int agreement(Episode *eps, int n, int nref, EvalSetResult *res, Err *e) {
+static int agreement(Episode *eps, int n, Strategy *const *refs, int nref, EvalSetResult *res, Err *e) {
     int dis = 0, agree[EVAL_AGREE_STRATS] = {0};
     res->n_agree = nref;
+    for (int k = 0; k < nref; k++) res->agree_names[k] = refs[k]->name;
     for (int i = 0; i < n; i++) {
         EpView v = eps[i].view;
         v.exploit_var = -1;
@@ -102,7 +118,7 @@ static int agreement(Episode *eps, int n, int nref, EvalSetResult *res, Err *e) 
         StratAction act[EVAL_AGREE_STRATS];
         int all_same = 1;
         for (int k = 0; k < nref; k++) {
-            Strategy *s = strat_find(eval_agree_names[k]);
+            Strategy *s = refs[k];
             int id = 0;
             if (s->act(s, &vp, s->needs_truth ? &tp : NULL, &id, 1, &act[k], e)) return -1;
             if (k && (act[k].var != act[0].var || act[k].sign != act[0].sign)) all_same = 0;
@@ -149,10 +165,9 @@ int eval_run(const Experiment *x, Strategy *model, const char *const *strategies
         uint64_t bseed = set_seed(x->eval_seed, k);
         if (model) {
             if (play_row(model, eps, ptr, n, buf, bseed, &res->rows[res->nrows++], e)) goto next;
-            int nref = EVAL_AGREE_STRATS - 1;
-            for (int s = 0; s < ns; s++)
-                if (strcmp(names[s], "assoc") == 0) nref = EVAL_AGREE_STRATS;
-            if (agreement(eps, n, nref, res, e)) goto next;
+            Strategy *refs[EVAL_AGREE_STRATS];
+            int nref = agree_refs(names, ns, refs);
+            if (agreement(eps, n, refs, nref, res, e)) goto next;
         }
         for (int s = 0; s < ns; s++)
             if (play_row(strat_find(names[s]), eps, ptr, n, buf, bseed, &res->rows[res->nrows++], e)) goto next;
@@ -165,6 +180,72 @@ int eval_run(const Experiment *x, Strategy *model, const char *const *strategies
     }
     out->seconds = progress_now() - t0;
     return 0;
+}
+
+int eval_agents(const Experiment *x, int episodes, EvalReport *rep, Err *e) {
+    if (!x->n_agents) return 0;
+    /* the vocabulary compiles the explanation templates in place: a copy of x holds them */
+    Experiment *cx = malloc(sizeof *cx);
+    EvalReport *ar = malloc(sizeof *ar);
+    Vocab *voc = NULL;
+    if (!cx || !ar) {
+        free(cx), free(ar);
+        return err_set(e, "out of memory");
+    }
+    *cx = *x;
+    int rc = (voc = train_vocab(cx, e)) ? 0 : -1;
+    TokFormat f = exp_format(cx, -1);
+    EpConfig shape = exp_set_config(x, 0);
+    for (int a = 0; a < x->n_agents && !rc; a++) {
+        const ExpAgent *xa = &x->agents[a];
+        Strategy *s = ext_agent_new(xa->cmd, &shape, &f, voc, xa->timeout_ms, e);
+        static const char *const none[] = {NULL};
+        if (!s) {
+            rc = err_prefix(e, "eval.agents[%d]", a + 1);
+            break;
+        }
+        if (xa->name[0]) ext_agent_set_name(s, xa->name);
+        if (eval_run(x, s, none, episodes, ar, e)) {
+            rc = -1;
+        } else {
+            EvalAgent *ea = &rep->agents[rep->n_agents];
+            memset(ea, 0, sizeof *ea);
+            snprintf(ea->name, sizeof ea->name, "%s", s->name);
+            snprintf(ea->cmd, sizeof ea->cmd, "%s", xa->cmd);
+            ea->timeout_ms = xa->timeout_ms;
+            ext_agent_stats(s, &ea->stats);
+            if (ea->stats.timeouts + ea->stats.malformed + ea->stats.illegal)
+                ext_agent_stderr_tail(s, ea->stderr_tail, sizeof ea->stderr_tail);
+            for (int k = 0; k < rep->n_sets && k < ar->n_sets; k++) {
+                EvalSetResult *r = &rep->sets[k];
+                const EvalSetResult *q = &ar->sets[k];
+                int pos = (r->n_disagree >= 0 ? 1 : 0) + rep->n_agents; /* after the model and earlier agents */
+                if (r->nrows >= EVAL_MAX_ROWS || q->nrows < 1 || pos > r->nrows) continue;
+                memmove(&r->rows[pos + 1], &r->rows[pos], sizeof r->rows[0] * (size_t)(r->nrows - pos));
+                r->rows[pos] = q->rows[0];
+                r->nrows++;
+                EvalAgree *g = &r->agent_agree[rep->n_agents];
+                snprintf(g->of, sizeof g->of, "%s", s->name);
+                g->n_disagree = q->n_disagree;
+                g->n_agree = q->n_agree;
+                memcpy(g->names, q->agree_names, sizeof g->names);
+                memcpy(g->agree, q->agree, sizeof g->agree);
+            }
+            rep->n_agents++;
+        }
+        s->destroy(s);
+        if (rc) err_prefix(e, "eval.agents[%d]", a + 1);
+    }
+    free(ar);
+    free(cx);
+    tok_vocab_free(voc);
+    return rc;
+}
+
+static void print_agree(FILE *out, const char *of, int n, int n_agree, const char *const *names, const double *agree) {
+    fprintf(out, "  %s's exploit agrees with, on its own exploration (%d episodes where they disagree):\n   ", of, n);
+    for (int j = 0; j < n_agree; j++) fprintf(out, " %s %.1f%%", names[j], 100 * agree[j]);
+    fprintf(out, "\n");
 }
 
 void eval_print(const EvalReport *r, const Experiment *x, FILE *out) {
@@ -190,16 +271,39 @@ void eval_print(const EvalReport *r, const Experiment *x, FILE *out) {
             fprintf(out, "  %-*s %7.3f  %-17s %7.1f%% %8.1f%%\n", w, row->name, row->reward.mean, ci,
                     100 * row->oracle_share, 100 * row->explore_share);
         }
-        if (s->n_disagree > 0) {
-            fprintf(out, "  %s's exploit agrees with, on its own exploration (%d episodes where they disagree):\n   ",
-                    s->rows[0].name, s->n_disagree);
-            for (int j = 0; j < s->n_agree; j++) fprintf(out, " %s %.1f%%", eval_agree_names[j], 100 * s->agree[j]);
-            fprintf(out, "\n");
+        if (s->n_disagree > 0) print_agree(out, s->rows[0].name, s->n_disagree, s->n_agree, s->agree_names, s->agree);
+        for (int a = 0; a < r->n_agents; a++) {
+            const EvalAgree *g = &s->agent_agree[a];
+            if (g->n_disagree > 0) print_agree(out, g->of, g->n_disagree, g->n_agree, g->names, g->agree);
         }
+    }
+    for (int a = 0; a < r->n_agents; a++) {
+        const EvalAgent *ag = &r->agents[a];
+        fprintf(out, "\n%s (%s): %ld decisions; %ld timeouts, %ld malformed, %ld illegal replies (default action taken); "
+                     "%ld of %ld episodes marked\n",
+                ag->name, ag->cmd, ag->stats.decisions, ag->stats.timeouts, ag->stats.malformed, ag->stats.illegal,
+                ag->stats.marked, ag->stats.episodes);
+        if (ag->stderr_tail[0]) fprintf(out, "%s's stderr (tail): %s\n", ag->name, ag->stderr_tail);
     }
     fprintf(out, "\nreward: mean normalised reward (oracle = 1) with a 95%% bootstrap CI; oracle: share of the oracle's "
                  "action;\nexplored: every relevant variable explored exactly once.  Evaluation seed %llu.\n",
             (unsigned long long)r->seed);
+}
+
+cJSON *eval_agent_json(const EvalAgent *ag) {
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "name", ag->name);
+    cJSON_AddStringToObject(o, "command", ag->cmd);
+    cJSON_AddNumberToObject(o, "protocol", EXT_AGENT_PROTOCOL);
+    cJSON_AddNumberToObject(o, "timeout_ms", ag->timeout_ms);
+    cJSON_AddNumberToObject(o, "decisions", (double)ag->stats.decisions);
+    cJSON_AddNumberToObject(o, "timeouts", (double)ag->stats.timeouts);
+    cJSON_AddNumberToObject(o, "malformed", (double)ag->stats.malformed);
+    cJSON_AddNumberToObject(o, "illegal", (double)ag->stats.illegal);
+    cJSON_AddNumberToObject(o, "episodes", (double)ag->stats.episodes);
+    cJSON_AddNumberToObject(o, "episodes_marked", (double)ag->stats.marked);
+    if (ag->stderr_tail[0]) cJSON_AddStringToObject(o, "stderr_tail", ag->stderr_tail);
+    return o;
 }
 
 cJSON *eval_to_json(const EvalReport *r) {
@@ -226,15 +330,31 @@ cJSON *eval_to_json(const EvalReport *r) {
             ju_add_num(ro, "explored_once_share", row->explore_share);
             cJSON_AddItemToArray(rows, ro);
         }
+        if (r->n_agents) {
+            cJSON *al = cJSON_AddArrayToObject(so, "agent_agreement");
+            for (int a = 0; a < r->n_agents; a++) {
+                const EvalAgree *g = &s->agent_agree[a];
+                cJSON *ag = cJSON_CreateObject();
+                cJSON_AddStringToObject(ag, "of", g->of);
+                cJSON_AddNumberToObject(ag, "episodes", g->n_disagree);
+                for (int j = 0; j < g->n_agree; j++)
+                    cJSON_AddItemToObject(ag, g->names[j], isnan(g->agree[j]) ? cJSON_CreateNull() : ju_num(g->agree[j]));
+                cJSON_AddItemToArray(al, ag);
+            }
+        }
         if (s->n_disagree >= 0) {
             cJSON *ag = cJSON_AddObjectToObject(so, "agreement");
             cJSON_AddStringToObject(ag, "of", s->nrows ? s->rows[0].name : "");
             cJSON_AddNumberToObject(ag, "episodes", s->n_disagree);
             for (int j = 0; j < s->n_agree; j++)
-                cJSON_AddItemToObject(ag, eval_agree_names[j],
+                cJSON_AddItemToObject(ag, s->agree_names[j],
                                       isnan(s->agree[j]) ? cJSON_CreateNull() : ju_num(s->agree[j]));
         }
         cJSON_AddItemToArray(sets, so);
+    }
+    if (r->n_agents) {
+        cJSON *al = cJSON_AddArrayToObject(o, "agents");
+        for (int a = 0; a < r->n_agents; a++) cJSON_AddItemToArray(al, eval_agent_json(&r->agents[a]));
     }
     return o;
 }
@@ -257,16 +377,35 @@ static const JuRule eval_rules[] = {
     {"sets[].agreement", JU_OBJ, 0, 0, 0},
     {"sets[].agreement.of", JU_STR, 0, 15, 0},
     {"sets[].agreement.episodes", JU_INT, 0, 1000000, 0},
+    {"sets[].agent_agreement", JU_LIST, 0, EXP_MAX_AGENTS, 0},
+    {"sets[].agent_agreement[].of", JU_STR, 0, 15, 0},
+    {"sets[].agent_agreement[].episodes", JU_INT, 0, 1000000, 0},
+    {"agents", JU_LIST, 0, EXP_MAX_AGENTS, 0},
+    {"agents[].name", JU_STR, 0, 15, 0},
+    {"agents[].command", JU_STR, 0, EXP_AGENT_CMD - 1, 0},
+    {"agents[].protocol", JU_INT, 1, 1000, 0},
+    {"agents[].timeout_ms", JU_INT, 1, 3600000, 0},
+    {"agents[].decisions", JU_INT, 0, 1e15, 0},
+    {"agents[].timeouts", JU_INT, 0, 1e15, 0},
+    {"agents[].malformed", JU_INT, 0, 1e15, 0},
+    {"agents[].illegal", JU_INT, 0, 1e15, 0},
+    {"agents[].episodes", JU_INT, 0, 1e15, 0},
+    {"agents[].episodes_marked", JU_INT, 0, 1e15, 0},
+    {"agents[].stderr_tail", JU_STR, 0, 0, 0},
 };
 
 int eval_record_check(const cJSON *ev, const char *name, Err *e) {
     if (!cJSON_IsObject(ev)) return err_set(e, "%s: expected an object, got %s", name, ju_kind(ev));
     if (ju_check(ev, name, eval_rules, (int)(sizeof eval_rules / sizeof *eval_rules), e)) return -1;
-    for (int j = 0; j < EVAL_AGREE_STRATS; j++) {
+    Strategy *refs[EVAL_AGREE_STRATS];
+    int nref = agree_refs(NULL, 0, refs);
+    for (int j = 0; j < nref; j++) {
         char path[64];
-        snprintf(path, sizeof path, "sets[].agreement.%s", eval_agree_names[j]);
-        JuRule r = {path, JU_NUM_NULL, 0, 1, 0};
-        if (ju_check(ev, name, &r, 1, e)) return -1;
+        char apath[80];
+        snprintf(path, sizeof path, "sets[].agreement.%s", refs[j]->name);
+        snprintf(apath, sizeof apath, "sets[].agent_agreement[].%s", refs[j]->name);
+        JuRule r[2] = {{path, JU_NUM_NULL, 0, 1, 0}, {apath, JU_NUM_NULL, 0, 1, 0}};
+        if (ju_check(ev, name, r, 2, e)) return -1;
     }
     return 0;
 }

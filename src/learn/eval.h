@@ -16,11 +16,12 @@
 #include <stdio.h>
 
 #include "learn/exp.h"
+#include "learn/ext_agent.h"
 #include "util/stats.h"
 #include "world/strategy.h"
 
-#define EVAL_MAX_ROWS (EXP_MAX_STRATS + 1)
-#define EVAL_AGREE_STRATS 6 /* expert, oracle, corr, max_seen, parents; assoc if evaluated */
+#define EVAL_MAX_ROWS (EXP_MAX_STRATS + 1 + EXP_MAX_AGENTS) /* the model, the baselines, the agents */
+#define EVAL_AGREE_STRATS STRAT_COUNT /* at most: the registry's references (world/strategy.h) */
 
 typedef struct EvalRow {
     char name[16];
@@ -28,6 +29,15 @@ typedef struct EvalRow {
     double oracle_share;   /* picked the oracle's action */
     double explore_share;  /* exploration complete and non-repeating */
 } EvalRow;
+
+/* One strategy's exploit against each reference, on its own exploration. */
+typedef struct EvalAgree {
+    char of[16];
+    int n_disagree; /* episodes where the references disagree among themselves */
+    int n_agree;    /* references used */
+    const char *names[EVAL_AGREE_STRATS];
+    double agree[EVAL_AGREE_STRATS];
+} EvalAgree;
 
 typedef struct EvalSetResult {
     char name[32];
@@ -38,23 +48,40 @@ typedef struct EvalSetResult {
     /* the first strategy's exploit vs each reference strategy run on its own exploration,
      * on the episodes where the references disagree among themselves */
     int n_disagree;
-    int n_agree;  /* references used: 5, or 6 when the experiment evaluates "assoc" */
+    int n_agree;  /* references used: the registry's STRAT_REFERENCE ones, and its
+                     STRAT_REFERENCE_IF_EVALUATED ones the experiment evaluates (assoc) */
+    const char *agree_names[EVAL_AGREE_STRATS]; /* their names (static strings of the registry) */
     double agree[EVAL_AGREE_STRATS];
+    EvalAgree agent_agree[EXP_MAX_AGENTS]; /* the same for each of the report's agents */
 } EvalSetResult;
+
+/* An external agent of the experiment (eval.agents), as evaluated. */
+typedef struct EvalAgent {
+    char name[16]; /* its rows' name, agent:NAME */
+    char cmd[EXP_AGENT_CMD];
+    int timeout_ms;
+    ExtAgentStats stats; /* late, malformed and illegal replies; episodes they marked */
+    char stderr_tail[240]; /* the end of its stderr when it made mistakes */
+} EvalAgent;
 
 typedef struct EvalReport {
     int n_sets;
     EvalSetResult sets[EXP_MAX_SETS];
     uint64_t seed;
     double seconds;
+    int n_agents;
+    EvalAgent agents[EXP_MAX_AGENTS];
 } EvalReport;
-
-extern const char *const eval_agree_names[EVAL_AGREE_STRATS];
 
 /* model may be NULL (baselines only).  If strategies is NULL the experiment's list is used.
  * episodes > 0 overrides every set's episode count. */
 int eval_run(const Experiment *x, Strategy *model, const char *const *strategies, int episodes, EvalReport *out,
              Err *e);
+/* Evaluates the experiment's agents (x->agents) on the episodes of rep (made by eval_run with
+ * the same x and episodes): each agent's rows go after the model's and earlier agents', its
+ * agreement into agent_agree, its protocol error counts into rep->agents.  An agent that cannot
+ * start or dies is an error naming it (nothing of it is added). */
+int eval_agents(const Experiment *x, int episodes, EvalReport *rep, Err *e);
 /* The first n episodes of evaluation set `set` (as eval_run draws them from x->eval_seed), not
  * yet played: for previews (dolab stream SCRIPT --eval-set NAME). */
 int eval_set_episodes(const Experiment *x, int set, int n, Episode *eps, Err *e);
@@ -64,6 +91,9 @@ int eval_set_episodes(const Experiment *x, int set, int n, Episode *eps, Err *e)
 int eval_probe(const Experiment *x, Err *e);
 void eval_print(const EvalReport *r, const Experiment *x, FILE *out);
 cJSON *eval_to_json(const EvalReport *r);
+/* {"name", "command", "protocol", "timeout_ms", "decisions", "timeouts", "malformed", "illegal",
+ * "episodes", "episodes_marked", "stderr_tail"}: an agent's record (docs/agents.md). */
+cJSON *eval_agent_json(const EvalAgent *ag);
 /* Checks a record eval_to_json wrote (as kept in checkpoints and notebooks): every field's type
  * and range, named as name.sets[1].episodes.  Absent fields pass (readers show "?"). */
 int eval_record_check(const cJSON *ev, const char *name, Err *e);

@@ -77,11 +77,124 @@ EpConfig exp_set_config(const Experiment *x, int set) {
     return c;
 }
 
+/* ---- the schema ---------------------------------------------------------------------------- */
+
+typedef Experiment ExpScope_TOP;
+typedef EpConfig ExpScope_WORLD;
+typedef ExpMix ExpScope_MIX;
+typedef ExpEvalSet ExpScope_SET;
+typedef ExpAgent ExpScope_AGENT;
+
+const ExpField exp_fields[] = {
+#define EXP_X_ROW(scope, section, key, kind, member, member2, lo, hi, def, def2, flags)                          \
+    {EXP_AT_##scope, section, #key, EXP_##kind, offsetof(ExpScope_##scope, member), offsetof(ExpScope_##scope, member2), \
+     sizeof(((ExpScope_##scope *)0)->member), lo, hi, def, def2, flags},
+    EXP_FIELDS(EXP_X_ROW)
+#undef EXP_X_ROW
+};
+const int exp_n_fields = (int)(sizeof exp_fields / sizeof *exp_fields);
+
+static const char *const scope_prefix[] = {"", "world", "train.mix[]", "eval.sets[]", "eval.agents[]"};
+static const char *const worlds_name[] = {"train", "heldout", "all"};
+
+void exp_field_path(const ExpField *f, char *buf, size_t n) {
+    const char *pre = scope_prefix[f->scope];
+    snprintf(buf, n, "%s%s%s%s%s", pre, *pre && *f->section ? "." : "", f->section,
+             *pre || *f->section ? "." : "", f->key);
+}
+
+const ExpField *exp_field(const char *path) {
+    for (int i = 0; i < exp_n_fields; i++) {
+        char p[96];
+        exp_field_path(&exp_fields[i], p, sizeof p);
+        if (strcmp(p, path) == 0) return &exp_fields[i];
+    }
+    return NULL;
+}
+
+void *exp_scope_base(Experiment *x, ExpScope scope, int i) {
+    switch (scope) {
+    case EXP_AT_WORLD: return &x->world;
+    case EXP_AT_MIX: return &x->mix[i];
+    case EXP_AT_SET: return &x->sets[i];
+    case EXP_AT_AGENT: return &x->agents[i];
+    default: return x;
+    }
+}
+
+void exp_field_range(const ExpField *f, char *buf, size_t n) {
+    switch (f->kind) {
+    case EXP_INT: snprintf(buf, n, "an integer from %.0f to %.0f", f->lo, f->hi); break;
+    case EXP_NUM: snprintf(buf, n, "a number from %g to %g", f->lo, f->hi); break;
+    case EXP_PAIR: snprintf(buf, n, "{lo, hi}, two numbers from %g to %g", f->lo, f->hi); break;
+    case EXP_U64: snprintf(buf, n, "a non-negative integer"); break;
+    case EXP_BOOL: snprintf(buf, n, "true or false"); break;
+    case EXP_VAR: snprintf(buf, n, "a variable name from A to %c", 'A' + (int)f->hi); break;
+    case EXP_WORLDS: snprintf(buf, n, "\"train\", \"heldout\" or \"all\""); break;
+    case EXP_STR: snprintf(buf, n, "a string shorter than %zu bytes", f->size); break;
+    default: snprintf(buf, n, "a predicate"); break;
+    }
+}
+
+int exp_field_check(const ExpField *f, const void *base, const char *path, Err *e) {
+    const void *p = exp_field_cat(f, base);
+    double v = 0, v2 = 0;
+    switch (f->kind) {
+    case EXP_INT: case EXP_VAR: case EXP_WORLDS: case EXP_BOOL: v = *(const int *)p; break;
+    case EXP_NUM: v = *(const double *)p; break;
+    case EXP_PAIR:
+        v = *(const double *)p;
+        v2 = *(const double *)((const char *)base + f->off2);
+        break;
+    default: return 0; /* strings, 64-bit seeds and predicates carry no range */
+    }
+    if ((f->flags & EXP_UNSET) && v == -1) return 0;
+    if (f->kind == EXP_BOOL) return v == 0 || v == 1 ? 0 : err_set(e, "%s: expected true or false", path);
+    int ok = v >= f->lo && v <= f->hi && (f->kind != EXP_PAIR || (v2 >= f->lo && v2 <= f->hi));
+    if (ok) return 0;
+    char r[96];
+    exp_field_range(f, r, sizeof r);
+    if (f->kind == EXP_PAIR) return err_set(e, "%s: expected %s, got {%g, %g}", path, r, v, v2);
+    return err_set(e, "%s: expected %s, got %g", path, r, v);
+}
+
+void exp_scope_defaults(ExpScope scope, void *base) {
+    for (int i = 0; i < exp_n_fields; i++) {
+        const ExpField *f = &exp_fields[i];
+        if (f->scope != scope || isnan(f->def)) continue;
+        void *p = exp_field_at(f, base);
+        switch (f->kind) {
+        case EXP_INT: case EXP_VAR: case EXP_WORLDS: case EXP_BOOL: *(int *)p = (int)f->def; break;
+        case EXP_NUM: *(double *)p = f->def; break;
+        case EXP_U64: *(uint64_t *)p = (uint64_t)f->def; break;
+        case EXP_PAIR:
+            *(double *)p = f->def;
+            *(double *)((char *)base + f->off2) = f->def2;
+            break;
+        default: break;
+        }
+    }
+}
+
+/* Checks every field of scope in base; at is the path of base ("world", "train.mix[2]"). */
+static int scope_check(ExpScope scope, const void *base, const char *at, Err *e) {
+    for (int i = 0; i < exp_n_fields; i++) {
+        const ExpField *f = &exp_fields[i];
+        if (f->scope != scope) continue;
+        char path[128];
+        snprintf(path, sizeof path, "%s%s%s%s%s", at, *at && *f->section ? "." : "", f->section,
+                 *at || *f->section ? "." : "", f->key);
+        if (exp_field_check(f, base, path, e)) return -1;
+    }
+    return 0;
+}
+
 /* ---- the default experiment -------------------------------------------------------------- */
 
 Experiment exp_default(void) {
     Experiment x;
     memset(&x, 0, sizeof x);
+    exp_scope_defaults(EXP_AT_TOP, &x);
     snprintf(x.name, sizeof x.name, "heldout_links");
     snprintf(x.about, sizeof x.about,
              "Training never contains a world with the causal link A->E.  At test the model acts on worlds "
@@ -90,35 +203,23 @@ Experiment exp_default(void) {
     x.world = ep_config_default();
     x.heldout = exp_pred_link(0, 4);
     x.n_mix = 1;
-    x.mix[0].weight = 1.0;
+    exp_scope_defaults(EXP_AT_MIX, &x.mix[0]);
     x.mix[0].ep = x.world;
-    x.seed = 1;
-    x.steps = 30000;
-    x.batch = 32;
-    x.threads = 2;
-    x.lr = 3e-3;
-    x.lr_min = 3e-4;
-    x.warmup_frac = 0.02;
-    x.beta1 = 0.9;
-    x.beta2 = 0.98;
-    x.weight_decay = 0.01;
-    x.grad_clip = 1.0;
-    x.class_weight[TOKC_ACTION] = 1.0;
-    x.class_weight[TOKC_EXPL] = 1.0;
-    x.eval_every = 2000;
-    x.layers = 2;
-    x.dim = 64;
-    x.heads = 4;
-    x.context = 0;
-    x.eval_seed = 1000;
-    x.n_sets = 3;
     x.explain = *tok_explain_builtin();
-    x.sets[0] = (ExpEvalSet){.name = "train", .worlds = EXP_WORLDS_TRAIN, .cue = -1, .goal = -1, .best_var = -1, .episodes = 1000};
-    x.sets[1] = (ExpEvalSet){.name = "heldout", .worlds = EXP_WORLDS_HELDOUT, .cue = -1, .goal = -1, .best_var = -1, .episodes = 1000};
-    x.sets[2] = (ExpEvalSet){.name = "critical", .worlds = EXP_WORLDS_HELDOUT, .cue = -1, .goal = 4, .best_var = 0, .episodes = 500};
-    static const char *const s[] = {"expert", "oracle", "corr", "max_seen", "parents", "random"};
-    x.n_strats = 6;
-    for (int i = 0; i < 6; i++) snprintf(x.strats[i], sizeof x.strats[i], "%s", s[i]);
+    x.n_sets = 3;
+    static const char *const names[] = {"train", "heldout", "critical"};
+    for (int i = 0; i < 3; i++) {
+        exp_scope_defaults(EXP_AT_SET, &x.sets[i]);
+        snprintf(x.sets[i].name, sizeof x.sets[i].name, "%s", names[i]);
+    }
+    x.sets[0].worlds = EXP_WORLDS_TRAIN;
+    x.sets[2].goal = 4;
+    x.sets[2].best_var = 0;
+    x.sets[2].episodes = 500;
+    x.n_strats = 0; /* the registry's baselines */
+    for (int i = 0; i < STRAT_COUNT && x.n_strats < EXP_MAX_STRATS; i++)
+        if (strat_registered(i)->roles & STRAT_BASELINE)
+            snprintf(x.strats[x.n_strats++], sizeof x.strats[0], "%s", strat_registered(i)->name);
     return x;
 }
 
@@ -140,51 +241,48 @@ int exp_max_len(const Experiment *x) {
 }
 
 int exp_check(const Experiment *x, Err *e) {
+    if (scope_check(EXP_AT_WORLD, &x->world, "world", e)) return -1;
     if (ep_config_check(&x->world, e)) return err_prefix(e, "world");
+    if (scope_check(EXP_AT_TOP, x, "", e)) return -1;
     if (x->n_mix < 1 || x->n_mix > EXP_MAX_MIX) return err_set(e, "train.mix: expected 1 to %d components", EXP_MAX_MIX);
     double total = 0;
     for (int m = 0; m < x->n_mix; m++) {
-        if (ep_config_check(&x->mix[m].ep, e)) return err_prefix(e, "train.mix[%d]", m + 1);
+        char at[32];
+        snprintf(at, sizeof at, "train.mix[%d]", m + 1);
+        if (scope_check(EXP_AT_WORLD, &x->mix[m].ep, at, e) || scope_check(EXP_AT_MIX, &x->mix[m], at, e)) return -1;
+        if (ep_config_check(&x->mix[m].ep, e)) return err_prefix(e, "%s", at);
         if (x->mix[m].ep.world.n != x->world.world.n)
-            return err_set(e, "train.mix[%d]: %d variables, the world has %d", m + 1, x->mix[m].ep.world.n, x->world.world.n);
-        if (!(x->mix[m].weight >= 0 && isfinite(x->mix[m].weight)))
-            return err_set(e, "train.mix[%d].weight: expected a number >= 0", m + 1);
+            return err_set(e, "%s: %d variables, the world has %d", at, x->mix[m].ep.world.n, x->world.world.n);
         total += x->mix[m].weight;
     }
     if (!(total > 0)) return err_set(e, "train.mix: the weights add up to 0");
-    if (x->steps < 1 || x->steps > 100000000) return err_set(e, "train.steps: expected 1 to 100000000, got %d", x->steps);
-    if (x->batch < 1 || x->batch > 4096) return err_set(e, "train.batch: expected 1 to 4096, got %d", x->batch);
-    if (x->threads < 1 || x->threads > 2) return err_set(e, "train.threads: expected 1 or 2, got %d", x->threads);
-    if (!(x->lr > 0 && x->lr < 1)) return err_set(e, "train.lr: expected a number in (0, 1), got %g", x->lr);
-    if (!(x->lr_min >= 0 && x->lr_min <= x->lr)) return err_set(e, "train.lr_min: expected 0 to lr, got %g", x->lr_min);
-    if (!(x->warmup_frac >= 0 && x->warmup_frac < 1)) return err_set(e, "train.warmup: expected a fraction in [0, 1)");
-    if (!(x->beta1 >= 0 && x->beta1 < 1 && x->beta2 >= 0 && x->beta2 < 1))
-        return err_set(e, "train.betas: expected numbers in [0, 1)");
-    if (!(x->weight_decay >= 0 && x->weight_decay < 1)) return err_set(e, "train.weight_decay: expected [0, 1)");
+    if (!(x->lr_min <= x->lr)) return err_set(e, "train.lr_min: expected 0 to lr (%g), got %g", x->lr, x->lr_min);
     double cw = 0;
-    for (int c = 0; c < TOKC_COUNT; c++) {
-        if (!(x->class_weight[c] >= 0 && isfinite(x->class_weight[c])))
-            return err_set(e, "train.loss_weights.%s: expected a number >= 0", tok_class_name((TokClass)c));
-        cw += x->class_weight[c];
-    }
+    for (int c = 0; c < TOKC_COUNT; c++) cw += x->class_weight[c];
     if (!(cw > 0)) return err_set(e, "train.loss_weights: every class has weight 0, nothing to learn");
-    if (x->layers < 1 || x->layers > 16) return err_set(e, "model.layers: expected 1 to 16, got %d", x->layers);
-    if (x->heads < 1 || x->dim < 8 || x->dim > 1024 || x->dim % x->heads)
-        return err_set(e, "model: dim (%d) must be 8 to 1024 and a multiple of heads (%d)", x->dim, x->heads);
+    if (x->dim % x->heads)
+        return err_set(e, "model: dim (%d) must be a multiple of heads (%d)", x->dim, x->heads);
     if (x->n_sets < 1 || x->n_sets > EXP_MAX_SETS) return err_set(e, "eval: expected 1 to %d sets", EXP_MAX_SETS);
+    int n = x->world.world.n;
     for (int s = 0; s < x->n_sets; s++) {
         const ExpEvalSet *es = &x->sets[s];
-        if (es->episodes < 1 || es->episodes > 1000000)
-            return err_set(e, "eval.%s.episodes: expected 1 to 1000000, got %d", es->name, es->episodes);
-        if (es->cue != -1 && es->cue != 0 && (es->cue < 2 || es->cue > x->world.world.n))
-            return err_set(e, "eval.%s.cue: expected 0 (no cue) or 2 to %d, got %d", es->name, x->world.world.n, es->cue);
-        if (es->worlds < EXP_WORLDS_TRAIN || es->worlds > EXP_WORLDS_ALL) return err_set(e, "eval.%s.worlds: bad value", es->name);
-        if (es->goal < -1 || es->goal >= x->world.world.n || es->best_var < -1 || es->best_var >= x->world.world.n)
-            return err_set(e, "eval.%s: goal or best action outside the world", es->name);
+        char at[64];
+        snprintf(at, sizeof at, "eval.sets.%s", es->name);
+        if (scope_check(EXP_AT_SET, es, at, e)) return -1;
+        if (es->cue != -1 && es->cue != 0 && (es->cue < 2 || es->cue > n))
+            return err_set(e, "%s.cue: expected 0 (no cue) or 2 to %d, got %d", at, n, es->cue);
+        if (es->goal >= n || es->best_var >= n) return err_set(e, "%s: goal or best action outside the world", at);
     }
     if (x->n_strats < 0 || x->n_strats > EXP_MAX_STRATS) return err_set(e, "eval.strategies: at most %d", EXP_MAX_STRATS);
     for (int s = 0; s < x->n_strats; s++)
         if (!strat_find(x->strats[s])) return err_set(e, "eval.strategies: unknown strategy '%s'", x->strats[s]);
+    if (x->n_agents < 0 || x->n_agents > EXP_MAX_AGENTS) return err_set(e, "eval.agents: at most %d", EXP_MAX_AGENTS);
+    for (int a = 0; a < x->n_agents; a++) {
+        char at[32];
+        snprintf(at, sizeof at, "eval.agents[%d]", a + 1);
+        if (scope_check(EXP_AT_AGENT, &x->agents[a], at, e)) return -1;
+        if (!x->agents[a].cmd[0]) return err_set(e, "%s.cmd: expected the agent's command, got an empty string", at);
+    }
     /* after the sets: their cue sizes are in range, so the length cannot overflow */
     int need = exp_max_len(x);
     if (x->context && x->context < need)
@@ -193,155 +291,101 @@ int exp_check(const Experiment *x, Err *e) {
     return 0;
 }
 
-static cJSON *ep_json(const EpConfig *c) {
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddNumberToObject(o, "variables", c->world.n);
-    cJSON_AddNumberToObject(o, "edge_prob", c->world.edge_prob);
-    cJSON *w = cJSON_AddArrayToObject(o, "weights");
-    cJSON_AddItemToArray(w, cJSON_CreateNumber(c->world.w_lo));
-    cJSON_AddItemToArray(w, cJSON_CreateNumber(c->world.w_hi));
-    cJSON_AddNumberToObject(o, "noise", c->world.sigma);
-    cJSON_AddNumberToObject(o, "value", c->value);
-    cJSON_AddNumberToObject(o, "exploit_value", c->exploit_value);
-    cJSON_AddNumberToObject(o, "passive", c->passive);
-    cJSON_AddNumberToObject(o, "explore", c->explore);
-    cJSON_AddNumberToObject(o, "cue", c->cue_size);
+/* ---- JSON: written and read by walking the schema ------------------------------------------ */
+
+/* The object at a dotted section below o, made when missing. */
+static cJSON *section_obj(cJSON *o, const char *section) {
+    char key[64];
+    while (*section) {
+        const char *dot = strchr(section, '.');
+        size_t n = dot ? (size_t)(dot - section) : strlen(section);
+        snprintf(key, sizeof key, "%.*s", (int)n, section);
+        cJSON *c = cJSON_GetObjectItemCaseSensitive(o, key);
+        o = c ? c : cJSON_AddObjectToObject(o, key);
+        section += n + (dot ? 1 : 0);
+    }
     return o;
+}
+
+static void write_scope(cJSON *o, ExpScope scope, const void *base) {
+    for (int i = 0; i < exp_n_fields; i++) {
+        const ExpField *f = &exp_fields[i];
+        if (f->scope != scope) continue;
+        cJSON *s = section_obj(o, f->section);
+        const void *p = exp_field_cat(f, base);
+        int iv = (f->kind == EXP_INT || f->kind == EXP_VAR || f->kind == EXP_WORLDS) ? *(const int *)p : 0;
+        if ((f->flags & EXP_UNSET) && iv == -1) continue;
+        switch (f->kind) {
+        case EXP_INT: cJSON_AddNumberToObject(s, f->key, iv); break;
+        case EXP_NUM: ju_add_num(s, f->key, *(const double *)p); break;
+        case EXP_U64: ju_add_u64(s, f->key, *(const uint64_t *)p); break;
+        case EXP_BOOL: cJSON_AddBoolToObject(s, f->key, *(const int *)p); break;
+        case EXP_STR: cJSON_AddStringToObject(s, f->key, (const char *)p); break;
+        case EXP_PAIR: {
+            cJSON *a = cJSON_AddArrayToObject(s, f->key);
+            cJSON_AddItemToArray(a, ju_num(*(const double *)p));
+            cJSON_AddItemToArray(a, ju_num(*(const double *)((const char *)base + f->off2)));
+            break;
+        }
+        case EXP_VAR: cJSON_AddStringToObject(s, f->key, (char[]){scm_name(iv), 0}); break;
+        case EXP_WORLDS: cJSON_AddStringToObject(s, f->key, worlds_name[iv]); break;
+        case EXP_PRED: {
+            const ExpPred *q = p;
+            if (q->fn) cJSON_AddStringToObject(s, f->key, q->desc);
+            else if (!(f->flags & EXP_OPT)) cJSON_AddStringToObject(s, f->key, "nothing");
+            break;
+        }
+        case EXP_EPPRED: {
+            const ExpEpPred *q = p;
+            if (q->fn) cJSON_AddStringToObject(s, f->key, q->desc);
+            break;
+        }
+        }
+    }
 }
 
 cJSON *exp_to_json(const Experiment *x) {
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "name", x->name);
-    cJSON_AddStringToObject(o, "about", x->about);
-    cJSON_AddItemToObject(o, "world", ep_json(&x->world));
-    cJSON_AddStringToObject(o, "heldout", x->heldout.fn ? x->heldout.desc : "nothing");
-    cJSON *tr = cJSON_AddObjectToObject(o, "train");
+    write_scope(cJSON_AddObjectToObject(o, "world"), EXP_AT_WORLD, &x->world);
+    write_scope(o, EXP_AT_TOP, x);
+    cJSON *tr = section_obj(o, "train");
     cJSON *mix = cJSON_AddArrayToObject(tr, "mix");
     for (int m = 0; m < x->n_mix; m++) {
-        cJSON *c = ep_json(&x->mix[m].ep);
-        cJSON_AddNumberToObject(c, "weight", x->mix[m].weight);
-        cJSON_AddBoolToObject(c, "explain", x->mix[m].explain);
-        if (x->mix[m].accept.fn) cJSON_AddStringToObject(c, "accept", x->mix[m].accept.desc);
+        cJSON *c = cJSON_CreateObject();
+        write_scope(c, EXP_AT_WORLD, &x->mix[m].ep);
+        write_scope(c, EXP_AT_MIX, &x->mix[m]);
         cJSON_AddItemToArray(mix, c);
     }
-    ju_add_u64(tr, "seed", x->seed);
-    cJSON_AddNumberToObject(tr, "steps", x->steps);
-    cJSON_AddNumberToObject(tr, "batch", x->batch);
-    cJSON_AddNumberToObject(tr, "lr", x->lr);
-    cJSON_AddNumberToObject(tr, "lr_min", x->lr_min);
-    cJSON_AddNumberToObject(tr, "warmup", x->warmup_frac);
-    cJSON *b = cJSON_AddArrayToObject(tr, "betas");
-    cJSON_AddItemToArray(b, cJSON_CreateNumber(x->beta1));
-    cJSON_AddItemToArray(b, cJSON_CreateNumber(x->beta2));
-    cJSON_AddNumberToObject(tr, "weight_decay", x->weight_decay);
-    cJSON_AddNumberToObject(tr, "grad_clip", x->grad_clip);
-    cJSON *lw = cJSON_AddObjectToObject(tr, "loss_weights");
-    for (int c = 0; c < TOKC_COUNT; c++) cJSON_AddNumberToObject(lw, tok_class_name((TokClass)c), x->class_weight[c]);
-    cJSON *md = cJSON_AddObjectToObject(o, "model");
-    cJSON_AddNumberToObject(md, "layers", x->layers);
-    cJSON_AddNumberToObject(md, "dim", x->dim);
-    cJSON_AddNumberToObject(md, "heads", x->heads);
-    cJSON_AddNumberToObject(md, "context", x->context ? x->context : exp_max_len(x));
-    cJSON *ev = cJSON_AddObjectToObject(o, "eval");
-    ju_add_u64(ev, "seed", x->eval_seed);
-    cJSON_AddBoolToObject(ev, "explain", x->explain_eval);
+    /* the resolved context: what the model was built with */
+    cJSON *md = section_obj(o, "model");
+    cJSON_ReplaceItemInObjectCaseSensitive(md, "context", cJSON_CreateNumber(x->context ? x->context : exp_max_len(x)));
+    cJSON *ev = section_obj(o, "eval");
     cJSON *sets = cJSON_AddArrayToObject(ev, "sets");
     for (int s = 0; s < x->n_sets; s++) {
-        const ExpEvalSet *es = &x->sets[s];
         cJSON *c = cJSON_CreateObject();
-        cJSON_AddStringToObject(c, "name", es->name);
-        static const char *const wn[] = {"train", "heldout", "all"};
-        cJSON_AddStringToObject(c, "worlds", wn[es->worlds]);
-        if (es->where.fn) cJSON_AddStringToObject(c, "where", es->where.desc);
-        if (es->accept.fn) cJSON_AddStringToObject(c, "accept", es->accept.desc);
-        if (es->cue >= 0) cJSON_AddNumberToObject(c, "cue", es->cue);
-        if (es->goal >= 0) cJSON_AddStringToObject(c, "goal", (char[]){scm_name(es->goal), 0});
-        if (es->best_var >= 0) cJSON_AddStringToObject(c, "best", (char[]){scm_name(es->best_var), 0});
-        cJSON_AddNumberToObject(c, "episodes", es->episodes);
+        write_scope(c, EXP_AT_SET, &x->sets[s]);
         cJSON_AddItemToArray(sets, c);
     }
     cJSON *st = cJSON_AddArrayToObject(ev, "strategies");
     for (int s = 0; s < x->n_strats; s++) cJSON_AddItemToArray(st, cJSON_CreateString(x->strats[s]));
+    if (x->n_agents) { /* absent: none (and in records older than agents) */
+        cJSON *ag = cJSON_AddArrayToObject(ev, "agents");
+        for (int a = 0; a < x->n_agents; a++) {
+            cJSON *c = cJSON_CreateObject();
+            write_scope(c, EXP_AT_AGENT, &x->agents[a]);
+            cJSON_AddItemToArray(ag, c);
+        }
+    }
     return o;
 }
 
 /* ---- reading back ------------------------------------------------------------------------ */
 
 /* Every reader checks type and range before it converts, and names the field by its path
- * ("eval.sets[2].cue"), as exp_check does. */
+ * ("eval.sets[2].cue"). */
 
 static const cJSON *jfield(const cJSON *o, const char *key) {
     return cJSON_IsObject(o) ? cJSON_GetObjectItemCaseSensitive(o, key) : NULL;
-}
-
-static int jnum(const cJSON *o, const char *at, const char *key, double lo, double hi, double *out, Err *e) {
-    const cJSON *v = jfield(o, key);
-    if (!cJSON_IsNumber(v))
-        return err_set(e, "%s%s%s: expected a number, got %s", at, *at ? "." : "", key, ju_kind(v));
-    double d = v->valuedouble;
-    if (!(d >= lo && d <= hi)) return err_set(e, "%s%s%s: expected a number from %g to %g, got %g", at, *at ? "." : "", key, lo, hi, d);
-    *out = d;
-    return 0;
-}
-
-static int jint(const cJSON *o, const char *at, const char *key, int lo, int hi, int *out, Err *e) {
-    double d = 0;
-    if (jnum(o, at, key, -1e300, 1e300, &d, e)) return -1;
-    if (!(d >= lo && d <= hi) || d != floor(d))
-        return err_set(e, "%s%s%s: expected an integer from %d to %d, got %g", at, *at ? "." : "", key, lo, hi, d);
-    *out = (int)d;
-    return 0;
-}
-
-static int jbool(const cJSON *o, const char *at, const char *key, int *out, Err *e) {
-    const cJSON *v = jfield(o, key);
-    if (!v) return 0; /* absent: false */
-    if (!cJSON_IsBool(v)) return err_set(e, "%s%s%s: expected true or false, got %s", at, *at ? "." : "", key, ju_kind(v));
-    *out = cJSON_IsTrue(v);
-    return 0;
-}
-
-/* A string shorter than cap bytes (so it is never cut). */
-static int jstr(const cJSON *o, const char *at, const char *key, size_t cap, const char **out, Err *e) {
-    const cJSON *v = jfield(o, key);
-    if (!cJSON_IsString(v)) return err_set(e, "%s%s%s: expected a string, got %s", at, *at ? "." : "", key, ju_kind(v));
-    if (strlen(v->valuestring) >= cap)
-        return err_set(e, "%s%s%s: longer than %zu bytes", at, *at ? "." : "", key, cap - 1);
-    *out = v->valuestring;
-    return 0;
-}
-
-/* A variable name "A".."H" below n, or absent (-1). */
-static int jvar(const cJSON *o, const char *at, const char *key, int n, int *out, Err *e) {
-    const cJSON *v = jfield(o, key);
-    *out = -1;
-    if (!v) return 0;
-    const char *s = cJSON_IsString(v) ? v->valuestring : NULL;
-    if (s && strlen(s) == 1 && s[0] >= 'A' && s[0] < 'A' + n) {
-        *out = s[0] - 'A';
-        return 0;
-    }
-    if (s) return err_set(e, "%s.%s: expected a variable name from A to %c, got \"%.20s\"", at, key, 'A' + n - 1, s);
-    return err_set(e, "%s.%s: expected a variable name from A to %c, got %s", at, key, 'A' + n - 1, ju_kind(v));
-}
-
-static int ep_from_json(const cJSON *o, const char *at, EpConfig *c, Err *e) {
-    if (!cJSON_IsObject(o)) return err_set(e, "%s: expected an object, got %s", at, ju_kind(o));
-    *c = ep_config_default();
-    const cJSON *w = jfield(o, "weights");
-    if (!cJSON_IsArray(w) || cJSON_GetArraySize(w) != 2 || !cJSON_IsNumber(cJSON_GetArrayItem(w, 0)) ||
-        !cJSON_IsNumber(cJSON_GetArrayItem(w, 1)))
-        return err_set(e, "%s.weights: expected [lo, hi], two numbers", at);
-    c->world.w_lo = cJSON_GetArrayItem(w, 0)->valuedouble;
-    c->world.w_hi = cJSON_GetArrayItem(w, 1)->valuedouble;
-    if (jint(o, at, "variables", 2, SCM_MAX_VARS, &c->world.n, e) ||
-        jnum(o, at, "edge_prob", 0, 1, &c->world.edge_prob, e) || jnum(o, at, "noise", 0, 1e6, &c->world.sigma, e) ||
-        jnum(o, at, "value", -20, 20, &c->value, e) || jnum(o, at, "exploit_value", 0, 20, &c->exploit_value, e) ||
-        jint(o, at, "passive", 0, EP_MAX_PASSIVE, &c->passive, e) || jint(o, at, "explore", 0, EP_MAX_STEPS, &c->explore, e) ||
-        jint(o, at, "cue", 0, SCM_MAX_VARS, &c->cue_size, e))
-        return -1;
-    if (ep_config_check(c, e)) return err_prefix(e, "%s", at);
-    return 0;
 }
 
 static int pred_from_desc(const cJSON *d, const char *at, ExpPred *p, Err *e) {
@@ -375,25 +419,103 @@ static int ep_pred_from_desc(const cJSON *d, const char *at, ExpEpPred *p, Err *
     return err_set(e, "%s: episode filter '%.80s' cannot be rebuilt without the script", at, d->valuestring);
 }
 
-static int obj(const cJSON *j, const char *key, const cJSON **out, Err *e) {
-    *out = jfield(j, key);
-    if (!cJSON_IsObject(*out)) return err_set(e, "%s: expected an object, got %s", key, ju_kind(*out));
+/* Reads one field from o (the object of its section) into base; path names it.  n: variables
+ * of the world (for variable names). */
+static int read_field(const ExpField *f, const cJSON *o, const char *path, int n, void *base, Err *e) {
+    const cJSON *v = jfield(o, f->key);
+    void *p = exp_field_at(f, base);
+    if (!v && (f->flags & EXP_OPT)) return 0;
+    char r[96];
+    exp_field_range(f, r, sizeof r);
+    switch (f->kind) {
+    case EXP_INT: case EXP_NUM: {
+        if (!cJSON_IsNumber(v)) return err_set(e, "%s: expected %s, got %s", path, r, ju_kind(v));
+        double d = v->valuedouble;
+        if (!(d >= f->lo && d <= f->hi) || (f->kind == EXP_INT && d != floor(d)))
+            return err_set(e, "%s: expected %s, got %g", path, r, d);
+        if (f->kind == EXP_INT) *(int *)p = (int)d;
+        else *(double *)p = d;
+        return 0;
+    }
+    case EXP_U64: return ju_get_u64(v, path, (uint64_t *)p, e);
+    case EXP_BOOL:
+        if (!cJSON_IsBool(v)) return err_set(e, "%s: expected true or false, got %s", path, ju_kind(v));
+        *(int *)p = cJSON_IsTrue(v);
+        return 0;
+    case EXP_STR:
+        if (!cJSON_IsString(v)) return err_set(e, "%s: expected a string, got %s", path, ju_kind(v));
+        if (strlen(v->valuestring) >= f->size) return err_set(e, "%s: longer than %zu bytes", path, f->size - 1);
+        memcpy(p, v->valuestring, strlen(v->valuestring) + 1);
+        return 0;
+    case EXP_PAIR: {
+        const cJSON *a = cJSON_GetArrayItem(v, 0), *b = cJSON_GetArrayItem(v, 1);
+        if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) != 2 || !cJSON_IsNumber(a) || !cJSON_IsNumber(b) ||
+            !(a->valuedouble >= f->lo && a->valuedouble <= f->hi && b->valuedouble >= f->lo && b->valuedouble <= f->hi))
+            return err_set(e, "%s: expected [lo, hi], two numbers from %g to %g", path, f->lo, f->hi);
+        *(double *)p = a->valuedouble;
+        *(double *)((char *)base + f->off2) = b->valuedouble;
+        return 0;
+    }
+    case EXP_VAR: {
+        const char *s = cJSON_IsString(v) ? v->valuestring : NULL;
+        if (s && strlen(s) == 1 && s[0] >= 'A' && s[0] < 'A' + n) {
+            *(int *)p = s[0] - 'A';
+            return 0;
+        }
+        if (s) return err_set(e, "%s: expected a variable name from A to %c, got \"%.20s\"", path, 'A' + n - 1, s);
+        return err_set(e, "%s: expected a variable name from A to %c, got %s", path, 'A' + n - 1, ju_kind(v));
+    }
+    case EXP_WORLDS:
+        if (!cJSON_IsString(v)) return err_set(e, "%s: expected %s, got %s", path, r, ju_kind(v));
+        for (int k = 0; k < 3; k++)
+            if (strcmp(v->valuestring, worlds_name[k]) == 0) {
+                *(int *)p = k;
+                return 0;
+            }
+        return err_set(e, "%s: expected %s, got \"%.20s\"", path, r, v->valuestring);
+    case EXP_PRED: return pred_from_desc(v, path, p, e);
+    case EXP_EPPRED: return ep_pred_from_desc(v, path, p, e);
+    }
+    return 0;
+}
+
+/* Reads every field of scope from the object o (at: its path, "" at the top). */
+static int read_scope(const cJSON *o, const char *at, ExpScope scope, int n, void *base, Err *e) {
+    if (!cJSON_IsObject(o)) return err_set(e, "%s: expected an object, got %s", *at ? at : "experiment", ju_kind(o));
+    for (int i = 0; i < exp_n_fields; i++) {
+        const ExpField *f = &exp_fields[i];
+        if (f->scope != scope) continue;
+        const cJSON *s = o;
+        char sec[64];
+        const char *p = f->section;
+        while (*p) { /* down to the field's section */
+            const char *dot = strchr(p, '.');
+            size_t k = dot ? (size_t)(dot - p) : strlen(p);
+            snprintf(sec, sizeof sec, "%.*s", (int)k, p);
+            s = jfield(s, sec);
+            if (!cJSON_IsObject(s)) {
+                return err_set(e, "%s%s%.*s: expected an object, got %s", at, *at ? "." : "", (int)(p - f->section + k),
+                               f->section, ju_kind(s));
+            }
+            p += k + (dot ? 1 : 0);
+        }
+        char path[128];
+        snprintf(path, sizeof path, "%s%s%s%s%s", at, *at && *f->section ? "." : "", f->section,
+                 *at || *f->section ? "." : "", f->key);
+        if (read_field(f, s, path, n, base, e)) return -1;
+    }
     return 0;
 }
 
 int exp_from_json(const cJSON *j, Experiment *x, Err *e) {
     *x = exp_default();
     if (!cJSON_IsObject(j)) return err_set(e, "expected an object, got %s", ju_kind(j));
-    const char *s;
-    if (jstr(j, "", "name", sizeof x->name, &s, e)) return -1;
-    snprintf(x->name, sizeof x->name, "%s", s);
-    if (jstr(j, "", "about", sizeof x->about, &s, e)) return -1;
-    snprintf(x->about, sizeof x->about, "%s", s);
-    if (ep_from_json(jfield(j, "world"), "world", &x->world, e)) return -1;
-    if (pred_from_desc(jfield(j, "heldout"), "heldout", &x->heldout, e)) return -1;
-    const cJSON *tr, *md, *ev;
-    if (obj(j, "train", &tr, e) || obj(j, "model", &md, e) || obj(j, "eval", &ev, e)) return -1;
-    const cJSON *mix = jfield(tr, "mix");
+    x->world = ep_config_default();
+    if (read_scope(jfield(j, "world"), "world", EXP_AT_WORLD, 0, &x->world, e)) return -1;
+    if (ep_config_check(&x->world, e)) return err_prefix(e, "world");
+    int n = x->world.world.n;
+    if (read_scope(j, "", EXP_AT_TOP, n, x, e)) return -1;
+    const cJSON *mix = jfield(jfield(j, "train"), "mix");
     if (!cJSON_IsArray(mix) || cJSON_GetArraySize(mix) < 1 || cJSON_GetArraySize(mix) > EXP_MAX_MIX)
         return err_set(e, "train.mix: expected a list of 1 to %d components", EXP_MAX_MIX);
     x->n_mix = 0;
@@ -402,63 +524,24 @@ int exp_from_json(const cJSON *j, Experiment *x, Err *e) {
         char at[32];
         snprintf(at, sizeof at, "train.mix[%d]", x->n_mix);
         ExpMix *m = &x->mix[x->n_mix++];
-        if (ep_from_json(c, at, &m->ep, e) || jnum(c, at, "weight", 0, 1e300, &m->weight, e) ||
-            jbool(c, at, "explain", &m->explain, e))
-            return -1;
-        if (jfield(c, "accept")) {
-            char acc[48];
-            snprintf(acc, sizeof acc, "%s.accept", at);
-            if (ep_pred_from_desc(jfield(c, "accept"), acc, &m->accept, e)) return -1;
-        }
+        memset(m, 0, sizeof *m);
+        exp_scope_defaults(EXP_AT_MIX, m);
+        m->ep = ep_config_default();
+        if (read_scope(c, at, EXP_AT_WORLD, n, &m->ep, e) || read_scope(c, at, EXP_AT_MIX, n, m, e)) return -1;
+        if (ep_config_check(&m->ep, e)) return err_prefix(e, "%s", at);
     }
-    if (ju_get_u64(jfield(tr, "seed"), "train.seed", &x->seed, e) || jint(tr, "train", "steps", 1, 100000000, &x->steps, e) ||
-        jint(tr, "train", "batch", 1, 4096, &x->batch, e) || jnum(tr, "train", "lr", 0, 1, &x->lr, e) ||
-        jnum(tr, "train", "lr_min", 0, 1, &x->lr_min, e) || jnum(tr, "train", "warmup", 0, 1, &x->warmup_frac, e) ||
-        jnum(tr, "train", "weight_decay", 0, 1, &x->weight_decay, e) ||
-        jnum(tr, "train", "grad_clip", 0, 1e300, &x->grad_clip, e))
-        return -1;
-    const cJSON *b = jfield(tr, "betas");
-    if (b) { /* written since the first version; older checkpoints used the defaults */
-        if (!cJSON_IsArray(b) || cJSON_GetArraySize(b) != 2 || !cJSON_IsNumber(cJSON_GetArrayItem(b, 0)) ||
-            !cJSON_IsNumber(cJSON_GetArrayItem(b, 1)))
-            return err_set(e, "train.betas: expected [beta1, beta2], two numbers");
-        x->beta1 = cJSON_GetArrayItem(b, 0)->valuedouble;
-        x->beta2 = cJSON_GetArrayItem(b, 1)->valuedouble;
-    }
-    const cJSON *lw;
-    if (obj(tr, "loss_weights", &lw, e)) return err_prefix(e, "train");
-    for (int k = 0; k < TOKC_COUNT; k++)
-        if (jnum(lw, "train.loss_weights", tok_class_name((TokClass)k), 0, 1e300, &x->class_weight[k], e)) return -1;
-    if (jint(md, "model", "layers", 1, 16, &x->layers, e) || jint(md, "model", "dim", 8, 1024, &x->dim, e) ||
-        jint(md, "model", "heads", 1, 1024, &x->heads, e) || jint(md, "model", "context", 0, 100000, &x->context, e))
-        return -1;
-    if (ju_get_u64(jfield(ev, "seed"), "eval.seed", &x->eval_seed, e) || jbool(ev, "eval", "explain", &x->explain_eval, e))
-        return -1;
+    const cJSON *ev = jfield(j, "eval");
     const cJSON *sets = jfield(ev, "sets");
     if (!cJSON_IsArray(sets) || cJSON_GetArraySize(sets) < 1 || cJSON_GetArraySize(sets) > EXP_MAX_SETS)
         return err_set(e, "eval.sets: expected a list of 1 to %d sets", EXP_MAX_SETS);
     x->n_sets = 0;
-    int n = x->world.world.n;
     cJSON_ArrayForEach(c, sets) {
-        char at[32], sub[48];
+        char at[32];
         snprintf(at, sizeof at, "eval.sets[%d]", x->n_sets);
         ExpEvalSet *st = &x->sets[x->n_sets++];
-        const char *wd;
-        if (jstr(c, at, "name", sizeof st->name, &s, e) || jstr(c, at, "worlds", 16, &wd, e)) return -1;
-        snprintf(st->name, sizeof st->name, "%s", s);
-        if (strcmp(wd, "train") == 0) st->worlds = EXP_WORLDS_TRAIN;
-        else if (strcmp(wd, "heldout") == 0) st->worlds = EXP_WORLDS_HELDOUT;
-        else if (strcmp(wd, "all") == 0) st->worlds = EXP_WORLDS_ALL;
-        else return err_set(e, "%s.worlds: expected \"train\", \"heldout\" or \"all\", got \"%s\"", at, wd);
-        st->cue = -1;
-        if (jfield(c, "cue") && jint(c, at, "cue", 0, SCM_MAX_VARS, &st->cue, e)) return -1;
-        snprintf(sub, sizeof sub, "%s.where", at);
-        if (jfield(c, "where") && pred_from_desc(jfield(c, "where"), sub, &st->where, e)) return -1;
-        snprintf(sub, sizeof sub, "%s.accept", at);
-        if (jfield(c, "accept") && ep_pred_from_desc(jfield(c, "accept"), sub, &st->accept, e)) return -1;
-        if (jvar(c, at, "goal", n, &st->goal, e) || jvar(c, at, "best", n, &st->best_var, e) ||
-            jint(c, at, "episodes", 1, 1000000, &st->episodes, e))
-            return -1;
+        memset(st, 0, sizeof *st);
+        exp_scope_defaults(EXP_AT_SET, st);
+        if (read_scope(c, at, EXP_AT_SET, n, st, e)) return -1;
     }
     const cJSON *sl = jfield(ev, "strategies");
     if (!cJSON_IsArray(sl) || cJSON_GetArraySize(sl) > EXP_MAX_STRATS)
@@ -466,72 +549,67 @@ int exp_from_json(const cJSON *j, Experiment *x, Err *e) {
     x->n_strats = 0;
     cJSON_ArrayForEach(c, sl) {
         if (!cJSON_IsString(c) || !strat_find(c->valuestring))
-            return err_set(e, "eval.strategies[%d]: expected a strategy's name, got %s", x->n_strats,
-                           cJSON_IsString(c) ? "an unknown one" : ju_kind(c));
+            return err_set(e, "eval.strategies[%d]: expected a strategy's name (%s), got %s", x->n_strats,
+                           strat_names(), cJSON_IsString(c) ? "an unknown one" : ju_kind(c));
         snprintf(x->strats[x->n_strats++], sizeof x->strats[0], "%s", c->valuestring);
+    }
+    const cJSON *al = jfield(ev, "agents");
+    x->n_agents = 0;
+    if (al && (!cJSON_IsArray(al) || cJSON_GetArraySize(al) > EXP_MAX_AGENTS))
+        return err_set(e, "eval.agents: expected a list of at most %d agents", EXP_MAX_AGENTS);
+    cJSON_ArrayForEach(c, al) {
+        char at[32];
+        snprintf(at, sizeof at, "eval.agents[%d]", x->n_agents);
+        ExpAgent *ag = &x->agents[x->n_agents++];
+        memset(ag, 0, sizeof *ag);
+        exp_scope_defaults(EXP_AT_AGENT, ag);
+        if (read_scope(c, at, EXP_AT_AGENT, n, ag, e)) return -1;
     }
     return exp_check(x, e);
 }
 
-/* The fields exp_to_json writes, with the loader's ranges (exp_check refines them). */
-#define EXP_WORLD_RULES(at)                                                                                          \
-    {at "variables", JU_INT, 2, SCM_MAX_VARS, 0}, {at "edge_prob", JU_NUM, 0, 1, 0},                                \
-        {at "weights", JU_LIST, 2, 2, 0}, {at "weights[]", JU_NUM, -1e308, 1e308, 0}, {at "noise", JU_NUM, 0, 1e6, 0}, \
-        {at "value", JU_NUM, -20, 20, 0}, {at "exploit_value", JU_NUM, 0, 20, 0},                                  \
-        {at "passive", JU_INT, 0, EP_MAX_PASSIVE, 0}, {at "explore", JU_INT, 0, EP_MAX_STEPS, 0},                   \
-        {at "cue", JU_INT, 0, SCM_MAX_VARS, 0}
-static const JuRule exp_rules[] = {
-    {"name", JU_STR, 0, 63, 0},
-    {"about", JU_STR, 0, 1023, 0},
-    {"heldout", JU_STR, 0, 95, 0},
-    {"world", JU_OBJ, 0, 0, 0},
-    EXP_WORLD_RULES("world."),
-    {"train", JU_OBJ, 0, 0, 0},
-    {"train.mix", JU_LIST, 1, EXP_MAX_MIX, 0},
-    EXP_WORLD_RULES("train.mix[]."),
-    {"train.mix[].weight", JU_NUM, 0, 1e300, 0},
-    {"train.mix[].explain", JU_BOOL, 0, 0, 0},
-    {"train.mix[].accept", JU_STR, 0, 95, 0},
-    {"train.seed", JU_U64, 0, 0, 0},
-    {"train.steps", JU_INT, 1, 100000000, 0},
-    {"train.batch", JU_INT, 1, 4096, 0},
-    {"train.lr", JU_NUM, 0, 1, 0},
-    {"train.lr_min", JU_NUM, 0, 1, 0},
-    {"train.warmup", JU_NUM, 0, 1, 0},
-    {"train.betas", JU_LIST, 2, 2, 0},
-    {"train.betas[]", JU_NUM, 0, 1, 0},
-    {"train.weight_decay", JU_NUM, 0, 1, 0},
-    {"train.grad_clip", JU_NUM, 0, 1e300, 0},
-    {"train.loss_weights", JU_OBJ, 0, 0, 0},
-    {"model", JU_OBJ, 0, 0, 0},
-    {"model.layers", JU_INT, 1, 16, 0},
-    {"model.dim", JU_INT, 8, 1024, 0},
-    {"model.heads", JU_INT, 1, 1024, 0},
-    {"model.context", JU_INT, 0, 100000, 0},
-    {"eval", JU_OBJ, 0, 0, 0},
-    {"eval.seed", JU_U64, 0, 0, 0},
-    {"eval.explain", JU_BOOL, 0, 0, 0},
-    {"eval.sets", JU_LIST, 1, EXP_MAX_SETS, 0},
-    {"eval.sets[].name", JU_STR, 0, 31, 0},
-    {"eval.sets[].worlds", JU_STR, 0, 15, 0},
-    {"eval.sets[].where", JU_STR, 0, 95, 0},
-    {"eval.sets[].accept", JU_STR, 0, 95, 0},
-    {"eval.sets[].cue", JU_INT, 0, SCM_MAX_VARS, 0},
-    {"eval.sets[].goal", JU_STR, 1, 1, 0},
-    {"eval.sets[].best", JU_STR, 1, 1, 0},
-    {"eval.sets[].episodes", JU_INT, 1, 1000000, 0},
-    {"eval.strategies", JU_LIST, 0, EXP_MAX_STRATS, 0},
-    {"eval.strategies[]", JU_STR, 0, 15, 0},
-};
+/* The rules of exp_record_check, from the schema: the loader's types and ranges (exp_check
+ * refines them). */
+static int record_rule(const ExpField *f, const char *prefix, JuRule *r, char *path, size_t n) {
+    snprintf(path, n, "%s%s%s%s", prefix, f->section, *f->section ? "." : "", f->key);
+    *r = (JuRule){path, JU_NUM, f->lo, f->hi, 0};
+    switch (f->kind) {
+    case EXP_INT: r->kind = JU_INT; break;
+    case EXP_NUM: break;
+    case EXP_U64: r->kind = JU_U64; break;
+    case EXP_BOOL: r->kind = JU_BOOL; break;
+    case EXP_STR: *r = (JuRule){path, JU_STR, 0, (double)f->size - 1, 0}; break;
+    case EXP_PAIR: *r = (JuRule){path, JU_LIST, 2, 2, 0}; return 2; /* and its elements */
+    case EXP_VAR: *r = (JuRule){path, JU_STR, 1, 1, 0}; break;
+    case EXP_WORLDS: *r = (JuRule){path, JU_STR, 0, 15, 0}; break;
+    case EXP_PRED: case EXP_EPPRED: *r = (JuRule){path, JU_STR, 0, 95, 0}; break;
+    }
+    return 1;
+}
 
 int exp_record_check(const cJSON *j, const char *name, Err *e) {
     if (!cJSON_IsObject(j)) return err_set(e, "%s: expected an object, got %s", name, ju_kind(j));
-    if (ju_check(j, name, exp_rules, (int)(sizeof exp_rules / sizeof *exp_rules), e)) return -1;
-    for (int k = 0; k < TOKC_COUNT; k++) {
-        char path[64];
-        snprintf(path, sizeof path, "train.loss_weights.%s", tok_class_name((TokClass)k));
-        JuRule r = {path, JU_NUM, 0, 1e300, 0};
-        if (ju_check(j, name, &r, 1, e)) return -1;
+    static const JuRule lists[] = {
+        {"world", JU_OBJ, 0, 0, 0},           {"train", JU_OBJ, 0, 0, 0},
+        {"train.mix", JU_LIST, 1, EXP_MAX_MIX, 0}, {"train.loss_weights", JU_OBJ, 0, 0, 0},
+        {"model", JU_OBJ, 0, 0, 0},           {"eval", JU_OBJ, 0, 0, 0},
+        {"eval.sets", JU_LIST, 1, EXP_MAX_SETS, 0}, {"eval.strategies", JU_LIST, 0, EXP_MAX_STRATS, 0},
+        {"eval.strategies[]", JU_STR, 0, 15, 0}, {"eval.agents", JU_LIST, 0, EXP_MAX_AGENTS, 0},
+    };
+    if (ju_check(j, name, lists, (int)(sizeof lists / sizeof *lists), e)) return -1;
+    for (int i = 0; i < exp_n_fields; i++) {
+        const ExpField *f = &exp_fields[i];
+        static const char *const pre[] = {"", "world.", "train.mix[].", "eval.sets[].", "eval.agents[]."};
+        for (int w = 0; w < (f->scope == EXP_AT_WORLD ? 2 : 1); w++) { /* world fields: the world and each mix */
+            char path[128], elems[136];
+            JuRule r[2];
+            int k = record_rule(f, w ? "train.mix[]." : pre[f->scope], &r[0], path, sizeof path);
+            if (k == 2) {
+                snprintf(elems, sizeof elems, "%s[]", path);
+                r[1] = (JuRule){elems, JU_NUM, f->lo, f->hi, 0};
+            }
+            if (ju_check(j, name, r, k, e)) return -1;
+        }
     }
     return 0;
 }

@@ -9,6 +9,8 @@
 #define DOLAB_LEARN_EXP_H
 
 #include <cJSON.h>
+#include <math.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "world/episode.h"
@@ -17,6 +19,8 @@
 #define EXP_MAX_MIX 8
 #define EXP_MAX_SETS 8
 #define EXP_MAX_STRATS 8
+#define EXP_MAX_AGENTS 4
+#define EXP_AGENT_CMD 512
 
 /* A predicate on a graph (structure-level: the same edge set must give the same answer). */
 typedef struct ExpPred {
@@ -62,6 +66,13 @@ typedef struct ExpEvalSet {
     int episodes;
 } ExpEvalSet;
 
+/* An external agent evaluated beside the model (learn/ext_agent, docs/agents.md). */
+typedef struct ExpAgent {
+    char name[10];          /* its row is agent:NAME ("": the name the agent gives) */
+    char cmd[EXP_AGENT_CMD]; /* run under /bin/sh -c */
+    int timeout_ms;         /* per decision */
+} ExpAgent;
+
 typedef struct Experiment {
     char name[64];
     char about[1024];
@@ -87,7 +98,114 @@ typedef struct Experiment {
     ExpEvalSet sets[EXP_MAX_SETS];
     int n_strats;
     char strats[EXP_MAX_STRATS][16]; /* baselines compared with the model */
+    int n_agents;
+    ExpAgent agents[EXP_MAX_AGENTS]; /* external agents on the same episodes */
 } Experiment;
+
+/* ---- the schema: every field of an experiment, once -------------------------------------------
+ *
+ * One row per field drives the defaults (exp_default), the checks (exp_check), the JSON round
+ * trip (exp_to_json / exp_from_json / exp_record_check) and the script reader (lab.experiment in
+ * src/script).  A range is written here and nowhere else.
+ *
+ * X(scope, section, key, kind, member, member2, lo, hi, def, def2, flags)
+ *   scope    the struct member lives in: TOP (Experiment), WORLD (EpConfig: the world, and each
+ *            training-mix component), MIX (ExpMix), SET (ExpEvalSet), AGENT (ExpAgent)
+ *   section  the table the key sits in, within its scope ("train", "train.loss_weights"; "" at
+ *            the scope's top).  Paths: "train.lr", "world.noise", "train.mix[].weight",
+ *            "eval.sets[].cue", "eval.agents[].cmd".
+ *   kind     EXP_INT, EXP_NUM, EXP_U64, EXP_BOOL, EXP_STR (member is a char array), EXP_PAIR (two
+ *            numbers {member, member2}), EXP_VAR (a variable name, member an index), EXP_WORLDS
+ *            ("train" | "heldout" | "all"), EXP_PRED (graph predicate), EXP_EPPRED (episode filter)
+ *   lo, hi   the inclusive range of a number (both numbers of a pair)
+ *   def      the default of a number (def2: a pair's second); NAN: set by code (WORLD fields by
+ *            ep_config_default, the world layer's defaults; names and predicates by exp_default)
+ *   flags    EXP_SHAPE: a world field a mix component may not change; EXP_OPT: may be absent
+ *            from JSON (older records, or not set); EXP_UNSET: -1 means "not set" (not written,
+ *            not range-checked) */
+#define EXP_FIELDS(X)                                                                                                 \
+    X(TOP, "", name, STR, name, name, 0, 0, NAN, NAN, 0)                                                             \
+    X(TOP, "", about, STR, about, about, 0, 0, NAN, NAN, 0)                                                          \
+    X(TOP, "", heldout, PRED, heldout, heldout, 0, 0, NAN, NAN, 0)                                                   \
+    X(TOP, "train", seed, U64, seed, seed, 0, 0, 1, NAN, 0)                                                          \
+    X(TOP, "train", steps, INT, steps, steps, 1, 100000000, 30000, NAN, 0)                                          \
+    X(TOP, "train", batch, INT, batch, batch, 1, 4096, 32, NAN, 0)                                                  \
+    X(TOP, "train", threads, INT, threads, threads, 1, 2, 2, NAN, EXP_OPT)                                          \
+    X(TOP, "train", lr, NUM, lr, lr, 1e-7, 0.999, 3e-3, NAN, 0)                                                     \
+    X(TOP, "train", lr_min, NUM, lr_min, lr_min, 0, 0.999, 3e-4, NAN, 0)                                            \
+    X(TOP, "train", warmup, NUM, warmup_frac, warmup_frac, 0, 0.999, 0.02, NAN, 0)                                  \
+    X(TOP, "train", betas, PAIR, beta1, beta2, 0, 0.999, 0.9, 0.98, EXP_OPT)                                        \
+    X(TOP, "train", weight_decay, NUM, weight_decay, weight_decay, 0, 0.999, 0.01, NAN, 0)                          \
+    X(TOP, "train", grad_clip, NUM, grad_clip, grad_clip, 0, 1e9, 1.0, NAN, 0)                                      \
+    X(TOP, "train", eval_every, INT, eval_every, eval_every, 0, 100000000, 2000, NAN, EXP_OPT)                      \
+    X(TOP, "train.loss_weights", action, NUM, class_weight[TOKC_ACTION], class_weight[TOKC_ACTION], 0, 1e6, 1, NAN, 0) \
+    X(TOP, "train.loss_weights", observation, NUM, class_weight[TOKC_OBS], class_weight[TOKC_OBS], 0, 1e6, 0, NAN, 0) \
+    X(TOP, "train.loss_weights", goal, NUM, class_weight[TOKC_GOAL], class_weight[TOKC_GOAL], 0, 1e6, 0, NAN, 0)    \
+    X(TOP, "train.loss_weights", explanation, NUM, class_weight[TOKC_EXPL], class_weight[TOKC_EXPL], 0, 1e6, 1, NAN, 0) \
+    X(TOP, "model", layers, INT, layers, layers, 1, 16, 2, NAN, 0)                                                  \
+    X(TOP, "model", dim, INT, dim, dim, 8, 1024, 64, NAN, 0)                                                        \
+    X(TOP, "model", heads, INT, heads, heads, 1, 64, 4, NAN, 0)                                                     \
+    X(TOP, "model", context, INT, context, context, 0, 512, 0, NAN, 0)                                              \
+    X(TOP, "eval", seed, U64, eval_seed, eval_seed, 0, 0, 1000, NAN, 0)                                             \
+    X(TOP, "eval", explain, BOOL, explain_eval, explain_eval, 0, 1, 0, NAN, EXP_OPT)                                \
+    X(WORLD, "", variables, INT, world.n, world.n, SCM_MIN_VARS, SCM_MAX_VARS, NAN, NAN, EXP_SHAPE)                 \
+    X(WORLD, "", edge_prob, NUM, world.edge_prob, world.edge_prob, 0, 1, NAN, NAN, EXP_SHAPE)                       \
+    X(WORLD, "", weights, PAIR, world.w_lo, world.w_hi, 0, 100, NAN, NAN, EXP_SHAPE)                                \
+    X(WORLD, "", noise, NUM, world.sigma, world.sigma, 0, 100, NAN, NAN, 0)                                         \
+    X(WORLD, "", value, NUM, value, value, -20, 20, NAN, NAN, 0)                                                    \
+    X(WORLD, "", exploit_value, NUM, exploit_value, exploit_value, 0.001, 20, NAN, NAN, EXP_SHAPE)                  \
+    X(WORLD, "", passive, INT, passive, passive, 0, EP_MAX_PASSIVE, NAN, NAN, 0)                                    \
+    X(WORLD, "", explore, INT, explore, explore, 0, EP_MAX_STEPS, NAN, NAN, 0)                                      \
+    X(WORLD, "", cue, INT, cue_size, cue_size, 0, SCM_MAX_VARS, NAN, NAN, 0)                                        \
+    X(MIX, "", weight, NUM, weight, weight, 0, 1e9, 1, NAN, 0)                                                      \
+    X(MIX, "", explain, BOOL, explain, explain, 0, 1, 0, NAN, EXP_OPT)                                              \
+    X(MIX, "", accept, EPPRED, accept, accept, 0, 0, NAN, NAN, EXP_OPT)                                             \
+    X(SET, "", name, STR, name, name, 0, 0, NAN, NAN, 0)                                                            \
+    X(SET, "", worlds, WORLDS, worlds, worlds, EXP_WORLDS_TRAIN, EXP_WORLDS_ALL, EXP_WORLDS_HELDOUT, NAN, 0)         \
+    X(SET, "", where, PRED, where, where, 0, 0, NAN, NAN, EXP_OPT)                                                  \
+    X(SET, "", goal, VAR, goal, goal, 0, SCM_MAX_VARS - 1, -1, NAN, EXP_OPT | EXP_UNSET)                            \
+    X(SET, "", best, VAR, best_var, best_var, 0, SCM_MAX_VARS - 1, -1, NAN, EXP_OPT | EXP_UNSET)                    \
+    X(SET, "", cue, INT, cue, cue, 0, SCM_MAX_VARS, -1, NAN, EXP_OPT | EXP_UNSET)                                   \
+    X(SET, "", accept, EPPRED, accept, accept, 0, 0, NAN, NAN, EXP_OPT)                                             \
+    X(SET, "", episodes, INT, episodes, episodes, 1, 1000000, 1000, NAN, 0)                                       \
+    X(AGENT, "", name, STR, name, name, 0, 0, NAN, NAN, EXP_OPT)                                                    \
+    X(AGENT, "", cmd, STR, cmd, cmd, 0, 0, NAN, NAN, 0)                                                             \
+    X(AGENT, "", timeout_ms, INT, timeout_ms, timeout_ms, 1, 3600000, 5000, NAN, EXP_OPT)
+
+typedef enum ExpScope { EXP_AT_TOP, EXP_AT_WORLD, EXP_AT_MIX, EXP_AT_SET, EXP_AT_AGENT } ExpScope;
+typedef enum ExpKind { EXP_INT, EXP_NUM, EXP_U64, EXP_BOOL, EXP_STR, EXP_PAIR, EXP_VAR, EXP_WORLDS, EXP_PRED, EXP_EPPRED } ExpKind;
+enum { EXP_SHAPE = 1, EXP_OPT = 2, EXP_UNSET = 4 };
+
+typedef struct ExpField {
+    ExpScope scope;
+    const char *section, *key;
+    ExpKind kind;
+    size_t off, off2, size; /* of member and member2 in the scope's struct; size of member */
+    double lo, hi, def, def2;
+    int flags;
+} ExpField;
+
+extern const ExpField exp_fields[];
+extern const int exp_n_fields;
+/* The row of a path as the schema writes it ("train.lr", "world.noise", "train.mix[].weight",
+ * "eval.sets[].cue"); NULL if none. */
+const ExpField *exp_field(const char *path);
+/* A row's path as exp_field takes it. */
+void exp_field_path(const ExpField *f, char *buf, size_t n);
+/* The member of f in a struct of its scope. */
+static inline void *exp_field_at(const ExpField *f, void *base) { return (char *)base + f->off; }
+static inline const void *exp_field_cat(const ExpField *f, const void *base) { return (const char *)base + f->off; }
+/* The struct of scope `scope` in x: x itself, its world, mix component i, evaluation set i,
+ * agent i. */
+void *exp_scope_base(Experiment *x, ExpScope scope, int i);
+/* Checks one field's value against its row (not for STR, PRED and EPPRED, which carry no
+ * range); the message names path ("train.lr: expected a number from 1e-07 to 0.999, got 2"). */
+int exp_field_check(const ExpField *f, const void *base, const char *path, Err *e);
+/* Sets every numeric field of scope in base to its default (rows whose default is NAN are
+ * left alone). */
+void exp_scope_defaults(ExpScope scope, void *base);
+/* "an integer from 1 to 4096", "a number from 0 to 0.999": the range of f for messages. */
+void exp_field_range(const ExpField *f, char *buf, size_t n);
 
 /* The built-in default experiment (see docs/results.md). */
 Experiment exp_default(void);

@@ -402,7 +402,7 @@ Strategy *ext_agent_new(const char *cmd, const EpConfig *shape, const TokFormat 
     a->timeout_ms = timeout_ms > 0 ? timeout_ms : 1;
     name_from_cmd(cmd, a->name, sizeof a->name);
     a->base = (Strategy){a->name, "an external agent speaking the agent protocol (docs/agents.md)", 0, ext_begin,
-                         ext_act, ext_destroy, a};
+                         ext_act, ext_destroy, a, 0};
     if (live_agents++ == 0) {
         struct sigaction ign;
         memset(&ign, 0, sizeof ign);
@@ -481,6 +481,11 @@ fail:
     }
     ext_destroy(&a->base);
     return NULL;
+}
+
+void ext_agent_set_name(Strategy *s, const char *name) {
+    ExtAgent *a = s->state;
+    name_from_cmd(name, a->name, sizeof a->name);
 }
 
 void ext_agent_stats(const Strategy *s, ExtAgentStats *out) { *out = ((const ExtAgent *)s->state)->st; }

@@ -38,6 +38,8 @@ typedef struct ExtAgentStats {
 Strategy *ext_agent_new(const char *cmd, const EpConfig *shape, const TokFormat *fmt, const Vocab *voc,
                         int timeout_ms, Err *e);
 void ext_agent_stats(const Strategy *s, ExtAgentStats *out);
+/* Names the agent's row agent:NAME (NAME cut to fit), whatever the agent calls itself. */
+void ext_agent_set_name(Strategy *s, const char *name);
 /* The last bytes the agent wrote to its stderr (at most n - 1), NUL-terminated; "" if none. */
 void ext_agent_stderr_tail(const Strategy *s, char *buf, size_t n);
 

@@ -257,6 +257,11 @@ int train_record_check(const cJSON *tr, const char *name, Err *e) {
 }
 
 int train_save(const char *path, const TrainResult *r, const Experiment *x, const cJSON *extra, Err *e) {
+    return train_save_script(path, r, x, extra, NULL, e);
+}
+
+int train_save_script(const char *path, const TrainResult *r, const Experiment *x, const cJSON *extra,
+                      const cJSON *script, Err *e) {
     cJSON *meta = cJSON_CreateObject();
     cJSON *voc = cJSON_AddArrayToObject(meta, "vocab");
     for (int i = 0; i < tok_vocab_size(r->vocab); i++) cJSON_AddItemToArray(voc, cJSON_CreateString(tok_name(r->vocab, i)));
@@ -265,6 +270,7 @@ int train_save(const char *path, const TrainResult *r, const Experiment *x, cons
     cJSON_AddNumberToObject(meta, "steps", (double)r->steps);
     cJSON_AddItemToObject(meta, "training", train_record_json(r));
     if (extra) cJSON_AddItemToObject(meta, "eval", cJSON_Duplicate(extra, 1));
+    if (script) cJSON_AddItemToObject(meta, "script", cJSON_Duplicate(script, 1));
     int rc = gpt_save(path, r->model, meta, e);
     cJSON_Delete(meta);
     return rc;
@@ -276,11 +282,42 @@ static const JuRule meta_rules[] = {
     {"experiment", JU_OBJ, 0, 0, JU_REQUIRED},
     {"seed", JU_U64, 0, 0, 0},
     {"steps", JU_INT, 0, 1e9, 0},
+    {"script", JU_OBJ, 0, 0, 0},
 };
+
+/* The path of the first place where a and b differ ("eval.sets[1].where"), into buf; 0 if
+ * they are the same. */
+static int first_diff(const cJSON *a, const cJSON *b, const char *at, char *buf, size_t n) {
+    if (cJSON_Compare(a, b, 1)) return 0;
+    if (cJSON_IsObject(a) && cJSON_IsObject(b)) {
+        const cJSON *c;
+        cJSON_ArrayForEach(c, a) {
+            char sub[200];
+            snprintf(sub, sizeof sub, "%s%s%s", at, *at ? "." : "", c->string);
+            if (first_diff(c, cJSON_GetObjectItemCaseSensitive(b, c->string), sub, buf, n)) return 1;
+        }
+        cJSON_ArrayForEach(c, b) if (!cJSON_GetObjectItemCaseSensitive(a, c->string)) {
+            snprintf(buf, n, "%s%s%s", at, *at ? "." : "", c->string);
+            return 1;
+        }
+    } else if (cJSON_IsArray(a) && cJSON_IsArray(b) && cJSON_GetArraySize(a) == cJSON_GetArraySize(b)) {
+        for (int i = 0; i < cJSON_GetArraySize(a); i++) {
+            char sub[200];
+            snprintf(sub, sizeof sub, "%s[%d]", at, i);
+            if (first_diff(cJSON_GetArrayItem(a, i), cJSON_GetArrayItem(b, i), sub, buf, n)) return 1;
+        }
+    }
+    snprintf(buf, n, "%s", *at ? at : "(the whole experiment)");
+    return 1;
+}
 
 /* Loads a checkpoint with its experiment; checks every field of the meta object and the
  * vocabulary against this build's stream. */
 int train_load(const char *path, Gpt **m, Experiment *x, cJSON **meta, Err *e) {
+    return train_load_with(path, m, x, meta, NULL, NULL, e);
+}
+
+int train_load_with(const char *path, Gpt **m, Experiment *x, cJSON **meta, TrainRebuild rebuild, void *ctx, Err *e) {
     if (gpt_load(path, m, meta, e)) return -1;
     const cJSON *ej = cJSON_GetObjectItemCaseSensitive(*meta, "experiment");
     const cJSON *voc = cJSON_GetObjectItemCaseSensitive(*meta, "vocab");
@@ -291,7 +328,26 @@ int train_load(const char *path, Gpt **m, Experiment *x, cJSON **meta, Err *e) {
         err_prefix(e, "%s", path);
         goto fail;
     }
-    if (exp_from_json(ej, x, e)) {
+    if (rebuild && cJSON_GetObjectItemCaseSensitive(*meta, "script")) {
+        if (rebuild(*meta, x, ctx, e)) {
+            err_prefix(e, "%s: rebuilding the experiment from the script it keeps", path);
+            goto fail;
+        }
+        /* printed and parsed, as the header was (64-bit seeds are raw nodes until printed) */
+        cJSON *again = exp_to_json(x);
+        char *text = again ? cJSON_PrintUnformatted(again) : NULL;
+        cJSON *norm = text ? cJSON_Parse(text) : NULL;
+        char where[200];
+        int differs = norm ? first_diff(ej, norm, "", where, sizeof where) : (snprintf(where, sizeof where, "memory"), 1);
+        free(text);
+        cJSON_Delete(again);
+        cJSON_Delete(norm);
+        if (differs) {
+            err_set(e, "%s: the script it keeps no longer builds the experiment it was trained on (%s differs)", path,
+                    where);
+            goto fail;
+        }
+    } else if (exp_from_json(ej, x, e)) {
         err_prefix(e, "%s: meta.experiment", path);
         goto fail;
     }

@@ -55,6 +55,13 @@ void train_result_free(TrainResult *r);
  * header, and the header's meta object (cJSON_Delete).  The vocabulary must match this build's
  * stream.  On error nothing is returned to free. */
 int train_load(const char *path, Gpt **m, Experiment *x, cJSON **meta, Err *e);
+/* Rebuilds a checkpoint's experiment from the script it keeps (meta.script, written by
+ * train_save_script); the layer that runs scripts provides it.  Returns 0 or -1 with e set. */
+typedef int (*TrainRebuild)(const cJSON *meta, Experiment *x, void *ctx, Err *e);
+/* train_load, but a checkpoint that keeps its script has its experiment rebuilt by rebuild
+ * (Lua predicates work again), which must give exactly the experiment the header records (the
+ * first field that differs is named); one without a script is read from the header as before. */
+int train_load_with(const char *path, Gpt **m, Experiment *x, cJSON **meta, TrainRebuild rebuild, void *ctx, Err *e);
 /* The training record as JSON (steps, seconds, tokens/s, final loss, curve of [step, loss,
  * dev reward or null]): a new object the caller owns. */
 cJSON *train_record_json(const TrainResult *r);
@@ -62,5 +69,9 @@ cJSON *train_record_json(const TrainResult *r);
 int train_record_check(const cJSON *tr, const char *name, Err *e);
 /* Saves model + vocabulary + experiment + training record as one checkpoint (atomic). */
 int train_save(const char *path, const TrainResult *r, const Experiment *x, const cJSON *extra, Err *e);
+/* The same, keeping the script that made the experiment (as lab_script_json writes it: path,
+ * text, the modules it required, settings, quick) in meta.script; script may be NULL. */
+int train_save_script(const char *path, const TrainResult *r, const Experiment *x, const cJSON *extra,
+                      const cJSON *script, Err *e);
 
 #endif

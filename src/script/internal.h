@@ -56,6 +56,14 @@ struct Lab {
     int n_fns;
     struct Vocab *vocabs[16]; /* vocabularies the explanation callbacks use */
     int n_vocabs;
+    struct LabModule {        /* every module require() loaded, for the checkpoint (lab_script_json) */
+        char name[72];
+        char *text;
+        size_t len;
+    } *modules;
+    int n_modules;
+    int modules_only;         /* require() reads the recorded modules only (a rebuild from a record) */
+    char script_path[1100];   /* the script loaded last, as given */
     Strategy *model;          /* owned agent of a borrowed model: lab.episode(w, "model") (NULL: none) */
     EpConfig model_cfg;       /* the episodes the model was trained on */
 };
@@ -80,13 +88,19 @@ void lab_rawset_global(lua_State *L, const char *name); /* pops the value */
 
 /* l_sandbox.c: the restricted libraries (print, load, require, setmetatable, bounded patterns) */
 void lab_open_sandbox(lua_State *L);
+enum { LAB_MAX_MODULES = 64 };
+/* Records a module's text (a copy) under name, once; -1 when out of room or memory. */
+int lab_module_add(Lab *lab, const char *name, const char *text, size_t len);
 /* l_show.c: appends the value at idx as a person reads it, {1, 2, a = 1, b = {…}}, bounded in
  * depth, entries and limit bytes (then "… (cut at N KB)").  Calls __tostring: run it inside
  * lab_protect. */
 void lab_show(lua_State *L, int idx, SB *out, size_t limit);
 
-/* l_api.c: lab.experiment{...} and the `lab` table */
+/* l_api.c: the `lab` table */
 void lab_open_api(lua_State *L);
+/* l_exp.c: lab.experiment{...} */
+void lab_open_experiment(lua_State *L);
+int l_experiment(lua_State *L);
 int lab_experiment_from(lua_State *L, int idx, Experiment *x, Err *e);
 
 /* l_check.c: reading script tables; every error is raised as "script:line: path: what" */
@@ -103,6 +117,8 @@ void l_get_u64(lua_State *L, int t, const char *path, const char *key, uint64_t 
 void l_get_bool(lua_State *L, int t, const char *path, const char *key, int *dst);
 void l_get_str(lua_State *L, int t, const char *path, const char *key, char *dst, size_t cap);
 void l_get_var(lua_State *L, int t, const char *path, const char *key, int *dst, int n);
+/* {a, b}: two numbers from lo to hi. */
+void l_get_pair(lua_State *L, int t, const char *path, const char *key, double *a, double *b, double lo, double hi);
 int l_var_index(lua_State *L, int idx, int n, const char *path);
 void l_check_table(lua_State *L, int idx, const char *path);
 

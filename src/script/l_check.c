@@ -123,6 +123,23 @@ void l_get_var(lua_State *L, int t, const char *path, const char *key, int *dst,
     lua_pop(L, 1);
 }
 
+void l_get_pair(lua_State *L, int t, const char *path, const char *key, double *a, double *b, double lo, double hi) {
+    if (l_field(L, t, key) != LUA_TNIL) {
+        int ok = lua_type(L, -1) == LUA_TTABLE && luaL_len(L, -1) == 2;
+        double v[2] = {0, 0};
+        for (int i = 0; ok && i < 2; i++) {
+            ok = lua_rawgeti(L, -1, i + 1) == LUA_TNUMBER;
+            v[i] = lua_tonumber(L, -1);
+            ok = ok && v[i] >= lo && v[i] <= hi;
+            lua_pop(L, 1);
+        }
+        if (!ok) l_err(L, "%s%s%s: expected {lo, hi}, two numbers from %g to %g", path, *path ? "." : "", key, lo, hi);
+        *a = v[0];
+        *b = v[1];
+    }
+    lua_pop(L, 1);
+}
+
 void l_check_table(lua_State *L, int idx, const char *path) {
     if (lua_type(L, idx) != LUA_TTABLE) l_err(L, "%s: expected a table, got %s", path, l_typename(L, idx));
 }

@@ -75,6 +75,7 @@ static int valid_module_name(const char *n) {
 }
 
 static char loading_mark; /* dolab.loaded[name] while name is being loaded */
+static int run_module(lua_State *L, const char *name);
 
 /* require(name): dolab's lua/NAME.lua or NAME.lua beside the script (dots are folders). */
 static int l_require(lua_State *L) {
@@ -88,6 +89,16 @@ static int l_require(lua_State *L) {
     if (!lua_isnil(L, -1)) return 1;
     lua_pop(L, 1);
     if (!valid_module_name(name)) return luaL_error(L, "require: '%s' is not a module name (letters, digits, _ and .)", name);
+    if (lab->modules_only) { /* rebuilding from a checkpoint: the modules it recorded, nothing else */
+        for (int i = 0; i < lab->n_modules; i++)
+            if (strcmp(lab->modules[i].name, name) == 0) {
+                char chunk[100];
+                snprintf(chunk, sizeof chunk, "@%s.lua (recorded)", name);
+                if (luaL_loadbufferx(L, lab->modules[i].text, lab->modules[i].len, chunk, "t") != LUA_OK) return lua_error(L);
+                return run_module(L, name);
+            }
+        return luaL_error(L, "require: module '%s' is not among the modules the checkpoint recorded", name);
+    }
     char rel[80], path[2200];
     snprintf(rel, sizeof rel, "%s", name);
     for (char *p = rel; *p; p++)
@@ -108,8 +119,32 @@ static int l_require(lua_State *L) {
     char chunk[2300];
     snprintf(chunk, sizeof chunk, "@%s", path);
     int rc = luaL_loadbufferx(L, text, len, chunk, "t");
+    if (rc == LUA_OK && lab_module_add(lab, name, text, len)) {
+        free(text);
+        return luaL_error(L, "require: more than %d modules", LAB_MAX_MODULES);
+    }
     free(text);
     if (rc != LUA_OK) return lua_error(L);
+    return run_module(L, name);
+}
+
+int lab_module_add(Lab *lab, const char *name, const char *text, size_t len) {
+    for (int i = 0; i < lab->n_modules; i++)
+        if (strcmp(lab->modules[i].name, name) == 0) return 0;
+    if (lab->n_modules >= LAB_MAX_MODULES || strlen(name) >= sizeof lab->modules[0].name) return -1;
+    if (!lab->modules && !(lab->modules = calloc(LAB_MAX_MODULES, sizeof *lab->modules))) return -1;
+    struct LabModule *m = &lab->modules[lab->n_modules];
+    if (!(m->text = malloc(len + 1))) return -1;
+    memcpy(m->text, text, len);
+    m->text[len] = 0;
+    m->len = len;
+    snprintf(m->name, sizeof m->name, "%s", name);
+    lab->n_modules++;
+    return 0;
+}
+
+/* Runs the loaded chunk at the top as module `name` (stack: name, dolab.loaded, ..., chunk). */
+static int run_module(lua_State *L, const char *name) {
     lua_pushlightuserdata(L, &loading_mark);
     lua_setfield(L, 2, name);
     lua_pushstring(L, name);

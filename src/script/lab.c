@@ -11,6 +11,7 @@
 #include "learn/agent.h"
 #include "script/internal.h"
 #include "util/fileio.h"
+#include "util/jsonu.h"
 #include "util/progress.h"
 
 LabLimits lab_limits_default(void) {
@@ -327,6 +328,8 @@ void lab_free(Lab *lab) {
     lua_close(lab->L); /* also after a panic: closing resets the call stack to its base first */
     lab_settings_free(lab);
     sb_free(&lab->script_text);
+    for (int i = 0; i < lab->n_modules; i++) free(lab->modules[i].text);
+    free(lab->modules);
     free(lab);
 }
 
@@ -414,11 +417,8 @@ int lab_load_experiment(Lab *lab, const char *path, Experiment *x, Err *e) {
     return 0;
 }
 
-int lab_load_experiments(Lab *lab, const char *path, Experiment *xs, int max, int *n, Err *e) {
+static int load_text(Lab *lab, const char *path, const char *text, size_t len, Experiment *xs, int max, int *n, Err *e) {
     *n = 0;
-    size_t len;
-    char *text = fio_read(path, &len, 4u << 20, e);
-    if (!text) return -1;
     sb_free(&lab->script_text);
     sb_putn(&lab->script_text, text, len);
     const char *slash = strrchr(path, '/');
@@ -427,12 +427,72 @@ int lab_load_experiments(Lab *lab, const char *path, Experiment *xs, int max, in
     else
         snprintf(lab->script_dir, sizeof lab->script_dir, ".");
     snprintf(lab->src, sizeof lab->src, "%s", path);
+    snprintf(lab->script_path, sizeof lab->script_path, "%s", path);
     LoadJob j = {lab, path, text, len, xs, max, 0};
-    int rc = lab_protect(lab, load_body, &j, e);
-    free(text);
-    if (rc) return -1;
+    if (lab_protect(lab, load_body, &j, e)) return -1;
     *n = j.n;
     return 0;
+}
+
+int lab_load_experiments(Lab *lab, const char *path, Experiment *xs, int max, int *n, Err *e) {
+    *n = 0;
+    size_t len;
+    char *text = fio_read(path, &len, 4u << 20, e);
+    if (!text) return -1;
+    int rc = load_text(lab, path, text, len, xs, max, n, e);
+    free(text);
+    return rc;
+}
+
+/* ---- the script as a checkpoint keeps it ------------------------------------------------------ */
+
+cJSON *lab_script_json(const Lab *lab) {
+    if (!lab->script_path[0]) return NULL;
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "path", lab->script_path);
+    cJSON_AddStringToObject(o, "text", sb_str(&lab->script_text));
+    cJSON *mods = cJSON_AddArrayToObject(o, "modules");
+    for (int i = 0; i < lab->n_modules; i++) {
+        cJSON *m = cJSON_CreateObject();
+        cJSON_AddStringToObject(m, "name", lab->modules[i].name);
+        cJSON_AddStringToObject(m, "text", lab->modules[i].text);
+        cJSON_AddItemToArray(mods, m);
+    }
+    cJSON *set = cJSON_AddArrayToObject(o, "settings");
+    for (int i = 0; i < lab->n_settings; i++) cJSON_AddItemToArray(set, cJSON_CreateString(lab->settings[i]));
+    cJSON_AddBoolToObject(o, "quick", lab->quick);
+    return o;
+}
+
+static const JuRule script_rules[] = {
+    {"path", JU_STR, 1, 1023, JU_REQUIRED},         {"text", JU_STR, 0, 4 << 20, JU_REQUIRED},
+    {"modules", JU_LIST, 0, LAB_MAX_MODULES, 0},    {"modules[].name", JU_STR, 1, 64, JU_REQUIRED},
+    {"modules[].text", JU_STR, 0, 4 << 20, JU_REQUIRED}, {"settings", JU_LIST, 0, 32, 0},
+    {"settings[]", JU_STR, 1, 1000, 0},             {"quick", JU_BOOL, 0, 0, 0},
+};
+
+int lab_load_experiments_json(Lab *lab, const cJSON *script, Experiment *xs, int max, int *n, Err *e) {
+    *n = 0;
+    if (!cJSON_IsObject(script)) return err_set(e, "script: expected an object, got %s", ju_kind(script));
+    if (ju_check(script, "script", script_rules, (int)(sizeof script_rules / sizeof *script_rules), e)) return -1;
+    const cJSON *it;
+    int k = 0;
+    cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(script, "modules")) {
+        const char *name = cJSON_GetObjectItemCaseSensitive(it, "name")->valuestring;
+        const char *text = cJSON_GetObjectItemCaseSensitive(it, "text")->valuestring;
+        if (lab_module_add(lab, name, text, strlen(text))) return err_set(e, "script.modules[%d]: out of memory", k);
+        k++;
+    }
+    lab->modules_only = 1;
+    k = 0;
+    cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(script, "settings")) {
+        if (lab_set_field(lab, it->valuestring, e)) return err_prefix(e, "script.settings[%d]", k);
+        k++;
+    }
+    lab_set_quick(lab, cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(script, "quick")));
+    const char *path = cJSON_GetObjectItemCaseSensitive(script, "path")->valuestring;
+    const char *text = cJSON_GetObjectItemCaseSensitive(script, "text")->valuestring;
+    return load_text(lab, path, text, strlen(text), xs, max, n, e);
 }
 
 /* ---- the TUI's command line ----------------------------------------------------------------- */

@@ -19,6 +19,8 @@
 #ifndef DOLAB_SCRIPT_LAB_H
 #define DOLAB_SCRIPT_LAB_H
 
+#include <cJSON.h>
+
 #include <stddef.h>
 
 #include "learn/exp.h"
@@ -52,6 +54,20 @@ int lab_load_experiment(Lab *lab, const char *path, Experiment *x, Err *e);
 int lab_load_experiments(Lab *lab, const char *path, Experiment *xs, int max, int *n, Err *e);
 /* The text of the last script loaded (borrowed). */
 const char *lab_script_text(const Lab *lab);
+/* The last script loaded as a checkpoint keeps it, to rebuild its experiments anywhere (Lua
+ * predicates and explanation functions included): {"path", "text", "modules": [{"name",
+ * "text"}] (every module it required), "settings": ["train.steps=500", ...] (lab_set_field),
+ * "quick": bool}.  NULL if no script was loaded; the caller deletes it. */
+cJSON *lab_script_json(const Lab *lab);
+/* Loads the experiments of such a record into a new Lab (its settings and quick flag as
+ * recorded; require() finds only the recorded modules).  Errors name the field
+ * ("script.modules[0].text: ...") or the script's line, as lab_load_experiments does. */
+int lab_load_experiments_json(Lab *lab, const cJSON *script, Experiment *xs, int max, int *n, Err *e);
+/* Loads a checkpoint (train_load) whose experiment, when it keeps its script, is rebuilt from
+ * it in a new Lab (Lua predicates, filters and explanation functions work again), returned in
+ * *lab; it must outlive every use of x (lab_free after; NULL when no script was needed).
+ * Older checkpoints (and dolab train's) are read from the header as before. */
+int lab_load_checkpoint(const char *path, Gpt **m, Experiment *x, cJSON **meta, Lab **lab, Err *e);
 
 /* Runs a chunk of Lua typed by a person (the TUI's `:` line) in the same sandbox, with the
  * globals `world` and `episode` if set; results and print() output are appended to out. */

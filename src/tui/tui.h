@@ -27,6 +27,8 @@ typedef struct TuiOptions {
     const char *version, *commit; /* the build, for notebook entries */
     const struct Lesson *lesson;  /* lesson mode (dolab lesson FILE): copied; NULL: the notebook TUI */
     const char *lesson_path;      /* its script, recorded with the class's position and answers */
+    const char *agent;      /* an external agent's command (docs/agents.md): `s` can hand it the episode */
+    int agent_timeout_ms;   /* its time per decision (0: 5000) */
 } TuiOptions;
 
 /* Runs the interactive TUI; returns the exit status. */

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "learn/agent.h"
+#include "learn/ext_agent.h"
 #include "learn/train.h"
 #include "util/jsonu.h"
 #include "tui/tui_internal.h"
@@ -53,6 +54,7 @@ void app_say(App *a, int error, const char *fmt, ...) {
 
 const char *app_actor_name(const App *a, int actor) {
     (void)a;
+    if (actor == TUI_EXT_ACTOR) return a->ext ? a->ext->name : "agent";
     return actor == 0 ? "model" : strat_builtin(actor - 1)->name;
 }
 
@@ -295,11 +297,12 @@ int app_init(App *a, const TuiOptions *o, int headless, Err *e) {
     Gpt *m = NULL;
     Experiment x = exp_default();
     cJSON *meta = NULL;
+    Lab *mlab = NULL; /* a checkpoint's script, rebuilt: its predicates live there */
     int have = 0;
     if (o->model) snprintf(path, sizeof path, "%s", o->model), have = 1;
     else if (!o->no_model) have = find_beside(a, "models/default.ckpt", path, sizeof path);
     if (have) {
-        if (train_load(path, &m, &x, &meta, e)) {
+        if (lab_load_checkpoint(path, &m, &x, &meta, &mlab, e)) {
             if (o->model) return -1;
             app_say(a, 1, "models/default.ckpt: %s", e->msg);
             m = NULL;
@@ -309,7 +312,7 @@ int app_init(App *a, const TuiOptions *o, int headless, Err *e) {
             tui_copy(a->model_name, sizeof a->model_name, b ? b + 1 : path);
         }
     }
-    if (adopt(a, m, &x, NULL, meta, e)) return -1;
+    if (adopt(a, m, &x, mlab, meta, e)) return -1;
     if (!m && o->no_model) app_say(a, 0, "no model (--no-model): the baselines act; T trains one");
     else if (!m && !have)
         app_say(a, 0, "no model yet (models/default.ckpt is missing): T trains one, baselines act meanwhile");
@@ -334,6 +337,17 @@ int app_init(App *a, const TuiOptions *o, int headless, Err *e) {
             app_log(a, "notebook: %s, the shipped model's run, read-only (no ./notebook.json yet; a note or W "
                        "needs --notebook FILE)", nbp);
     }
+    if (o->agent) { /* the external agent, on worlds of the experiment's shape */
+        if (!(a->ext_x = malloc(sizeof *a->ext_x))) return err_set(e, "out of memory");
+        *a->ext_x = a->x;
+        if (!(a->ext_voc = train_vocab(a->ext_x, e))) return err_prefix(e, "--agent");
+        a->ext_fmt = exp_format(a->ext_x, -1);
+        EpConfig shape = exp_set_config(a->ext_x, 0);
+        a->ext = ext_agent_new(o->agent, &shape, &a->ext_fmt, a->ext_voc,
+                               o->agent_timeout_ms > 0 ? o->agent_timeout_ms : 5000, e);
+        if (!a->ext) return err_prefix(e, "--agent");
+        app_say(a, 0, "%s is ready: s hands it the episode", a->ext->name);
+    }
     app_log(a, "dolab tui: %s; experiment %s; seed %llu", m ? path : "no model", a->x.name,
             (unsigned long long)a->seed);
     stream_reset(a);
@@ -345,6 +359,10 @@ int app_init(App *a, const TuiOptions *o, int headless, Err *e) {
 void app_free(App *a) {
     lesson_close(a);
     tui_train_free(a->train);
+    if (a->ext) a->ext->destroy(a->ext);
+    a->ext = NULL;
+    tok_vocab_free(a->ext_voc);
+    free(a->ext_x);
     drop_model(a);
     lab_free(a->lab);
     nb_free(a->nb);
@@ -551,7 +569,8 @@ static int k_step(App *a, int k) {
 static int k_agent(App *a, int k) {
     (void)k;
     do a->actor = (a->actor + 1) % TUI_ACTORS;
-    while (a->actor == 0 && !a->agent);
+    while ((a->actor == 0 && !a->agent) || (a->actor == TUI_EXT_ACTOR && !a->ext));
+    if (a->actor == TUI_EXT_ACTOR) live_preview(a); /* ask the agent now */
     app_say(a, 0, "acting: %s", app_actor_name(a, a->actor));
     return TUI_REDRAW;
 }

@@ -50,7 +50,8 @@ typedef enum PromptKind { PR_NONE, PR_LUA, PR_SEARCH, PR_SEED, PR_EDGE_ADD, PR_E
 
 #define TUI_MIN_W 64
 #define TUI_MIN_H 18
-#define TUI_ACTORS (1 + STRAT_BUILTIN_COUNT) /* the model, then the built-ins */
+#define TUI_ACTORS (1 + STRAT_BUILTIN_COUNT + 1) /* the model, the built-ins, an external agent (--agent) */
+#define TUI_EXT_ACTOR (TUI_ACTORS - 1)
 
 /* One decision of the live episode, or the preview of the next one. */
 typedef struct LiveDecision {
@@ -62,6 +63,8 @@ typedef struct LiveDecision {
     StratAction model_act;
     int base_ok[STRAT_BUILTIN_COUNT];
     StratAction base[STRAT_BUILTIN_COUNT];
+    int ext_ok;               /* the external agent's choice (asked only while it acts) */
+    StratAction ext;
 } LiveDecision;
 
 typedef struct StreamLine {
@@ -137,6 +140,10 @@ typedef struct App {
     Vocab *vocab;
     TokFormat fmt;
     Strategy *agent;
+    Strategy *ext;            /* an external agent (dolab tui --agent CMD), or NULL; owned */
+    Experiment *ext_x;        /* its own copy of the experiment, vocabulary and format (a model */
+    Vocab *ext_voc;           /* trained or loaded later replaces the App's) */
+    TokFormat ext_fmt;
     char model_name[256];
     int heldout_a, heldout_b; /* the held-out pair parsed from the predicate, -1 if none */
     /* themes */
@@ -163,7 +170,7 @@ typedef struct App {
     Episode live;
     int live_ok;
     uint64_t live_index;
-    int actor;                /* 0 model, 1.. built-in i-1 */
+    int actor;                /* 0 model, 1.. built-in i-1, TUI_EXT_ACTOR the external agent */
     int hand;                 /* a person takes over */
     int playing_live;
     int live_evidence;        /* e: the Live pane gives the bars' rows to the evidence table */
@@ -266,6 +273,7 @@ int live_begin(App *a, const Episode *ep); /* the live episode becomes ep (a les
 int live_apply(App *a, const char *actor, StratAction act); /* one action in the live episode */
 int live_full(App *a);                /* 1 (and a message) when the session can take no more episodes */
 int live_step(App *a);                /* the acting agent's next decision */
+void live_preview(App *a);            /* asks for the next decision again (the actor changed) */
 int live_hand(App *a, int var, int sign);
 int live_undo(App *a);
 int live_key(App *a, int k);          /* the Live pane's keys (variables, hand steps) */

@@ -51,7 +51,13 @@ static void preview(App *a) {
         }
     }
     for (int i = 0; i < STRAT_BUILTIN_COUNT; i++) d->base_ok[i] = ask(a, strat_builtin(i), &d->base[i], &e) == 0;
+    if (a->ext && a->actor == TUI_EXT_ACTOR && !a->hand) { /* a round trip: only while it acts */
+        d->ext_ok = ask(a, a->ext, &d->ext, &e) == 0;
+        if (!d->ext_ok) app_say(a, 1, "%s: %s", a->ext->name, e.msg);
+    }
 }
+
+void live_preview(App *a) { preview(a); }
 
 /* ---- the session ------------------------------------------------------------------------------ */
 
@@ -379,6 +385,9 @@ int live_step(App *a) {
     if (a->actor == 0) {
         if (!a->agent) return 0;
         act = a->next.model_act;
+    } else if (a->actor == TUI_EXT_ACTOR) {
+        if (!a->ext || !a->next.ext_ok) return 0;
+        act = a->next.ext;
     } else {
         if (!a->next.base_ok[a->actor - 1]) return 0;
         act = a->next.base[a->actor - 1];

@@ -233,26 +233,28 @@ static int random_act(Strategy *s, const EpView *const *views, const Episode *co
 
 /* ---- registry and player ---------------------------------------------------------------- */
 
-static Strategy builtins[STRAT_BUILTIN_COUNT + 1] = {
-    {"expert", "explores each variable once; exploits the largest measured effect", 0, NULL, expert_act, NULL, NULL},
-    {"oracle", "the true best action, from the true weights", 1, NULL, oracle_act, NULL, NULL},
-    {"corr", "exploits the variable most correlated with the goal (sign of the correlation)", 0, NULL, corr_act, NULL,
-     NULL},
-    {"max_seen", "repeats the exploration intervention under which the goal was highest", 0, NULL, max_seen_act, NULL,
-     NULL},
-    {"parents", "exploits the largest estimated direct cause of the goal, ignoring indirect paths", 0, NULL, parents_act,
-     NULL, NULL},
-    {"random", "random interventions, random exploit", 0, NULL, random_act, NULL, NULL},
-    {"assoc", "exploits the associational cue: the variable that tracks the goal in the passive observations", 0,
-     NULL, assoc_act, NULL, NULL},
+static Strategy builtins[STRAT_COUNT] = {
+#define STRAT_X_ROW(nm, roles_, truth, about_) \
+    [STRAT_ID_##nm] = {.name = #nm, .about = about_, .needs_truth = truth, .act = nm##_act, .roles = roles_},
+    STRAT_REGISTRY(STRAT_X_ROW)
+#undef STRAT_X_ROW
 };
 
 Strategy *strat_builtin(int i) { return (i >= 0 && i < STRAT_BUILTIN_COUNT) ? &builtins[i] : NULL; }
 
+Strategy *strat_registered(int i) { return (i >= 0 && i < STRAT_COUNT) ? &builtins[i] : NULL; }
+
 Strategy *strat_find(const char *name) {
-    for (int i = 0; i < STRAT_BUILTIN_COUNT + 1; i++)
+    for (int i = 0; i < STRAT_COUNT; i++)
         if (strcmp(builtins[i].name, name) == 0) return &builtins[i];
     return NULL;
+}
+
+const char *strat_names(void) {
+#define STRAT_X_NAME(nm, roles, truth, about) ", " #nm
+    static const char all[] = STRAT_REGISTRY(STRAT_X_NAME);
+#undef STRAT_X_NAME
+    return all + 2;
 }
 
 int strat_play(Strategy *s, Episode *const *eps, int n, Err *e) {

@@ -7,7 +7,7 @@
  * model will be one more implementation (batched, so one call can run a whole batch through
  * the network).
  *
- * Built-ins (DESIGN.md): expert, oracle, corr, max_seen, parents, random.  Built-in
+ * Built-ins (DESIGN.md and the registry below).  Built-in
  * strategies are static, stateless objects: never freed.  A strategy made elsewhere says in
  * its own header who frees it (through its destroy hook). */
 #ifndef DOLAB_WORLD_STRATEGY_H
@@ -35,14 +35,55 @@ struct Strategy {
                StratAction *out, Err *e);
     void (*destroy)(Strategy *s); /* NULL for static strategies */
     void *state;
+    int roles; /* STRAT_* roles of a built-in (0 for others) */
 };
 
-enum { STRAT_BUILTIN_COUNT = 6 };
-/* The built-ins in display order: expert, oracle, corr, max_seen, parents, random. */
+/* The roles a built-in plays. */
+enum {
+    STRAT_BASELINE = 1,  /* an experiment's default baselines, the TUI's swap, dolab baselines */
+    STRAT_REFERENCE = 2, /* a reference of the agreement analysis (learn/eval) */
+    STRAT_REFERENCE_IF_EVALUATED = 4, /* a reference when the experiment evaluates it as a baseline */
+};
+
+/* The registry: every built-in strategy, once, in display order, the baselines first.
+ * X(name, roles, needs_truth, about); the act function of each is name##_act (strategy.c).
+ * Every list of strategies (defaults, agreement references, messages, the TUI) is read from
+ * here. */
+#define STRAT_REGISTRY(X)                                                                                           \
+    X(expert, STRAT_BASELINE | STRAT_REFERENCE, 0, "explores each variable once; exploits the largest measured effect") \
+    X(oracle, STRAT_BASELINE | STRAT_REFERENCE, 1, "the true best action, from the true weights")                  \
+    X(corr, STRAT_BASELINE | STRAT_REFERENCE, 0,                                                                   \
+      "exploits the variable most correlated with the goal (sign of the correlation)")                            \
+    X(max_seen, STRAT_BASELINE | STRAT_REFERENCE, 0,                                                               \
+      "repeats the exploration intervention under which the goal was highest")                                    \
+    X(parents, STRAT_BASELINE | STRAT_REFERENCE, 0,                                                                \
+      "exploits the largest estimated direct cause of the goal, ignoring indirect paths")                         \
+    X(random, STRAT_BASELINE, 0, "random interventions, random exploit")                                            \
+    X(assoc, STRAT_REFERENCE_IF_EVALUATED, 0,                                                                      \
+      "exploits the associational cue: the variable that tracks the goal in the passive observations")
+
+enum {
+#define STRAT_X_ID(name, roles, truth, about) STRAT_ID_##name,
+    STRAT_REGISTRY(STRAT_X_ID)
+#undef STRAT_X_ID
+    STRAT_COUNT /* every built-in */
+};
+/* The baselines (they come first in the registry; a test checks it). */
+#define STRAT_X_BASE(name, roles, truth, about) +!!((roles) & STRAT_BASELINE)
+enum { STRAT_BUILTIN_COUNT = 0 STRAT_REGISTRY(STRAT_X_BASE) };
+#undef STRAT_X_BASE
+
+/* The baselines in display order (i < STRAT_BUILTIN_COUNT): expert, oracle, corr, max_seen,
+ * parents, random. */
 Strategy *strat_builtin(int i);
-/* By name; NULL if there is none.  Besides the six, "assoc" (explores like the expert, exploits
- * the associational cue of tok_assoc_cue) is found by name, for experiments about confounding. */
+/* Any built-in by its place in the registry (i < STRAT_COUNT). */
+Strategy *strat_registered(int i);
+/* By name; NULL if there is none.  Besides the baselines, "assoc" (explores like the expert,
+ * exploits the associational cue of tok_assoc_cue) is found by name, for experiments about
+ * confounding. */
 Strategy *strat_find(const char *name);
+/* "expert, oracle, …, assoc": every built-in's name, for messages. */
+const char *strat_names(void);
 
 enum { STRAT_BATCH = 256 }; /* strat_play plays this many episodes at a time */
 

@@ -117,6 +117,48 @@ expect_match "lm agent: prompt ends with the goal and an open do" "$(tail -n 2 "
 do$'
 expect_lines "lm agent: 3 episodes in the prompt" "$(cat "$TMP/lastprompt.txt")" 3 '^Episode [0-9]+:$'
 
+# agents in a script's eval: same episodes, same CIs and agreement, recorded in the notebook
+cat >"$TMP/ag.lua" <<LUA
+return lab.experiment{
+  name = "agents_demo", heldout = lab.link("A", "E"),
+  train = { steps = 20 }, model = { dim = 8, heads = 1, layers = 1 },
+  eval = { episodes = 12, strategies = { "expert", "random" },
+           agents = { { name = "mine", cmd = "python3 $AG/expert_agent.py" },
+                      { cmd = "python3 $TMP/bad.py garbage", timeout_ms = 2000 } } },
+}
+LUA
+NB="$TMP/agnb.json"
+expect_status 2 "script agents need --agents" -- $DOLAB run "$TMP/ag.lua" --quick --quiet --notebook "$NB" -o "$TMP/ag.ckpt"
+expect_match "says which command and how to allow it" "$ERR" "^dolab run: agents_demo: eval.agents would run python3 .*expert_agent.py and more commands: add --agents to run them$"
+if [ ! -e "$NB" ] && [ ! -e "$TMP/ag.ckpt" ]; then ok; else bad "refused run left a notebook or checkpoint"; fi
+expect_status 0 "script agents" -- $DOLAB run "$TMP/ag.lua" --quick --quiet --agents --notebook "$NB" -o "$TMP/ag.ckpt"
+expect_lines "agent rows in each set" "$OUT" 2 '^  agent:mine '
+expect_lines "agreement lines of each agent" "$OUT" 4 "^  agent:(mine|garbage)'s exploit agrees with"
+expect_match "garbage agent's counts" "$OUT" 'agent:garbage \(python3 .*bad.py garbage\): 144 decisions; 0 timeouts, 144 malformed, 0 illegal .*24 of 24 episodes marked'
+if python3 - "$NB" <<'PY'
+import json, sys
+run = json.load(open(sys.argv[1]))["entries"][0]
+ev = run["eval"]
+a = {x["name"]: x for x in ev["agents"]}
+assert a["agent:mine"]["protocol"] == 1 and a["agent:mine"]["command"].endswith("expert_agent.py")
+assert a["agent:mine"]["malformed"] == 0 and a["agent:mine"]["episodes"] == 24 and a["agent:mine"]["timeout_ms"] == 5000
+assert a["agent:garbage"]["malformed"] == 144 and a["agent:garbage"]["episodes_marked"] == 24 and a["agent:garbage"]["timeout_ms"] == 2000
+for s in ev["sets"]:
+    rows = {x["name"]: x for x in s["strategies"]}
+    assert [x["name"] for x in s["strategies"]][:3] == ["model", "agent:mine", "agent:garbage"]
+    for k in ("mean_normalised_reward", "ci95", "sd", "oracle_action_share", "explored_once_share"):
+        assert rows["agent:mine"][k] == rows["expert"][k], (s["name"], k)
+    g = {x["of"]: x for x in s["agent_agreement"]}
+    assert g["agent:mine"]["expert"] == 1, g
+assert [x["cmd"] for x in run["config"]["eval"]["agents"]][0].endswith("expert_agent.py")
+PY
+then ok; else bad "notebook run entry: agents not recorded as expected"; fi
+expect_status 0 "notebook show" -- $DOLAB notebook "$NB" show 1
+expect_match "show: agent counts" "$OUT" 'agent:mine \(python3 .*expert_agent.py, protocol 1, 5000 ms a decision\): 144 decisions; 0 timeouts'
+expect_lines "show: agent agreement lines" "$OUT" 4 "^  agent:(mine|garbage)'s exploit agrees with"
+expect_status 0 "report" -- $DOLAB report "$NB"
+expect_lines "report: the agent's rows" "$OUT" 2 '^  [a-z]+ +agent:mine '
+
 # with a model: the agent first (with the agreement line), the model second, same episodes
 expect_status 0 "small train" -- $DOLAB train --steps 2 --eval-every 0 --dim 8 --heads 1 --layers 1 --quiet -o "$TMP/m.ckpt"
 expect_status 0 "model and agent" -- $DOLAB eval "$TMP/m.ckpt" --agent "python3 $AG/expert_agent.py" --episodes 20

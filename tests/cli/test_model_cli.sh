@@ -15,7 +15,7 @@ bad_input() {
     expect_lines "$what: one line" "$ERR" 1
 }
 bad_input "train: zero steps" "--steps: expected an integer from 1" $DOLAB train --steps 0
-bad_input "train: heads" "dim \(30\) must be 8 to 1024 and a multiple of heads \(4\)" $DOLAB train --dim 30
+bad_input "train: heads" "dim \(30\) must be a multiple of heads \(4\)" $DOLAB train --dim 30
 bad_input "train: lr" "--lr: expected a number" $DOLAB train --lr abc
 bad_input "train: threads" "--threads: expected an integer from 1 to 2" $DOLAB train --threads 3
 bad_input "eval: no model" "missing argument" $DOLAB eval

@@ -35,6 +35,32 @@ assert names.count("heldout_links") == 1 and "confound_assoc_explanations" in na
 PY
 then ok; else bad "notebook entries of the quick runs"; fi
 [ -f "$TMP/heldout_links.ckpt" ] && ok || bad "checkpoint of heldout_links"
+# dolab eval rebuilds every shipped experiment from the script its checkpoint keeps (Lua
+# predicates, filters and explanation functions included)
+n=0
+for c in "$TMP"/*.ckpt "$TMP"/*.ckpt.[0-9]; do
+    [ -f "$c" ] || continue
+    n=$((n + 1))
+    expect_status 0 "eval $(basename "$c")" -- $DOLAB eval "$c" --episodes 5
+    expect_match "eval $(basename "$c"): results" "$OUT" '^  model +-?[0-9]\.[0-9]{3}  \['
+done
+[ "$n" = 6 ] && ok || bad "six checkpoints of the quick runs, found $n"
+# a script beside a module of its own, with a Lua held-out predicate: the checkpoint keeps both,
+# so it evaluates after the files are gone
+mkdir -p "$TMP/own"
+cat >"$TMP/own/mypreds.lua" <<'LUA'
+return { no_ae = function(g) return g:is_ancestor("A", "E") end }
+LUA
+cat >"$TMP/own/own.lua" <<'LUA'
+local p = require("mypreds")
+return lab.experiment{ name = "own", heldout = p.no_ae, train = { steps = 20 },
+  model = { dim = 8, heads = 1, layers = 1 }, eval = { episodes = 10 } }
+LUA
+expect_status 0 "own script" -- $DOLAB run "$TMP/own/own.lua" --quick --quiet --notebook "$TMP/own.json" -o "$TMP/own.ckpt" --set train.batch=8
+rm -r "$TMP/own"
+expect_status 0 "eval with the script and its module gone" -- $DOLAB eval "$TMP/own.ckpt" --episodes 5
+expect_match "held-out set of the Lua predicate" "$OUT" 'from held-out worlds \(heldout \(script function\)\)'
+
 expect_status 0 "eval a run's checkpoint" -- $DOLAB eval "$TMP/shortcut.ckpt" --episodes 20
 expect_match "eval rebuilds the experiment" "$OUT" 'experiment shortcut'
 
@@ -85,7 +111,7 @@ PY
 expect_status 1 "--set out of range" -- $DOLAB run experiments/heldout_links.lua --quick --notebook "$SNB" --set train.steps=0
 expect_match "--set out of range names the setting and the range" "$ERR" '^dolab run: --set train.steps=0: .*train.steps: expected an integer from 1 to 100000000, got 0'
 expect_status 1 "--set unknown field" -- $DOLAB run experiments/heldout_links.lua --quick --notebook "$SNB" --set train.stepz=5
-expect_match "--set unknown field" "$ERR" 'train.stepz: unknown field \(expected one of mix, steps'
+expect_match "--set unknown field" "$ERR" 'train.stepz: unknown field \(expected one of seed, steps'
 expect_status 2 "--set without =" -- $DOLAB run experiments/heldout_links.lua --quick --notebook "$SNB" --set train.steps
 expect_match "--set without =" "$ERR" '^dolab run: --set train.steps: expected FIELD=VALUE'
 expect_status 1 "--set a set by a missing name" -- $DOLAB run experiments/heldout_links.lua --quick --notebook "$SNB" --set eval.sets.nosuch.episodes=3

@@ -21,6 +21,24 @@ expect_match "headless: the hand intervention" "$OUT" "\[C=\+5\.0\]"
 expect_match "headless: the model's probabilities" "$OUT" "◀ model"
 expect_status 0 "headless without a model" -- "$DOLAB" tui --no-model --notebook "$TMP/nb.json" --headless "" --size 80x24
 expect_match "80x24 shows every variable" "$OUT" "\[A.*" 
+# an external agent (docs/agents.md): s reaches it after the baselines, n lets it act
+AGENT="python3 experiments/agents/expert_agent.py"
+expect_status 0 "tui --agent" -- "$DOLAB" tui --no-model --notebook "$TMP/nb.json" --agent "$AGENT" --headless "ssssssnnnnnn"
+expect_match "tui --agent: it acts" "$OUT" "exploit: agent:expert did [A-E][+-]"
+expect_match "tui --agent: its reward is the oracle's" "$OUT" "reward -?[0-9.]+ vs oracle -?[0-9.]+ \([A-E][+-]\) = 1\.00"
+expect_match "tui --agent: the status line" "$OUT" "acting: agent:expert"
+expect_status 0 "tui --agent: s goes round to the first baseline" -- "$DOLAB" tui --no-model --notebook "$TMP/nb.json" --agent "$AGENT" --headless "sssssss"
+expect_match "round" "$OUT" "acting: expert"
+expect_status 1 "tui --agent that cannot start" -- "$DOLAB" tui --no-model --notebook "$TMP/nb.json" --agent /nonexistent/agent --headless ""
+expect_match "tui --agent: clear error" "$ERR" "^dolab tui: --agent: .*status 127"
+# a checkpoint whose held-out structures are a Lua predicate: rebuilt from the script it keeps
+cat >"$TMP/luapred.lua" <<'LUA'
+return lab.experiment{ name = "luapred", heldout = function(g) return g:is_ancestor("A", "E") end,
+  train = { steps = 10, batch = 4 }, model = { dim = 8, heads = 1, layers = 1 }, eval = { episodes = 5 } }
+LUA
+expect_status 0 "a run with a Lua predicate" -- "$DOLAB" run "$TMP/luapred.lua" --quick --quiet --notebook "$TMP/lp.json" -o "$TMP/lp.ckpt"
+expect_status 0 "the TUI loads its checkpoint" -- "$DOLAB" tui --model "$TMP/lp.ckpt" --notebook "$TMP/nb.json" --headless "n"
+expect_match "and the model acts" "$OUT" "model: lp\.ckpt · acting: model"
 expect_status 0 "no terminal: usage" -- "$DOLAB"
 expect_match "dolab alone without a terminal prints usage" "$OUT" "usage: dolab"
 expect_status 2 "tui without a terminal" -- "$DOLAB" tui

@@ -1,4 +1,6 @@
 /* Tests of src/script: the sandbox holds, errors name script, line and field, the API works. */
+#include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,7 +89,7 @@ TEST(test_field_errors) {
         const char *script, *want;
     } cases[] = {
         {"\n\nreturn lab.experiment{ heldout = 3 }\n", "x.lua:3: heldout: expected a function of a graph or lab.link(a, b), got number"},
-        {"return lab.experiment{ wrld = {} }\n", "x.lua:1: wrld: unknown field (expected one of name, about, world"},
+        {"return lab.experiment{ wrld = {} }\n", "x.lua:1: wrld: unknown field (expected one of name, about, heldout, world"},
         {"return lab.experiment{ world = { variables = 9 } }\n", "world.variables: expected an integer from 2 to 8, got 9"},
         {"return lab.experiment{ world = { variables = 'five' } }\n", "world.variables: expected an integer from 2 to 8, got string"},
         {"return lab.experiment{ world = { noise = -1 } }\n", "world.noise: expected a number from 0 to 100, got -1"},
@@ -100,7 +102,7 @@ TEST(test_field_errors) {
         {"return lab.experiment{ train = { mix = { { accept = 1 } } } }\n", "train.mix[1].accept: expected a function of an episode"},
         {"return lab.experiment{ train = { loss_weights = { actions = 1 } } }\n", "train.loss_weights.actions: unknown field"},
         {"return lab.experiment{ train = { loss_weights = { action = 0, explanation = 0 } } }\n", "every class has weight 0"},
-        {"return lab.experiment{ model = { dim = 30 } }\n", "model: dim (30) must be 8 to 1024 and a multiple of heads (4)"},
+        {"return lab.experiment{ model = { dim = 30 } }\n", "model: dim (30) must be a multiple of heads (4)"},
         {"return lab.experiment{ model = { context = 10 } }\n", "model.context: 10 is shorter than the longest episode"},
         {"return lab.experiment{ eval = { sets = { { goal = 'Z' } } } }\n", "eval.sets.set1.goal: 'Z' is not a variable (A to E)"},
         {"return lab.experiment{ eval = { sets = { { worlds = 'mars' } } } }\n", "eval.sets.set1.worlds: expected \"train\", \"heldout\" or \"all\""},
@@ -428,6 +430,222 @@ TEST(test_panic_is_reported) {
     lab_free(lab);
 }
 
+
+/* ---- the experiment schema: every row round-trips Lua -> C -> JSON -> C, its range enforced
+ * by the row alone (the script reader, the JSON reader, the record check and exp_check all
+ * refuse the same out-of-range value with the same range in the message). */
+
+/* Where a row sits in a script, with value v: "train = { lr = 0.5 }". */
+static void lua_place(const ExpField *f, const char *v, char *out, size_t n) {
+    char inner[256];
+    snprintf(inner, sizeof inner, "%s = %s", f->key, v);
+    switch (f->scope) {
+    case EXP_AT_WORLD: snprintf(out, n, "world = { %s }", inner); break;
+    case EXP_AT_MIX: snprintf(out, n, "train = { mix = { { %s } } }", inner); break;
+    case EXP_AT_SET: snprintf(out, n, "eval = { sets = { { name = 's', %s } } }", f->key[0] == 'n' ? "" : inner); break;
+    case EXP_AT_AGENT:
+        snprintf(out, n, "eval = { sets = { { name = 's' } }, agents = { { %s%s } } }",
+                 strcmp(f->key, "cmd") ? "cmd = 'true', " : "", inner);
+        break;
+    default:
+        if (!*f->section) snprintf(out, n, "%s", inner);
+        else if (strcmp(f->section, "train.loss_weights") == 0) snprintf(out, n, "train = { loss_weights = { %s } }", inner);
+        else snprintf(out, n, "%s = { %s }", f->section, inner);
+    }
+    if (f->scope == EXP_AT_SET && f->key[0] == 'n') snprintf(out, n, "eval = { sets = { { name = %s } } }", v);
+}
+
+/* The row's path in messages of the script reader, the JSON reader and exp_check. */
+static void row_paths(const ExpField *f, char lua[96], char json[96], char check[96]) {
+    char sec[64];
+    snprintf(sec, sizeof sec, "%s%s", f->section, *f->section ? "." : "");
+    switch (f->scope) {
+    case EXP_AT_WORLD: snprintf(lua, 96, "world.%s", f->key); break;
+    case EXP_AT_MIX: snprintf(lua, 96, "train.mix[1].%s", f->key); break;
+    case EXP_AT_SET: snprintf(lua, 96, "eval.sets.s.%s", f->key); break;
+    case EXP_AT_AGENT: snprintf(lua, 96, "eval.agents[1].%s", f->key); break;
+    default: snprintf(lua, 96, "%s%s", sec, f->key);
+    }
+    snprintf(check, 96, "%s", lua);
+    snprintf(json, 96, "%s", lua);
+    if (f->scope == EXP_AT_MIX) snprintf(json, 96, "train.mix[0].%s", f->key);
+    if (f->scope == EXP_AT_SET) snprintf(json, 96, "eval.sets[0].%s", f->key);
+    if (f->scope == EXP_AT_AGENT) snprintf(json, 96, "eval.agents[0].%s", f->key);
+}
+
+static int same_value(const ExpField *f, const void *a, const void *b) {
+    const void *p = exp_field_cat(f, a), *q = exp_field_cat(f, b);
+    switch (f->kind) {
+    case EXP_INT: case EXP_VAR: case EXP_WORLDS: case EXP_BOOL: return *(const int *)p == *(const int *)q;
+    case EXP_NUM: return *(const double *)p == *(const double *)q;
+    case EXP_U64: return *(const uint64_t *)p == *(const uint64_t *)q;
+    case EXP_STR: return strcmp(p, q) == 0;
+    case EXP_PAIR:
+        return *(const double *)p == *(const double *)q &&
+               *(const double *)((const char *)a + f->off2) == *(const double *)((const char *)b + f->off2);
+    case EXP_PRED: return !((const ExpPred *)p)->fn == !((const ExpPred *)q)->fn && strcmp(((const ExpPred *)p)->desc, ((const ExpPred *)q)->desc) == 0;
+    case EXP_EPPRED:
+        return !((const ExpEpPred *)p)->fn == !((const ExpEpPred *)q)->fn &&
+               strcmp(((const ExpEpPred *)p)->desc, ((const ExpEpPred *)q)->desc) == 0;
+    }
+    return 0;
+}
+
+/* Every row of every struct of a and b is the same (context: b holds a's resolved value). */
+static int same_experiment(const Experiment *a, const Experiment *b, char *which, size_t n) {
+    for (int i = 0; i < exp_n_fields; i++) {
+        const ExpField *f = &exp_fields[i];
+        int count = f->scope == EXP_AT_MIX   ? a->n_mix
+                    : f->scope == EXP_AT_SET   ? a->n_sets
+                    : f->scope == EXP_AT_AGENT ? a->n_agents
+                                               : 1;
+        if (f->scope == EXP_AT_AGENT && a->n_agents != b->n_agents) return snprintf(which, n, "n_agents"), 0;
+        for (int k = 0; k < count; k++) {
+            const void *pa = exp_scope_base((Experiment *)a, f->scope, k), *pb = exp_scope_base((Experiment *)b, f->scope, k);
+            if (strcmp(f->key, "context") == 0) {
+                if (b->context != (a->context ? a->context : exp_max_len(a))) return snprintf(which, n, "context"), 0;
+                continue;
+            }
+            if (!same_value(f, pa, pb)) return exp_field_path(f, which, n), 0;
+        }
+    }
+    return 1;
+}
+
+static cJSON *reparse(const cJSON *j) {
+    char *s = cJSON_PrintUnformatted(j);
+    cJSON *o = cJSON_Parse(s);
+    free(s);
+    return o;
+}
+
+/* The JSON node of a row in exp_to_json output. */
+static cJSON *json_node(cJSON *j, const ExpField *f) {
+    cJSON *o = j;
+    if (f->scope == EXP_AT_WORLD) o = cJSON_GetObjectItem(j, "world");
+    if (f->scope == EXP_AT_MIX) o = cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "train"), "mix"), 0);
+    if (f->scope == EXP_AT_SET) o = cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "eval"), "sets"), 0);
+    if (f->scope == EXP_AT_AGENT) o = cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "eval"), "agents"), 0);
+    char sec[64];
+    snprintf(sec, sizeof sec, "%s", f->section);
+    for (char *t = strtok(sec, "."); t; t = strtok(NULL, ".")) o = cJSON_GetObjectItem(o, t);
+    return o;
+}
+
+TEST(test_schema_round_trip) {
+    Experiment base, x, y;
+    Err e = {""};
+    CHECK(load("return lab.experiment{ eval = { sets = { { name = 's' } } }, train = { mix = { {} } } }\n", &base, &e) == 0,
+          "baseline: %s", e.msg);
+    int rows = 0;
+    for (int i = 0; i < exp_n_fields; i++) {
+        const ExpField *f = &exp_fields[i];
+        char path[96], lua[96], jpath[96], cpath[96];
+        exp_field_path(f, path, sizeof path);
+        CHECK(exp_field(path) == f, "%s is found by its path", path);
+        row_paths(f, lua, jpath, cpath);
+        const void *b0 = exp_scope_base(&base, f->scope, 0);
+        /* a value in range, not the default */
+        char v[96] = "";
+        double lo = f->lo, hi = f->hi, num = 0, num2 = 0;
+        if (f->kind == EXP_INT || f->kind == EXP_NUM || f->kind == EXP_PAIR) {
+            double v0 = f->kind == EXP_INT ? *(const int *)exp_field_cat(f, b0) : *(const double *)exp_field_cat(f, b0);
+            num = f->kind == EXP_INT ? (v0 + 1 <= hi ? v0 + 1 : v0 - 1) : (v0 > lo ? (lo + v0) / 2 : (lo + hi) / 2);
+            if (strcmp(path, "model.dim") == 0) num = 128;
+            if (strcmp(path, "model.heads") == 0) num = 8;
+            if (strcmp(path, "model.context") == 0) num = 512;
+            if (strcmp(path, "world.cue") == 0 || strcmp(path, "eval.sets[].cue") == 0) num = 2;
+            if (f->kind == EXP_PAIR) {
+                double w0 = *(const double *)((const char *)b0 + f->off2);
+                num2 = (lo + w0) / 2;
+                snprintf(v, sizeof v, "{ %.17g, %.17g }", num, num2);
+            } else {
+                snprintf(v, sizeof v, "%.17g", num);
+            }
+        }
+        if (f->kind == EXP_U64) snprintf(v, sizeof v, "%llu", (1ull << 60) + 3);
+        if (f->kind == EXP_BOOL) snprintf(v, sizeof v, "%s", *(const int *)exp_field_cat(f, b0) ? "false" : "true");
+        if (f->kind == EXP_STR) snprintf(v, sizeof v, "%s", f->scope == EXP_AT_SET ? "'q'" : "'probe'");
+        if (f->kind == EXP_VAR) snprintf(v, sizeof v, "'B'");
+        if (f->kind == EXP_WORLDS) snprintf(v, sizeof v, "'all'");
+        if (f->kind == EXP_PRED) snprintf(v, sizeof v, "lab.link('A', 'C')");
+        if (f->kind == EXP_EPPRED) snprintf(v, sizeof v, "lab.assoc_agrees()");
+        char place[400], text[600];
+        lua_place(f, v, place, sizeof place);
+        snprintf(text, sizeof text, "return lab.experiment{ %s%s%s }\n", place,
+                 f->scope == EXP_AT_SET || f->scope == EXP_AT_AGENT ? "" : ", eval = { sets = { { name = 's' } } }",
+                 f->scope == EXP_AT_MIX ? "" : ", train = { mix = { {} } }");
+        if (f->scope == EXP_AT_TOP && (!strcmp(f->section, "train") || !strcmp(f->section, "train.loss_weights"))) {
+            snprintf(text, sizeof text, "return lab.experiment{ %.*s, mix = { {} } }, eval = { sets = { { name = 's' } } } }\n",
+                     (int)strlen(place) - 2, place);
+        }
+        if (f->scope == EXP_AT_TOP && !strcmp(f->section, "eval"))
+            snprintf(text, sizeof text, "return lab.experiment{ %.*s, sets = { { name = 's' } } }, train = { mix = { {} } } }\n",
+                     (int)strlen(place) - 2, place);
+        if (load(text, &x, &e)) {
+            CHECK(0, "%s: the script %s fails: %s", path, text, e.msg);
+            continue;
+        }
+        void *bx = exp_scope_base(&x, f->scope, 0);
+        CHECK(!same_value(f, b0, bx), "%s: the script's value differs from the default", path);
+        /* to JSON and back */
+        cJSON *j = exp_to_json(&x), *j2 = reparse(j);
+        char which[96] = "";
+        int rc = exp_from_json(j2, &y, &e);
+        CHECK(rc == 0, "%s: JSON back: %s", path, e.msg);
+        CHECK(rc || same_experiment(&x, &y, which, sizeof which), "%s: the round trip changed %s", path, which);
+        CHECK(exp_record_check(j2, "config", &e) == 0, "%s: record check: %s", path, e.msg);
+        rows++;
+        /* out of range: refused by all four, with the row's range */
+        if (f->kind == EXP_INT || f->kind == EXP_NUM || f->kind == EXP_PAIR) {
+            char range[64];
+            if (f->kind == EXP_INT) snprintf(range, sizeof range, "from %.0f to %.0f", lo, hi);
+            else snprintf(range, sizeof range, "from %g to %g", lo, hi);
+            double bad = hi + (hi - lo > 1 ? hi - lo : 1);
+            if (f->kind == EXP_PAIR) snprintf(v, sizeof v, "{ %.17g, %.17g }", num, bad);
+            else snprintf(v, sizeof v, "%.17g", bad);
+            lua_place(f, v, place, sizeof place);
+            snprintf(text, sizeof text, "return lab.experiment{ %s }\n", place);
+            Err le = {""};
+            CHECK(load(text, &x, &le) == -1 && strstr(le.msg, lua) && strstr(le.msg, range), "%s: script: %s", path, le.msg);
+            cJSON *node = json_node(j2, f);
+            if (f->kind == EXP_PAIR) cJSON_ReplaceItemInArray(cJSON_GetObjectItem(node, f->key), 1, cJSON_CreateNumber(bad));
+            else cJSON_ReplaceItemInObject(node, f->key, cJSON_CreateNumber(bad));
+            Err je = {""}, re = {""}, ce = {""};
+            CHECK(exp_from_json(j2, &y, &je) == -1 && strstr(je.msg, jpath) && strstr(je.msg, range), "%s: JSON: %s", path,
+                  je.msg);
+            CHECK(exp_record_check(j2, "config", &re) == -1 && strstr(re.msg, jpath), "%s: record: %s", path, re.msg);
+            Experiment z = base;
+            if (f->scope == EXP_AT_AGENT) z.n_agents = 1, snprintf(z.agents[0].cmd, sizeof z.agents[0].cmd, "true");
+            void *bz = exp_scope_base(&z, f->scope, 0);
+            if (f->kind == EXP_INT) *(int *)exp_field_at(f, bz) = (int)bad;
+            else if (f->kind == EXP_NUM) *(double *)exp_field_at(f, bz) = bad;
+            else *(double *)((char *)bz + f->off2) = bad;
+            CHECK(exp_check(&z, &ce) == -1 && strstr(ce.msg, cpath) && strstr(ce.msg, range), "%s: exp_check: %s", path,
+                  ce.msg);
+        }
+        cJSON_Delete(j);
+        cJSON_Delete(j2);
+    }
+    CHECK(rows == exp_n_fields, "every row round-trips (%d of %d)", rows, exp_n_fields);
+    /* the loss weights are the tokenizer's classes, in its order */
+    for (int c = 0; c < TOKC_COUNT; c++) {
+        char p[64];
+        snprintf(p, sizeof p, "train.loss_weights.%s", tok_class_name((TokClass)c));
+        const ExpField *f = exp_field(p);
+        CHECK(f && f->off == offsetof(Experiment, class_weight) + sizeof(double) * (size_t)c, "%s is class %d", p, c);
+    }
+    /* the defaults come from the rows */
+    Experiment d = exp_default();
+    for (int i = 0; i < exp_n_fields; i++) {
+        const ExpField *f = &exp_fields[i];
+        if (isnan(f->def) || f->kind != EXP_NUM || f->scope != EXP_AT_TOP) continue;
+        CHECK(*(const double *)exp_field_cat(f, &d) == f->def, "%s: default %g", f->key, f->def);
+    }
+    CHECK(d.steps == 30000 && d.lr == 3e-3 && d.beta2 == 0.98 && d.eval_seed == 1000 && d.sets[0].cue == -1,
+          "the built-in defaults");
+}
+
 int main(void) {
     if (!mkdtemp(dir)) return 1;
     RUN(test_sandbox_escapes);
@@ -440,6 +658,7 @@ int main(void) {
     RUN(test_eval_line_shows_and_survives);
     RUN(test_print_is_bounded);
     RUN(test_panic_is_reported);
+    RUN(test_schema_round_trip);
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (system(cmd)) return 1;
