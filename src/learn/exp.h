@@ -150,8 +150,8 @@ typedef struct Experiment {
     X(TOP, "eval", explain, BOOL, explain_eval, explain_eval, 0, 1, 0, NAN, EXP_OPT)                                \
     X(WORLD, "", variables, INT, world.n, world.n, SCM_MIN_VARS, SCM_MAX_VARS, NAN, NAN, EXP_SHAPE)                 \
     X(WORLD, "", edge_prob, NUM, world.edge_prob, world.edge_prob, 0, 1, NAN, NAN, EXP_SHAPE)                       \
-    X(WORLD, "", weights, PAIR, world.w_lo, world.w_hi, 0, 100, NAN, NAN, EXP_SHAPE)                                \
-    X(WORLD, "", noise, NUM, world.sigma, world.sigma, 0, 100, NAN, NAN, 0)                                         \
+    X(WORLD, "", weights, PAIR, world.w_lo, world.w_hi, 0, SCM_MAX_WEIGHT, NAN, NAN, EXP_SHAPE)                                \
+    X(WORLD, "", noise, NUM, world.sigma, world.sigma, 0, SCM_MAX_NOISE, NAN, NAN, 0)                                         \
     X(WORLD, "", value, NUM, value, value, -20, 20, NAN, NAN, 0)                                                    \
     X(WORLD, "", exploit_value, NUM, exploit_value, exploit_value, 0.001, 20, NAN, NAN, EXP_SHAPE)                  \
     X(WORLD, "", passive, INT, passive, passive, 0, EP_MAX_PASSIVE, NAN, NAN, 0)                                    \

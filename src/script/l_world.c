@@ -203,7 +203,7 @@ int l_world_new(lua_State *L) {
     l_get_int(L, 1, "lab.world", "variables", &p.n, 2, SCM_MAX_VARS);
     l_get_u64(L, 1, "lab.world", "seed", &seed);
     l_get_num(L, 1, "lab.world", "edge_prob", &p.edge_prob, 0, 1);
-    l_get_num(L, 1, "lab.world", "noise", &p.sigma, 0, 100);
+    l_get_num(L, 1, "lab.world", "noise", &p.sigma, 0, SCM_MAX_NOISE);
     if (l_field(L, 1, "weights") != LUA_TNIL) {
         l_check_table(L, -1, "lab.world.weights");
         lua_rawgeti(L, -1, 1);
