@@ -25,7 +25,7 @@ TEST_SRC := $(wildcard tests/unit/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BIN      := $(if $(SAN),$(BUILD)/dolab,dolab)
 
-.PHONY: all build deps setup check-libs run test test-asan clean bench bench-torch model lesson-models install uninstall \
+.PHONY: all build deps setup check-libs run test test-asan clean bench bench-torch model install uninstall \
         test-slurm bench-layout-graphviz bench-kernels fuzz fuzz-deps fuzz-build fuzz-smoke fuzz-campaign
 
 # Plain `make`: builds, or says which libraries are missing and that `make deps` installs them.
@@ -102,6 +102,7 @@ model: setup
 
 # The checkpoint lesson 5 (experiments/lessons/05_shortcut.lua) uses: experiments/shortcut.lua,
 # seed 1 (a few minutes).  Its run is recorded in models/lessons-notebook.json.
+.PHONY: lesson-models
 lesson-models: setup
 	@mkdir -p models
 	./dolab run experiments/shortcut.lua --seed 1 -o models/shortcut.ckpt --notebook models/lessons-notebook.json

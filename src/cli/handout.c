@@ -246,6 +246,8 @@ static int write_step(const Lesson *l, int i, Strategy *model, const char *model
         int nch = 0;
         Err e2;
         int at_exploit = played && ep_phase(&ep.view) == EP_EXPLOIT;
+        /* the model is in the table where the class saw it: a step that shows it or that it plays */
+        int model_here = (s->show & LS_MODEL) || (s->action == LA_PLAY && !strcmp(s->actor, "model"));
         if (s->question == LQ_ACTIONS && at_exploit) lesson_choices(&ep, model, ch, &nch, &e2);
         static const char *const head_a[] = {"option", "reward of the do() on the goal", "chosen by"};
         static const char *const head_c[] = {"option", ""};
@@ -259,7 +261,8 @@ static int write_step(const Lesson *l, int i, Strategy *model, const char *model
                 else snprintf(cells[1], 96, "?");
                 cells[2][0] = 0;
                 for (int c = 0; c < nch; c++)
-                    if (ch[c].ok && ch[c].act.var == s->opt[k].var && ch[c].act.sign == s->opt[k].sign)
+                    if (ch[c].ok && ch[c].act.var == s->opt[k].var && ch[c].act.sign == s->opt[k].sign &&
+                        (model_here || strcmp(ch[c].name, "model") != 0))
                         snprintf(cells[2] + strlen(cells[2]), 96 - strlen(cells[2]), "%s%s", cells[2][0] ? ", " : "", ch[c].name);
                 table_row(&d, 3, cells);
             } else {
@@ -268,7 +271,6 @@ static int write_step(const Lesson *l, int i, Strategy *model, const char *model
             }
         }
         table_end(&d);
-        int model_here = (s->show & LS_MODEL) || (s->action == LA_PLAY && !strcmp(s->actor, "model"));
         if (!model_here) {
         } else if (s->question == LQ_ACTIONS && model && at_exploit && e2.msg[0]) {
             snprintf(buf, sizeof buf, "(The model did not choose here: %.600s.)", e2.msg);

@@ -147,6 +147,7 @@ static void enter_step(App *a, int i) {
     a->view_live = 1;
     a->hidden = !(s->show & LS_STRUCTURE);
     live_begin(a, &ep);
+    live_session_reset(a); /* each step its own: the lesson entry, not the live session, is what the class keeps */
     a->revealed = !a->hidden || a->lrevealed[i];
     if (a->sel >= s->world.n) a->sel = 0;
     if (s->action == LA_PLAY && a->lesson->pace > 0 && !a->headless && s->question == LQ_NONE) {

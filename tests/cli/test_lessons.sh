@@ -157,6 +157,12 @@ check "resumed at step 3" "resumed at step 3 of 6"
 keys p p
 check "back at the question" "1/6"
 check "with its tally" "4 E .* 5"
+# a step a strategy plays goes at the lesson's pace (space pauses), then stops at its end
+keys n n n n
+check "step 5, played by corr" "5/6"
+check "playing at the lesson's pace" "corr · ep 1 · exploring [1-4]/5 · playing"
+check "to the end, where it stops" "corr · ep 1 · done 5/5" 20
+check "with corr's last move" "exploit: corr did E\+"
 keys q
 check "quits" "EXITED 0"
 

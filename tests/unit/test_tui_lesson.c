@@ -127,13 +127,13 @@ TEST(test_every_shipped_lesson_walks) {
     DIR *d = opendir("experiments/lessons");
     CHECK(d != NULL, "experiments/lessons is there");
     if (!d) return;
-    char names[32][256];
+    char names[32][300];
     int n = 0;
     struct dirent *de;
     while ((de = readdir(d)) && n < 32) {
         size_t len = strlen(de->d_name);
         if (len > 4 && strcmp(de->d_name + len - 4, ".lua") == 0)
-            snprintf(names[n++], sizeof names[0], "experiments/lessons/%s", de->d_name);
+            snprintf(names[n++], sizeof names[0], "experiments/lessons/%.255s", de->d_name);
     }
     closedir(d);
     CHECK(n >= 6, "at least six shipped lessons (%d)", n);
