@@ -251,6 +251,9 @@ int exp_check(const Experiment *x, Err *e) {
         snprintf(at, sizeof at, "train.mix[%d]", m + 1);
         if (scope_check(EXP_AT_WORLD, &x->mix[m].ep, at, e) || scope_check(EXP_AT_MIX, &x->mix[m], at, e)) return -1;
         if (ep_config_check(&x->mix[m].ep, e)) return err_prefix(e, "%s", at);
+        const char *dem = x->mix[m].demonstrator;
+        if (*dem && !strat_find(dem))
+            return err_set(e, "%s.demonstrator: expected a strategy (%s), got '%s'", at, strat_names(), dem);
         if (x->mix[m].ep.world.n != x->world.world.n)
             return err_set(e, "%s: %d variables, the world has %d", at, x->mix[m].ep.world.n, x->world.world.n);
         total += x->mix[m].weight;
@@ -320,7 +323,9 @@ static void write_scope(cJSON *o, ExpScope scope, const void *base) {
         case EXP_NUM: ju_add_num(s, f->key, *(const double *)p); break;
         case EXP_U64: ju_add_u64(s, f->key, *(const uint64_t *)p); break;
         case EXP_BOOL: cJSON_AddBoolToObject(s, f->key, *(const int *)p); break;
-        case EXP_STR: cJSON_AddStringToObject(s, f->key, (const char *)p); break;
+        case EXP_STR:
+            if (*(const char *)p || !(f->flags & EXP_OPT)) cJSON_AddStringToObject(s, f->key, (const char *)p);
+            break;
         case EXP_PAIR: {
             cJSON *a = cJSON_AddArrayToObject(s, f->key);
             cJSON_AddItemToArray(a, ju_num(*(const double *)p));

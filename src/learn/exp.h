@@ -49,6 +49,7 @@ ExpEpPred exp_ep_assoc_agrees(int agree);
 /* One component of the training mix: what the expert does in those episodes. */
 typedef struct ExpMix {
     double weight;
+    char demonstrator[16]; /* the strategy that acts in these episodes ("": the expert) */
     EpConfig ep;
     int explain;      /* explanations in these episodes (the experiment's templates) */
     ExpEpPred accept; /* only episodes it accepts */
@@ -121,8 +122,8 @@ typedef struct Experiment {
  *   def      the default of a number (def2: a pair's second); NAN: set by code (WORLD fields by
  *            ep_config_default, the world layer's defaults; names and predicates by exp_default)
  *   flags    EXP_SHAPE: a world field a mix component may not change; EXP_OPT: may be absent
- *            from JSON (older records, or not set); EXP_UNSET: -1 means "not set" (not written,
- *            not range-checked) */
+ *            from JSON (older records, or not set; an empty string is not written); EXP_UNSET:
+ *            -1 means "not set" (not written, not range-checked) */
 #define EXP_FIELDS(X)                                                                                                 \
     X(TOP, "", name, STR, name, name, 0, 0, NAN, NAN, 0)                                                             \
     X(TOP, "", about, STR, about, about, 0, 0, NAN, NAN, 0)                                                          \
@@ -160,6 +161,7 @@ typedef struct Experiment {
     X(MIX, "", weight, NUM, weight, weight, 0, 1e9, 1, NAN, 0)                                                      \
     X(MIX, "", explain, BOOL, explain, explain, 0, 1, 0, NAN, EXP_OPT)                                              \
     X(MIX, "", accept, EPPRED, accept, accept, 0, 0, NAN, NAN, EXP_OPT)                                             \
+    X(MIX, "", demonstrator, STR, demonstrator, demonstrator, 0, 0, NAN, NAN, EXP_OPT)                              \
     X(SET, "", name, STR, name, name, 0, 0, NAN, NAN, 0)                                                            \
     X(SET, "", worlds, WORLDS, worlds, worlds, EXP_WORLDS_TRAIN, EXP_WORLDS_ALL, EXP_WORLDS_HELDOUT, NAN, 0)         \
     X(SET, "", where, PRED, where, where, 0, 0, NAN, NAN, EXP_OPT)                                                  \

@@ -55,7 +55,9 @@ int train_episode(const Experiment *x, uint64_t index, Episode *ep, TokSeq *ts, 
         if (exp_ep_pred_eval(&x->mix[m].accept, ep)) break;
     }
     TokFormat f = exp_format(x, m);
-    return strat_play(strat_find("expert"), &ep, 1, e) || tok_encode(&f, &ep->view, ts, e) ? -1 : 0;
+    Strategy *who = strat_find(x->mix[m].demonstrator[0] ? x->mix[m].demonstrator : "expert");
+    if (!who) return err_set(e, "train.mix[%d].demonstrator: no strategy '%s'", m + 1, x->mix[m].demonstrator);
+    return strat_play(who, &ep, 1, e) || tok_encode(&f, &ep->view, ts, e) ? -1 : 0;
 }
 
 int train_batch(const Experiment *x, uint64_t step, int *tokens, int *targets, float *weights, int T_max, Err *e) {

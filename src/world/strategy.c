@@ -231,6 +231,31 @@ static int random_act(Strategy *s, const EpView *const *views, const Episode *co
     return 0;
 }
 
+/* ---- epsilon: a noisy expert (a poor demonstrator for training mixes) --------------------- */
+
+static int epsilon_act(Strategy *s, const EpView *const *views, const Episode *const *truth, const int *ids, int n,
+                       StratAction *out, Err *e) {
+    (void)s, (void)truth, (void)ids, (void)e;
+    for (int i = 0; i < n; i++) {
+        const EpView *v = views[i];
+        if (ep_phase(v) == EP_EXPLORE) {
+            out[i].var = strat_expert_explore(v);
+            out[i].sign = 1;
+            continue;
+        }
+        Rng r; /* seeded by the episode, so the choice does not depend on batching */
+        rng_init(&r, v->agent_seed, 2000u);
+        if (rng_uniform(&r) < 0.5) {
+            unsigned legal = v->relevant & ~(1u << v->goal);
+            out[i].var = random_pick(&r, legal);
+            out[i].sign = (rng_u64(&r) >> 63) ? -1 : 1;
+        } else {
+            out[i] = strat_expert_exploit(v);
+        }
+    }
+    return 0;
+}
+
 /* ---- registry and player ---------------------------------------------------------------- */
 
 static Strategy builtins[STRAT_COUNT] = {

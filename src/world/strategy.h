@@ -60,7 +60,8 @@ enum {
       "exploits the largest estimated direct cause of the goal, ignoring indirect paths")                         \
     X(random, STRAT_BASELINE, 0, "random interventions, random exploit")                                            \
     X(assoc, STRAT_REFERENCE_IF_EVALUATED, 0,                                                                      \
-      "exploits the associational cue: the variable that tracks the goal in the passive observations")
+      "exploits the associational cue: the variable that tracks the goal in the passive observations")             \
+    X(epsilon, 0, 0, "a noisy expert: explores like the expert; exploits at random in half the episodes")
 
 enum {
 #define STRAT_X_ID(name, roles, truth, about) STRAT_ID_##name,
@@ -80,7 +81,7 @@ Strategy *strat_builtin(int i);
 Strategy *strat_registered(int i);
 /* By name; NULL if there is none.  Besides the baselines, "assoc" (explores like the expert,
  * exploits the associational cue of tok_assoc_cue) is found by name, for experiments about
- * confounding. */
+ * confounding, and "epsilon" (a noisy expert), a demonstrator for training mixes. */
 Strategy *strat_find(const char *name);
 /* "expert, oracle, …, assoc": every built-in's name, for messages. */
 const char *strat_names(void);

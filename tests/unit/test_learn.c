@@ -70,6 +70,40 @@ TEST(test_training_stream) {
     free(tok), free(tok2), free(tgt), free(w);
 }
 
+/* A mix component's demonstrator acts in its training episodes (any registered strategy). */
+TEST(test_demonstrators) {
+    Experiment x = exp_default();
+    Err e = {""};
+    TokSeq *ts = malloc(sizeof *ts);
+    const char *who[] = {"", "oracle", "random", "epsilon"};
+    double mean[4] = {0};
+    int ok = 1, n = 400, same_as_expert = 0;
+    for (int k = 0; k < 4; k++) {
+        snprintf(x.mix[0].demonstrator, sizeof x.mix[0].demonstrator, "%s", who[k]);
+        CHECK(exp_check(&x, &e) == 0, "demonstrator '%s': %s", who[k], e.msg);
+        for (int i = 0; i < n; i++) {
+            Episode ep;
+            if (train_episode(&x, (uint64_t)i, &ep, ts, &e)) ok = 0;
+            mean[k] += ep.norm_reward / n;
+            if (k == 3) { /* the noisy expert: the expert's exploit in about half the episodes */
+                Episode again = ep;
+                Episode *p = &again;
+                ep_restart(&again);
+                strat_play(strat_find("expert"), &p, 1, &e);
+                same_as_expert += again.view.exploit_var == ep.view.exploit_var && again.view.exploit_sign == ep.view.exploit_sign;
+            }
+        }
+    }
+    free(ts);
+    CHECK(ok, "training episodes: %s", e.msg);
+    CHECK(mean[0] > 0.95 && mean[1] > 0.9999 && mean[2] < 0.3, "expert %.3f, oracle %.3f, random %.3f", mean[0], mean[1],
+          mean[2]);
+    CHECK(mean[3] < mean[0] - 0.2 && mean[3] > mean[2] + 0.2, "epsilon between random and expert: %.3f", mean[3]);
+    CHECK(same_as_expert > n / 2 && same_as_expert < n * 9 / 10, "epsilon acts as the expert in %d of %d", same_as_expert, n);
+    snprintf(x.mix[0].demonstrator, sizeof x.mix[0].demonstrator, "psychic");
+    CHECK(exp_check(&x, &e) == -1 && strstr(e.msg, "train.mix[1].demonstrator: expected a strategy"), "unknown: %s", e.msg);
+}
+
 TEST(test_eval_sets) {
     Experiment x = exp_default();
     for (int i = 0; i < x.n_sets; i++) x.sets[i].episodes = 300;
@@ -235,6 +269,7 @@ TEST(test_passive_training_learns) {
 
 int main(void) {
     RUN(test_training_stream);
+    RUN(test_demonstrators);
     RUN(test_eval_sets);
     RUN(test_agent_matches_full_forward);
     RUN(test_training_deterministic_and_saved);

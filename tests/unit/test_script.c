@@ -566,6 +566,7 @@ TEST(test_schema_round_trip) {
         if (f->kind == EXP_U64) snprintf(v, sizeof v, "%llu", (1ull << 60) + 3);
         if (f->kind == EXP_BOOL) snprintf(v, sizeof v, "%s", *(const int *)exp_field_cat(f, b0) ? "false" : "true");
         if (f->kind == EXP_STR) snprintf(v, sizeof v, "%s", f->scope == EXP_AT_SET ? "'q'" : "'probe'");
+        if (strcmp(path, "train.mix[].demonstrator") == 0) snprintf(v, sizeof v, "'corr'");
         if (f->kind == EXP_VAR) snprintf(v, sizeof v, "'B'");
         if (f->kind == EXP_WORLDS) snprintf(v, sizeof v, "'all'");
         if (f->kind == EXP_PRED) snprintf(v, sizeof v, "lab.link('A', 'C')");

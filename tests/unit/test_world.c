@@ -330,8 +330,8 @@ TEST(test_zero_reward_is_positive_zero) {
 /* The registry is the one list: baselines first, every name found, the agreement references
  * and the default baselines read from it. */
 TEST(test_strategy_registry) {
-    CHECK(STRAT_BUILTIN_COUNT == 6 && STRAT_COUNT == 7, "six baselines and assoc, got %d of %d", STRAT_BUILTIN_COUNT,
-          STRAT_COUNT);
+    CHECK(STRAT_BUILTIN_COUNT == 6 && STRAT_COUNT == 8, "six baselines, assoc and epsilon, got %d of %d",
+          STRAT_BUILTIN_COUNT, STRAT_COUNT);
     for (int i = 0; i < STRAT_COUNT; i++) {
         Strategy *s = strat_registered(i);
         CHECK(s && strat_find(s->name) == s, "registry entry %d found by its name", i);
@@ -339,7 +339,7 @@ TEST(test_strategy_registry) {
         CHECK(i >= STRAT_BUILTIN_COUNT || strat_builtin(i) == s, "strat_builtin(%d) is the registry's", i);
         CHECK(strstr(strat_names(), s->name) != NULL, "%s is in the names for messages", s->name);
     }
-    CHECK(strcmp(strat_names(), "expert, oracle, corr, max_seen, parents, random, assoc") == 0, "names: %s",
+    CHECK(strcmp(strat_names(), "expert, oracle, corr, max_seen, parents, random, assoc, epsilon") == 0, "names: %s",
           strat_names());
     CHECK(strat_registered(STRAT_COUNT) == NULL && strat_builtin(STRAT_BUILTIN_COUNT) == NULL && !strat_find("psychic"),
           "nothing past the end");
