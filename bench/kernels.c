@@ -187,7 +187,7 @@ int main(int argc, char **argv) {
             memset(ref, 0, csz * sizeof(float));
             g.C = ref;
             naive(&g);
-            double flop = 2.0 * g.M * g.N * g.K, med[NIMPS] = {0};
+            double flop = 2.0 * g.M * g.N * g.K, best[NIMPS] = {0};
             int ok[NIMPS] = {0};
             for (int m = IMP_OPENBLAS; m < NIMPS; m++) { /* correctness first, once */
                 memset(c, 0, csz * sizeof(float));
@@ -220,9 +220,9 @@ int main(int argc, char **argv) {
                     continue;
                 }
                 qsort(t + (size_t)m * rounds, (size_t)rounds, sizeof(double), cmp_double);
-                med[m] = t[(size_t)m * rounds]; /* the best round: what the kernel does undisturbed */
-                step[m] += med[m] * layers[l].per_step;
-                printf(" %12.1f", flop / med[m] / 1e9);
+                best[m] = t[(size_t)m * rounds]; /* the best round: what the kernel does undisturbed */
+                step[m] += best[m] * layers[l].per_step;
+                printf(" %12.1f", flop / best[m] / 1e9);
             }
             printf("\n");
             free(t);

@@ -143,3 +143,14 @@ int args_or_exit(const ArgCmd *cmd, int argc, char **argv, char **pos, int *npos
     if (rc < 0) fprintf(stderr, "%s\n", e.msg);
     return rc > 0 ? 0 : 2;
 }
+
+int args_size(const char *cmd, const char *s, int *w, int *h) {
+    int x, y;
+    if (!s) return 0;
+    if (sscanf(s, "%dx%d", &x, &y) != 2 || x < 1 || y < 1 || x > 1000 || y > 1000) {
+        fprintf(stderr, "dolab %s: --size: expected WxH such as 100x30, got '%s'\n", cmd, s);
+        return -1;
+    }
+    *w = x, *h = y;
+    return 0;
+}

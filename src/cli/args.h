@@ -53,5 +53,8 @@ int args_parse(const ArgCmd *cmd, int argc, char **argv, char **pos, int *npos, 
  * the error line (2, on stderr) has been printed. */
 int args_or_exit(const ArgCmd *cmd, int argc, char **argv, char **pos, int *npos);
 void args_help(const ArgCmd *cmd, FILE *out);
+/* A headless screen size "WxH" (1..1000 each) into *w, *h; on a bad one prints
+ * "dolab CMD: --size: ..." to stderr and returns -1.  NULL leaves *w, *h as they are. */
+int args_size(const char *cmd, const char *s, int *w, int *h);
 
 #endif

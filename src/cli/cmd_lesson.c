@@ -83,8 +83,7 @@ int cmd_lesson(int argc, char **argv) {
                     .seed = 1, .version = DOLAB_VERSION, .commit = dolab_commit(), .lesson = les, .lesson_path = script};
     const char *nc = getenv("NO_COLOR");
     o.no_color = nc && *nc;
-    if (size && (sscanf(size, "%dx%d", &w, &h) != 2 || w < 1 || h < 1 || w > 1000 || h > 1000)) {
-        fprintf(stderr, "dolab lesson: --size: expected WxH such as 100x30, got '%s'\n", size);
+    if (args_size("lesson", size, &w, &h)) {
         free(les);
         return 2;
     }

@@ -45,10 +45,7 @@ int cmd_tui(int argc, char **argv) {
                     .agent_timeout_ms = agent_timeout};
     const char *nc = getenv("NO_COLOR");
     o.no_color = nc && *nc;
-    if (size && (sscanf(size, "%dx%d", &w, &h) != 2 || w < 1 || h < 1 || w > 1000 || h > 1000)) {
-        fprintf(stderr, "dolab tui: --size: expected WxH such as 100x30, got '%s'\n", size);
-        return 2;
-    }
+    if (args_size("tui", size, &w, &h)) return 2;
     if (keys || frames) {
         o.w = w, o.h = h;
         SB out = {0};
