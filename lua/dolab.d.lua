@@ -71,6 +71,8 @@ function World:graph() end
 ---@class dolab.MixComponent
 ---@field weight? number
 ---@field explain? boolean
+---@field demonstrator? string  # the strategy that acts in these episodes (default "expert")
+---@field quality? "demonstrator"|"reward"  # a quality token before each episode
 ---@field accept? dolab.EpisodeFilter|userdata
 ---@field passive? integer
 ---@field noise? number
@@ -118,7 +120,7 @@ function World:graph() end
 ---@field train? dolab.TrainSpec
 ---@field model? {layers?: integer, dim?: integer, heads?: integer, context?: integer}
 ---@field explain? dolab.ExplainSpec
----@field eval? {sets?: dolab.EvalSet[], episodes?: integer, strategies?: string[], seed?: integer, explain?: boolean}
+---@field eval? {sets?: dolab.EvalSet[], episodes?: integer, strategies?: string[], seed?: integer, explain?: boolean, quality?: string, agents?: table[]}
 
 ---@class dolab.lab
 ---@field quick boolean true under `dolab run --quick`

@@ -126,9 +126,11 @@ int cmd_eval(int argc, char **argv) {
     int episodes = 0, json = 0, timeout_ms = 5000;
     ArgU64 seed = {0, 0};
     double temperature = 0.0;
-    const char *agent_cmd = NULL;
+    const char *agent_cmd = NULL, *quality = NULL;
     ArgOpt opts[] = {
         {"--episodes", ARG_INT, &episodes, 1, 1000000, NULL, "N", "episodes per evaluation set (default: the experiment's)"},
+        {"--quality", ARG_STRING, &quality, 0, 0, NULL, "Q",
+         "ask the model for quality Q (a demonstrator's name or a reward bucket its training wrote; default: eval.quality)"},
         {"--seed", ARG_U64_OPT, &seed, 0, 0, NULL, "S", "evaluation seed (default: the experiment's, 1000)"},
         {"--temperature", ARG_REAL, &temperature, 0, 10, NULL, "T", "sample the model's choices (default 0: argmax)"},
         {"--agent", ARG_STRING, &agent_cmd, 0, 0, NULL, "CMD",
@@ -167,15 +169,26 @@ int cmd_eval(int argc, char **argv) {
         return 1;
     }
     if (seed.given) x.eval_seed = seed.value;
-    TokFormat f = exp_format(&x, -1);
     Strategy *agent = NULL, *ext = NULL;
     Vocab *voc = NULL;
     EvalReport rep;
     rc = 1;
+    if (quality) { /* the quality word is compiled to its token with the vocabulary */
+        if (strlen(quality) >= sizeof x.quality) {
+            err_set(&e, "--quality: '%s' is longer than %zu characters", quality, sizeof x.quality - 1);
+            goto fail;
+        }
+        snprintf(x.quality, sizeof x.quality, "%s", quality);
+        if (exp_check(&x, &e) || !(voc = train_vocab(&x, &e))) {
+            err_prefix(&e, "--quality");
+            goto fail;
+        }
+    }
+    TokFormat f = exp_format(&x, -1);
     if (m && !(agent = agent_new(m, &f, temperature, 0, &e))) goto fail;
     if (agent_cmd) {
         EpConfig shape = exp_set_config(&x, 0);
-        if (!(voc = train_vocab(&x, &e)) || !(ext = ext_agent_new(agent_cmd, &shape, &f, voc, timeout_ms, &e)))
+        if (!(voc || (voc = train_vocab(&x, &e))) || !(ext = ext_agent_new(agent_cmd, &shape, &f, voc, timeout_ms, &e)))
             goto fail;
     }
     if (eval_run(&x, ext ? ext : agent, NULL, episodes, &rep, &e) || (lab && lab_callback_error(lab, &e))) goto fail;
@@ -195,6 +208,7 @@ int cmd_eval(int argc, char **argv) {
     if (json) {
         cJSON *o = eval_to_json(&rep);
         if (m) cJSON_AddStringToObject(o, "model", pos[0]);
+        if (x.quality[0]) cJSON_AddStringToObject(o, "quality", x.quality);
         if (ext) cJSON_AddItemToObject(o, "agent", agent_stats_json(ext, agent_cmd, timeout_ms));
         cJSON_AddItemToObject(o, "experiment", meta ? cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(meta, "experiment"), 1)
                                                     : exp_to_json(&x));
@@ -210,6 +224,7 @@ int cmd_eval(int argc, char **argv) {
         } else {
             printf("experiment %s (built in)\n%s\n\n", x.name, x.about);
         }
+        if (x.quality[0]) printf("the model is asked for quality %s\n\n", x.quality);
         if (ext) print_agent_stats(ext, stdout), printf("\n");
         eval_print(&rep, &x, stdout);
     }

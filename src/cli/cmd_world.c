@@ -221,9 +221,13 @@ static int stream_script(const char *script, const char *arm, const ArgList *set
             goto done;
         }
     }
+    int by_others = 0;
+    for (int m = 0; m < x->n_mix; m++) by_others |= x->mix[m].demonstrator[0] && strcmp(x->mix[m].demonstrator, "expert");
     if (format == 0)
         printf("# %s: %s, %s\n", script, x->name,
-               set < 0 ? "the passive stream it trains on (the expert's episodes)" : "evaluation set episodes, played by the expert");
+               set < 0 ? (by_others ? "the passive stream it trains on (its demonstrators' episodes)"
+                            : "the passive stream it trains on (the expert's episodes)")
+                  : "evaluation set episodes, played by the expert");
     status = 0;
     char what[80];
     snprintf(what, sizeof what, "%s%s", set < 0 ? "training " : set_name, set < 0 ? "" : " ");

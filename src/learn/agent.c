@@ -127,7 +127,7 @@ static void queue_news(Agent *a, Slot *s, const EpView *v, Queue *q) {
         head.goal = -1;
         head.exploit_var = -1;
         TokSeq *ts = malloc(sizeof *ts);
-        if (ts && tok_encode(NULL, &head, ts, NULL) == 0)
+        if (ts && tok_encode(&a->fmt, &head, ts, NULL) == 0)
             for (int i = 0; i < ts->n; i++) q_push(q, ts->tok[i], 0);
         free(ts);
         s->started = 1;

@@ -137,6 +137,8 @@ int eval_run(const Experiment *x, Strategy *model, const char *const *strategies
              Err *e) {
     memset(out, 0, sizeof *out);
     out->seed = x->eval_seed;
+    if (x->quality[0] && !x->qtok_eval)
+        return err_set(e, "eval.quality: '%s' was never compiled to a token (train_vocab)", x->quality);
     double t0 = progress_now();
     const char *names[EXP_MAX_STRATS];
     int ns = 0;

@@ -62,13 +62,29 @@ ExpEpPred exp_ep_assoc_agrees(int agree) {
 }
 
 TokFormat exp_format(const Experiment *x, int m) {
-    TokFormat f = {m < 0 ? x->explain_eval : x->mix[m].explain, &x->explain, 0};
+    TokFormat f = {m < 0 ? x->explain_eval : x->mix[m].explain, m < 0 ? x->qtok_eval : 0, &x->explain, 0};
     int n = x->world.world.n, per = x->explain.after_obs.n > 3 ? x->explain.after_obs.n : 3;
     int steps = per * (n - 1) + (n - 2), ex = x->explain.before_exploit.n;
     if (x->explain.nothing.n > steps) steps = x->explain.nothing.n;
     if (x->explain.fn_after || x->explain.fn_before) steps = ex = 4 * SCM_MAX_VARS;
     f.expl_max = steps > ex ? steps : ex;
     return f;
+}
+
+int exp_quality_token(const Experiment *x, int m, const Episode *ep) {
+    const char *q = x->mix[m].quality;
+    if (strcmp(q, "demonstrator") == 0) return x->qtok_mix[m];
+    if (strcmp(q, "reward") == 0) return x->qtok_bucket[tok_qbucket(ep->norm_reward)];
+    return 0;
+}
+
+int exp_writes_quality(const Experiment *x, const char *word) {
+    for (int m = 0; m < x->n_mix; m++) {
+        const char *q = x->mix[m].quality, *dem = x->mix[m].demonstrator[0] ? x->mix[m].demonstrator : "expert";
+        if ((strcmp(q, "demonstrator") == 0 && strcmp(word, dem) == 0) || (strcmp(q, "reward") == 0 && tok_is_qbucket(word)))
+            return 1;
+    }
+    return 0;
 }
 
 EpConfig exp_set_config(const Experiment *x, int set) {
@@ -234,7 +250,8 @@ int exp_max_len(const Experiment *x) {
         /* an explanation lists at most n-1 effects, with commas, after a bar */
         int expl = tok_format_explains_steps(&f) ? 1 + f.expl_max : 0;
         int pre = tok_format_explains_exploit(&f) ? 1 + f.expl_max : 0;
-        int len = 1 + (c->cue_size ? 1 + c->cue_size : 0) + c->passive * (1 + n) + k * (2 + n + expl) + 3 + pre + 3;
+        int q = m < x->n_mix ? x->mix[m].quality[0] != 0 : x->quality[0] != 0;
+        int len = 1 + q + (c->cue_size ? 1 + c->cue_size : 0) + c->passive * (1 + n) + k * (2 + n + expl) + 3 + pre + 3;
         if (len > best) best = len;
     }
     return best;
@@ -252,13 +269,21 @@ int exp_check(const Experiment *x, Err *e) {
         if (scope_check(EXP_AT_WORLD, &x->mix[m].ep, at, e) || scope_check(EXP_AT_MIX, &x->mix[m], at, e)) return -1;
         if (ep_config_check(&x->mix[m].ep, e)) return err_prefix(e, "%s", at);
         const char *dem = x->mix[m].demonstrator;
-        if (*dem && !strat_find(dem))
+        if (*dem && !strat_find(dem) && !x->mix[m].custom)
             return err_set(e, "%s.demonstrator: expected a strategy (%s), got '%s'", at, strat_names(), dem);
+        const char *q = x->mix[m].quality;
+        if (*q && strcmp(q, "demonstrator") && strcmp(q, "reward"))
+            return err_set(e, "%s.quality: expected \"demonstrator\" (its name) or \"reward\" (the episode's reward bucket), got '%s'",
+                           at, q);
         if (x->mix[m].ep.world.n != x->world.world.n)
             return err_set(e, "%s: %d variables, the world has %d", at, x->mix[m].ep.world.n, x->world.world.n);
         total += x->mix[m].weight;
     }
     if (!(total > 0)) return err_set(e, "train.mix: the weights add up to 0");
+    if (x->quality[0] && !exp_writes_quality(x, x->quality))
+        return err_set(e, "eval.quality: no training mix component writes the quality '%s' (a mix's quality = "
+                          "\"demonstrator\" writes its demonstrator's name, \"reward\" the buckets q_neg q_low q_mid q_high)",
+                       x->quality);
     if (!(x->lr_min <= x->lr)) return err_set(e, "train.lr_min: expected 0 to lr (%g), got %g", x->lr, x->lr_min);
     double cw = 0;
     for (int c = 0; c < TOKC_COUNT; c++) cw += x->class_weight[c];

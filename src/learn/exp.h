@@ -50,6 +50,10 @@ ExpEpPred exp_ep_assoc_agrees(int agree);
 typedef struct ExpMix {
     double weight;
     char demonstrator[16]; /* the strategy that acts in these episodes ("": the expert) */
+    struct Strategy *custom; /* a script's demonstrator named demonstrator (owned by its Lab);
+                              * NULL: the registry's strategy of that name */
+    char quality[16];      /* the quality token of its episodes: "" none, "demonstrator" (its
+                            * name), "reward" (the episode's reward bucket, tok_qbucket) */
     EpConfig ep;
     int explain;      /* explanations in these episodes (the experiment's templates) */
     ExpEpPred accept; /* only episodes it accepts */
@@ -79,6 +83,9 @@ typedef struct Experiment {
     char about[1024];
     EpConfig world;  /* worlds of evaluation (and the base of every mix component) */
     int explain_eval;   /* the model reads and writes explanations when it acts */
+    char quality[16];   /* the quality the model is asked for when it acts ("": none) */
+    /* quality token ids, compiled by train_vocab with the explanations (0: none) */
+    int qtok_eval, qtok_mix[EXP_MAX_MIX], qtok_bucket[TOK_QBUCKETS];
     TokExplain explain; /* explanation templates or callbacks (compiled by train_vocab) */
     int n_words;
     char words[64][33]; /* extra words the explanations may use */
@@ -123,7 +130,8 @@ typedef struct Experiment {
  *            ep_config_default, the world layer's defaults; names and predicates by exp_default)
  *   flags    EXP_SHAPE: a world field a mix component may not change; EXP_OPT: may be absent
  *            from JSON (older records, or not set; an empty string is not written); EXP_UNSET:
- *            -1 means "not set" (not written, not range-checked) */
+ *            -1 means "not set" (not written, not range-checked); EXP_SCRIPTED: a script may give
+ *            a function instead (its name is what JSON keeps; src/script reads it by hand) */
 #define EXP_FIELDS(X)                                                                                                 \
     X(TOP, "", name, STR, name, name, 0, 0, NAN, NAN, 0)                                                             \
     X(TOP, "", about, STR, about, about, 0, 0, NAN, NAN, 0)                                                          \
@@ -149,6 +157,7 @@ typedef struct Experiment {
     X(TOP, "model", context, INT, context, context, 0, 512, 0, NAN, 0)                                              \
     X(TOP, "eval", seed, U64, eval_seed, eval_seed, 0, 0, 1000, NAN, 0)                                             \
     X(TOP, "eval", explain, BOOL, explain_eval, explain_eval, 0, 1, 0, NAN, EXP_OPT)                                \
+    X(TOP, "eval", quality, STR, quality, quality, 0, 0, NAN, NAN, EXP_OPT)                                         \
     X(WORLD, "", variables, INT, world.n, world.n, SCM_MIN_VARS, SCM_MAX_VARS, NAN, NAN, EXP_SHAPE)                 \
     X(WORLD, "", edge_prob, NUM, world.edge_prob, world.edge_prob, 0, 1, NAN, NAN, EXP_SHAPE)                       \
     X(WORLD, "", weights, PAIR, world.w_lo, world.w_hi, 0, SCM_MAX_WEIGHT, NAN, NAN, EXP_SHAPE)                                \
@@ -161,7 +170,8 @@ typedef struct Experiment {
     X(MIX, "", weight, NUM, weight, weight, 0, 1e9, 1, NAN, 0)                                                      \
     X(MIX, "", explain, BOOL, explain, explain, 0, 1, 0, NAN, EXP_OPT)                                              \
     X(MIX, "", accept, EPPRED, accept, accept, 0, 0, NAN, NAN, EXP_OPT)                                             \
-    X(MIX, "", demonstrator, STR, demonstrator, demonstrator, 0, 0, NAN, NAN, EXP_OPT)                              \
+    X(MIX, "", demonstrator, STR, demonstrator, demonstrator, 0, 0, NAN, NAN, EXP_OPT | EXP_SCRIPTED)                              \
+    X(MIX, "", quality, STR, quality, quality, 0, 0, NAN, NAN, EXP_OPT)                                             \
     X(SET, "", name, STR, name, name, 0, 0, NAN, NAN, 0)                                                            \
     X(SET, "", worlds, WORLDS, worlds, worlds, EXP_WORLDS_TRAIN, EXP_WORLDS_ALL, EXP_WORLDS_HELDOUT, NAN, 0)         \
     X(SET, "", where, PRED, where, where, 0, 0, NAN, NAN, EXP_OPT)                                                  \
@@ -176,7 +186,7 @@ typedef struct Experiment {
 
 typedef enum ExpScope { EXP_AT_TOP, EXP_AT_WORLD, EXP_AT_MIX, EXP_AT_SET, EXP_AT_AGENT } ExpScope;
 typedef enum ExpKind { EXP_INT, EXP_NUM, EXP_U64, EXP_BOOL, EXP_STR, EXP_PAIR, EXP_VAR, EXP_WORLDS, EXP_PRED, EXP_EPPRED } ExpKind;
-enum { EXP_SHAPE = 1, EXP_OPT = 2, EXP_UNSET = 4 };
+enum { EXP_SHAPE = 1, EXP_OPT = 2, EXP_UNSET = 4, EXP_SCRIPTED = 8 };
 
 typedef struct ExpField {
     ExpScope scope;
@@ -213,8 +223,14 @@ void exp_field_range(const ExpField *f, char *buf, size_t n);
 Experiment exp_default(void);
 /* Checks every field; the message names the field. */
 int exp_check(const Experiment *x, Err *e);
-/* The stream format of mix component m (m < 0: evaluation); points into x. */
+/* The stream format of mix component m (m < 0: evaluation); points into x.  The quality token
+ * of an evaluation is x->qtok_eval (compiled by train_vocab); a training episode's is
+ * exp_quality_token's. */
 TokFormat exp_format(const Experiment *x, int m);
+/* The quality token of a finished training episode of mix component m (0: none). */
+int exp_quality_token(const Experiment *x, int m, const Episode *ep);
+/* Does any training mix component write the quality word `word`?  (eval.quality must be one.) */
+int exp_writes_quality(const Experiment *x, const char *word);
 /* Episode config of an evaluation set (the world, with the set's cue size). */
 EpConfig exp_set_config(const Experiment *x, int set);
 /* Longest token sequence an episode of this experiment can have. */

@@ -28,7 +28,30 @@ Vocab *train_vocab(Experiment *x, Err *e) {
         tok_vocab_free(v);
         return NULL;
     }
+    /* quality tokens: the words the mix components write, after every other word (so an
+     * experiment without them keeps the vocabulary it always had) */
+    memset(x->qtok_mix, 0, sizeof x->qtok_mix);
+    memset(x->qtok_bucket, 0, sizeof x->qtok_bucket);
+    x->qtok_eval = 0;
+    for (int m = 0; m < x->n_mix; m++) {
+        const char *q = x->mix[m].quality;
+        if (strcmp(q, "demonstrator") == 0) {
+            x->qtok_mix[m] = tok_vocab_add(v, x->mix[m].demonstrator[0] ? x->mix[m].demonstrator : "expert", e);
+            if (x->qtok_mix[m] < 0) goto fail;
+        } else if (strcmp(q, "reward") == 0) {
+            for (int b = 0; b < TOK_QBUCKETS; b++)
+                if ((x->qtok_bucket[b] = tok_vocab_add(v, tok_qbucket_names[b], e)) < 0) goto fail;
+        }
+    }
+    if (x->quality[0] && (x->qtok_eval = tok_find(v, x->quality)) < TOK_WORD0) {
+        err_set(e, "eval.quality: no training mix component writes the quality '%s'", x->quality);
+        goto fail;
+    }
     return v;
+fail:
+    err_prefix(e, "quality tokens");
+    tok_vocab_free(v);
+    return NULL;
 }
 
 static int not_heldout(const Scm *w, void *ctx) { return !exp_pred_eval((const ExpPred *)ctx, w); }
@@ -55,9 +78,14 @@ int train_episode(const Experiment *x, uint64_t index, Episode *ep, TokSeq *ts, 
         if (exp_ep_pred_eval(&x->mix[m].accept, ep)) break;
     }
     TokFormat f = exp_format(x, m);
-    Strategy *who = strat_find(x->mix[m].demonstrator[0] ? x->mix[m].demonstrator : "expert");
+    Strategy *who = x->mix[m].custom ? x->mix[m].custom
+                                     : strat_find(x->mix[m].demonstrator[0] ? x->mix[m].demonstrator : "expert");
     if (!who) return err_set(e, "train.mix[%d].demonstrator: no strategy '%s'", m + 1, x->mix[m].demonstrator);
-    return strat_play(who, &ep, 1, e) || tok_encode(&f, &ep->view, ts, e) ? -1 : 0;
+    if (strat_play(who, &ep, 1, e)) return -1;
+    f.quality = exp_quality_token(x, m, ep); /* known once the episode is over (hindsight) */
+    if (x->mix[m].quality[0] && !f.quality)
+        return err_set(e, "train.mix[%d].quality: its tokens were never compiled (train_vocab)", m + 1);
+    return tok_encode(&f, &ep->view, ts, e);
 }
 
 int train_batch(const Experiment *x, uint64_t step, int *tokens, int *targets, float *weights, int T_max, Err *e) {

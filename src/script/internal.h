@@ -26,6 +26,8 @@ typedef struct LabFn {
     size_t cap, count;
     int failed;     /* an error happened inside a callback: training stops with it */
     Err err;
+    Strategy strat;      /* a demonstrator: the strategy that calls this function */
+    char strat_name[16];
 } LabFn;
 
 struct Lab {
@@ -135,6 +137,9 @@ int lab_to_world(lua_State *L, int idx, Scm *out);
 void lab_push_episode(lua_State *L, const Episode *ep);
 void l_push_values(lua_State *L, const double *x, int n); /* {A = x[0], B = x[1], ...} */
 void l_push_set(lua_State *L, unsigned set, int n);       /* {"A", "C", ...} */
+/* Sets passive = {{A = ..}, ..} and steps = {{do = "A", value = 5, observed = {A = ..}}, ..} of
+ * the view in the table at the top of the stack. */
+void l_set_history(lua_State *L, const EpView *v);
 
 /* l_fn.c: script functions kept for C */
 void lab_open_markers(lua_State *L);
@@ -146,6 +151,9 @@ LabFn *lab_fn_new(Lab *lab, lua_State *L, int idx, const char *what);
 /* A graph predicate field of table t: nil, a function, lab.link(a, b) or lab.ancestor(a, b). */
 void l_get_graph_pred(lua_State *L, int t, const char *path, const char *key, ExpPred *dst, int n);
 /* An episode filter field: nil, a function, lab.assoc_agrees() or lab.assoc_disagrees(). */
+/* train.mix[i].demonstrator given as a function or {name =, act = function}: the strategy
+ * that calls it (owned by the Lab) into *dst, its name into name (cap bytes). */
+void l_get_demonstrator(lua_State *L, int t, const char *path, Strategy **dst, char *name, size_t cap);
 void l_get_ep_pred(lua_State *L, int t, const char *path, const char *key, ExpEpPred *dst);
 
 /* Explanation functions of one experiment, handed to the stream writer as its context. */

@@ -156,7 +156,11 @@ int l_experiment(lua_State *L) {
                 memset(mx, 0, sizeof *mx);
                 exp_scope_defaults(EXP_AT_MIX, mx);
                 mx->ep = x->world; /* the world's, with the fields the component changes */
-                read_fields(L, C, p, EXP_AT_MIX, "", mx, n, 0);
+                int ty = l_field(L, C, "demonstrator");
+                lua_pop(L, 1);
+                int scripted = ty == LUA_TFUNCTION || ty == LUA_TTABLE;
+                if (scripted) l_get_demonstrator(L, C, p, &mx->custom, mx->demonstrator, sizeof mx->demonstrator);
+                read_fields(L, C, p, EXP_AT_MIX, "", mx, n, scripted ? EXP_SCRIPTED : 0);
                 read_world(L, C, p, &mx->ep, EXP_SHAPE);
                 lua_pop(L, 1);
             }

@@ -67,16 +67,17 @@ static int cache_put(LabFn *f, uint64_t id, int val) {
 /* ---- calling a script function from C: everything, the argument tables too, inside
  * lab_protect, so the memory cap or an error there ends the call, never dolab ---------------- */
 
-enum { FN_GRAPH, FN_EPISODE, FN_EXPLAIN };
+enum { FN_GRAPH, FN_EPISODE, FN_EXPLAIN, FN_ACT };
 
 typedef struct FnCall {
     LabFn *f;
     int kind;
     const Scm *g;         /* FN_GRAPH */
     const Episode *ep;    /* FN_EPISODE */
-    const EpView *v;      /* FN_EXPLAIN: the view and the step (-1: before the exploit) */
+    const EpView *v;      /* FN_EXPLAIN: the view and the step (-1: before the exploit); FN_ACT */
     int step;
     int yes;              /* result of a predicate */
+    StratAction act;      /* result of a demonstrator */
     char text[LAB_TEXT_MAX + 1]; /* result of an explanation */
 } FnCall;
 
@@ -105,17 +106,7 @@ static void push_explain_arg(lua_State *L, const EpView *v, int step) {
             lua_setfield(L, -2, "assoc");
         }
     }
-    lua_createtable(L, v->n_steps, 0);
-    for (int i = 0; i < v->n_steps; i++) {
-        lua_newtable(L);
-        s[0] = scm_name(v->steps[i].var);
-        lua_pushstring(L, s);
-        lua_setfield(L, -2, "do");
-        l_push_values(L, v->steps[i].obs, v->n);
-        lua_setfield(L, -2, "observed");
-        lua_rawseti(L, -2, i + 1);
-    }
-    lua_setfield(L, -2, "steps");
+    l_set_history(L, v);
 }
 
 /* "x.lua:12: " where the function at idx was defined ("" for a C function: the message handler
@@ -128,6 +119,78 @@ static const char *defined_at(lua_State *L, int idx) {
     return lua_pushfstring(L, "%s:%d: ", ar.short_src, ar.linedefined);
 }
 
+/* The legal answers of a view, as the agent protocol writes them: "C" while exploring, "C+" and
+ * "C-" at the exploit.  Returns how many (into out[][3]). */
+static int legal_answers(const EpView *v, char out[][3]) {
+    int k = 0, exploit = ep_phase(v) == EP_EXPLOIT;
+    for (int x = 0; x < v->n; x++) {
+        if (!((v->relevant >> x) & 1u) || (exploit && !ep_can_exploit(v, x))) continue;
+        for (int sg = 0; sg < (exploit ? 2 : 1); sg++) {
+            out[k][0] = scm_name(x);
+            out[k][1] = exploit ? "+-"[sg] : 0;
+            out[k][2] = 0;
+            k++;
+        }
+    }
+    return k;
+}
+
+/* What a demonstrator sees: the view, never the truth. */
+static void push_view_arg(lua_State *L, const EpView *v) {
+    char s[2] = {0, 0}, legal[2 * SCM_MAX_VARS][3];
+    int exploit = ep_phase(v) == EP_EXPLOIT;
+    lua_newtable(L);
+    lua_pushstring(L, exploit ? "exploit" : "explore");
+    lua_setfield(L, -2, "phase");
+    lua_pushinteger(L, v->n);
+    lua_setfield(L, -2, "variables");
+    l_push_set(L, v->relevant, v->n);
+    lua_setfield(L, -2, "relevant");
+    lua_pushnumber(L, v->value);
+    lua_setfield(L, -2, "value");
+    lua_pushnumber(L, v->exploit_value);
+    lua_setfield(L, -2, "exploit_value");
+    lua_pushinteger(L, v->explore_total);
+    lua_setfield(L, -2, "explore_total");
+    lua_pushinteger(L, v->n_steps);
+    lua_setfield(L, -2, "step");
+    if (v->goal >= 0) {
+        s[0] = scm_name(v->goal);
+        lua_pushstring(L, s);
+        lua_setfield(L, -2, "goal");
+    }
+    lua_pushinteger(L, (lua_Integer)(v->agent_seed >> 11)); /* the episode's own randomness, below 2^53 */
+    lua_setfield(L, -2, "seed");
+    l_set_history(L, v);
+    int nl = legal_answers(v, legal);
+    lua_createtable(L, nl, 0);
+    for (int i = 0; i < nl; i++) {
+        lua_pushstring(L, legal[i]);
+        lua_rawseti(L, -2, i + 1);
+    }
+    lua_setfield(L, -2, "legal");
+}
+
+/* The demonstrator's answer at -1: one of the view's legal answers. */
+static int read_action(lua_State *L, int fn, const EpView *v, StratAction *out) {
+    char legal[2 * SCM_MAX_VARS][3];
+    int nl = legal_answers(v, legal);
+    const char *a = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
+    for (int i = 0; a && i < nl; i++)
+        if (strcmp(a, legal[i]) == 0) {
+            out->var = a[0] - 'A';
+            out->sign = a[1] == '-' ? -1 : 1;
+            return 0;
+        }
+    SB list = {0};
+    for (int i = 0; i < nl; i++) sb_printf(&list, "%s%s", i ? " " : "", legal[i]);
+    lua_pushfstring(L, "%sthe demonstrator must return one of the legal answers (%s) while %s, it returned %s%s%s",
+                    defined_at(L, fn), sb_str(&list), ep_phase(v) == EP_EXPLOIT ? "exploiting" : "exploring",
+                    a ? "'" : "", a ? a : luaL_typename(L, -1), a ? "'" : "");
+    sb_free(&list);
+    return lua_error(L);
+}
+
 static int fn_body(lua_State *L) {
     FnCall *c = lua_touserdata(L, 1);
     lua_rawgeti(L, LUA_REGISTRYINDEX, c->f->ref);
@@ -135,8 +198,10 @@ static int fn_body(lua_State *L) {
     lua_pushvalue(L, fn);
     if (c->kind == FN_GRAPH) lab_push_graph(L, c->g);
     else if (c->kind == FN_EPISODE) lab_push_episode(L, c->ep);
+    else if (c->kind == FN_ACT) push_view_arg(L, c->v);
     else push_explain_arg(L, c->v, c->step);
     lua_call(L, 1, 1);
+    if (c->kind == FN_ACT) return read_action(L, fn, c->v, &c->act);
     if (c->kind != FN_EXPLAIN) {
         if (!lua_isboolean(L, -1))
             return luaL_error(L, "%sthe function must return true or false, it returned %s", defined_at(L, fn),
@@ -292,6 +357,48 @@ void l_get_ep_pred(lua_State *L, int t, const char *path, const char *key, ExpEp
         }
     }
     lua_pop(L, 1);
+}
+
+/* ---- demonstrators: a mix component's episodes played by a script function -------------- */
+
+static int script_act(Strategy *st, const EpView *const *views, const Episode *const *truth, const int *ids, int n,
+                      StratAction *out, Err *e) {
+    (void)truth, (void)ids;
+    LabFn *f = st->state;
+    for (int i = 0; i < n; i++) {
+        FnCall c = {.f = f, .kind = FN_ACT, .v = views[i]};
+        if (fn_call(&c, e)) return -1;
+        out[i] = c.act;
+    }
+    return 0;
+}
+
+void l_get_demonstrator(lua_State *L, int t, const char *path, Strategy **dst, char *name, size_t cap) {
+    char p[64];
+    snprintf(p, sizeof p, "%s.demonstrator", path);
+    int ty = l_field(L, t, "demonstrator");
+    int D = lua_gettop(L);
+    const char *nm = "script";
+    if (ty == LUA_TTABLE) {
+        static const char *const keys[] = {"name", "act", NULL};
+        l_unknown_fields(L, D, p, keys);
+        if (l_field(L, D, "name") != LUA_TSTRING) l_err(L, "%s.name: expected a string, got %s", p, l_typename(L, -1));
+        nm = lua_tostring(L, -1);
+        lua_pop(L, 1);
+        if (l_field(L, D, "act") != LUA_TFUNCTION) l_err(L, "%s.act: expected a function of what the demonstrator sees, got %s", p, l_typename(L, -1));
+    } else {
+        lua_pushvalue(L, D);
+    }
+    int ok = nm[0] != 0 && strlen(nm) < cap;
+    for (const char *q = nm; *q; q++) ok &= (*q >= 'a' && *q <= 'z') || (*q >= '0' && *q <= '9') || *q == '_';
+    if (!ok) l_err(L, "%s.name: expected a word of lower-case letters, digits and '_' (at most %d characters), got '%s'", p, (int)cap - 1, nm);
+    if (strat_find(nm)) l_err(L, "%s.name: '%s' is a built-in strategy's name; give the script's another", p, nm);
+    LabFn *f = lab_fn_new(lab_from_state(L), L, -1, p);
+    lua_pop(L, 2);
+    snprintf(f->strat_name, sizeof f->strat_name, "%s", nm);
+    f->strat = (Strategy){.name = f->strat_name, .about = "a script's demonstrator", .act = script_act, .state = f};
+    *dst = &f->strat;
+    snprintf(name, cap, "%s", nm);
 }
 
 /* ---- explanations ------------------------------------------------------------------------ */

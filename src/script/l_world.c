@@ -33,6 +33,28 @@ static int gvar(lua_State *L, const Scm *g, int idx) {
     return v;
 }
 
+void l_set_history(lua_State *L, const EpView *v) {
+    lua_createtable(L, v->n_passive, 0);
+    for (int i = 0; i < v->n_passive; i++) {
+        l_push_values(L, v->passive[i], v->n);
+        lua_rawseti(L, -2, i + 1);
+    }
+    lua_setfield(L, -2, "passive");
+    lua_createtable(L, v->n_steps, 0);
+    for (int i = 0; i < v->n_steps; i++) {
+        char s[2] = {scm_name(v->steps[i].var), 0};
+        lua_newtable(L);
+        lua_pushstring(L, s);
+        lua_setfield(L, -2, "do");
+        lua_pushnumber(L, v->steps[i].value);
+        lua_setfield(L, -2, "value");
+        l_push_values(L, v->steps[i].obs, v->n);
+        lua_setfield(L, -2, "observed");
+        lua_rawseti(L, -2, i + 1);
+    }
+    lua_setfield(L, -2, "steps");
+}
+
 void l_push_set(lua_State *L, unsigned set, int n) {
     lua_newtable(L);
     int k = 1;
@@ -273,25 +295,7 @@ void lab_push_episode(lua_State *L, const Episode *ep) {
     lua_setfield(L, -2, "best_sign");
     lab_push_graph(L, &ep->world);
     lua_setfield(L, -2, "graph");
-    lua_createtable(L, v->n_passive, 0);
-    for (int i = 0; i < v->n_passive; i++) {
-        l_push_values(L, v->passive[i], v->n);
-        lua_rawseti(L, -2, i + 1);
-    }
-    lua_setfield(L, -2, "passive");
-    lua_createtable(L, v->n_steps, 0);
-    for (int i = 0; i < v->n_steps; i++) {
-        lua_newtable(L);
-        s[0] = scm_name(v->steps[i].var);
-        lua_pushstring(L, s);
-        lua_setfield(L, -2, "do");
-        lua_pushnumber(L, v->steps[i].value);
-        lua_setfield(L, -2, "value");
-        l_push_values(L, v->steps[i].obs, v->n);
-        lua_setfield(L, -2, "observed");
-        lua_rawseti(L, -2, i + 1);
-    }
-    lua_setfield(L, -2, "steps");
+    l_set_history(L, v);
     if (v->cued) {
         l_push_set(L, v->relevant, v->n);
         lua_setfield(L, -2, "cue");

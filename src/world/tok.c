@@ -257,9 +257,20 @@ int tok_format_explains_exploit(const TokFormat *f) {
     return x->fn_before != NULL || x->before_exploit.n > 0;
 }
 
+const char *const tok_qbucket_names[TOK_QBUCKETS] = {"q_neg", "q_low", "q_mid", "q_high"};
+
+int tok_qbucket(double r) { return r < 0 ? 0 : r < 0.5 ? 1 : r < 0.95 ? 2 : 3; }
+
+int tok_is_qbucket(const char *word) {
+    for (int i = 0; i < TOK_QBUCKETS; i++)
+        if (strcmp(word, tok_qbucket_names[i]) == 0) return 1;
+    return 0;
+}
+
 int tok_encode(const TokFormat *f, const EpView *v, TokSeq *out, Err *e) {
     out->n = 0;
     if (push(out, TOK_BOS, TOKC_OBS, e)) return -1;
+    if (f && f->quality >= TOK_WORD0 && push(out, f->quality, TOKC_GOAL, e)) return -1;
     if (v->cued) {
         if (push(out, TOK_CUE, TOKC_GOAL, e)) return -1;
         for (int x = 0; x < v->n; x++)
@@ -311,6 +322,7 @@ void tok_render(const Vocab *voc, const int *tok, int n, double value, const Epi
         int t = tok[i];
         if (t == TOK_BOS) {
             i++;
+            if (i < n && tok[i] >= TOK_WORD0) sb_printf(out, "quality %s\n", tok_name(voc, tok[i++]));
             continue;
         }
         if (t == TOK_CUE) {
@@ -422,7 +434,14 @@ int tok_parse(const Vocab *voc, const char *text, TokSeq *out, Err *e) {
         int nw = split(line, w, 128);
         if (nw == 0 || w[0][0] == '#') continue; /* blank lines and comments */
         int t;
-        if (strcmp(w[0], "cue") == 0) {
+        if (strcmp(w[0], "quality") == 0) {
+            t = nw == 2 ? tok_find(voc, w[1]) : -1;
+            if (t < TOK_WORD0 || out->n != 1) {
+                rc = err_set(e, out->n != 1 ? "line %d: 'quality Q' must come first" : "line %d: expected 'quality Q' with Q a word of the vocabulary", lineno);
+                goto done;
+            }
+            if (push(out, t, TOKC_GOAL, e)) goto fail;
+        } else if (strcmp(w[0], "cue") == 0) {
             if (push(out, TOK_CUE, TOKC_GOAL, e)) goto fail;
             for (int k = 1; k < nw; k++) {
                 t = tok_find(voc, w[k]);
@@ -484,7 +503,7 @@ int tok_parse(const Vocab *voc, const char *text, TokSeq *out, Err *e) {
                 if (push(out, t, TOKC_EXPL, e)) goto fail;
             }
         } else {
-            rc = err_set(e, "line %d: expected a line starting with cue, obs, do or goal, got '%s'", lineno, w[0]);
+            rc = err_set(e, "line %d: expected a line starting with quality, cue, obs, do or goal, got '%s'", lineno, w[0]);
             goto done;
         }
     }

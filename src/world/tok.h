@@ -6,7 +6,10 @@
  * environment states: goal, cue) or explanation.  An observation is its values in variable
  * order without a name before each (measured: names before values slow learning a lot).
  *
- *   <bos> [cue X Y ..] [obs v..]*k (do X v.. [| expl..])*K goal max T do X +|-
+ *   <bos> [Q] [cue X Y ..] [obs v..]*k (do X v.. [| expl..])*K goal max T do X +|-
+ *
+ * Q, the quality token (optional): one word that says who demonstrated the episode or how well
+ * it went (a strategy's name, or a reward bucket q_neg q_low q_mid q_high), written "quality Q".
  *
  * The text form names every value for people (DESIGN.md) and parses back to the same tokens.
  * A Vocab is heap-allocated: tok_vocab_new / tok_vocab_free; names it returns are borrowed. */
@@ -90,6 +93,7 @@ int tok_explain_compile(TokExplain *x, Vocab *v, Err *e);
 
 typedef struct TokFormat {
     int explain;             /* 1: explanations in the stream */
+    int quality;             /* the quality token after <bos> (a word id >= TOK_WORD0); 0: none */
     const TokExplain *spec;  /* NULL: tok_explain_builtin() */
     int expl_max;            /* longest explanation (tokens after "|"); 0: 4 per variable */
 } TokFormat;
@@ -114,6 +118,13 @@ int tok_format_explains_exploit(const TokFormat *f);
  * the variable most correlated with the goal (|r|) over them, *sign the sign of r.  With none:
  * the same over every sample seen. */
 int tok_assoc_cue(const EpView *v, int *sign);
+
+/* Quality tokens: the reward buckets of normalised reward r (q_neg below 0, q_low below 0.5,
+ * q_mid below 0.95, q_high from 0.95), and the bucket of r. */
+#define TOK_QBUCKETS 4
+extern const char *const tok_qbucket_names[TOK_QBUCKETS];
+int tok_qbucket(double norm_reward);
+int tok_is_qbucket(const char *word);
 
 /* Readable text of a token sequence, one line per event.  value is the exploration value
  * (shown as do X=+5).  If ep is given and its exploit is done, the exploit line also shows the

@@ -15,13 +15,13 @@ for x in experiments/*.lua; do
     expect_match "$name: notebook entry" "$OUT" "notebook $NB, entry [0-9]+"
     expect_match "$name: progress on stderr" "$ERR" '^train 200/200'
 done
-# four scripts, six runs (the confound study has three arms)
+# five scripts, nine runs (the confound study and the mixed demonstrators have three arms each)
 if python3 - "$NB" <<'PY'
 import json, sys
 nb = json.load(open(sys.argv[1]))
 assert nb["format"] == "dolab-notebook" and nb["version"] == 1
 runs = [e for e in nb["entries"] if e["type"] == "run"]
-assert len(runs) == 6, len(runs)
+assert len(runs) == 9, len(runs)
 for r in runs:
     assert r["script"]["text"].startswith("--") and len(r["script"]["fnv1a64"]) == 16
     assert r["config"]["train"]["steps"] == 200 and r["seed"] == 1
@@ -44,7 +44,19 @@ for c in "$TMP"/*.ckpt "$TMP"/*.ckpt.[0-9]; do
     expect_status 0 "eval $(basename "$c")" -- $DOLAB eval "$c" --episodes 5
     expect_match "eval $(basename "$c"): results" "$OUT" '^  model +-?[0-9]\.[0-9]{3}  \['
 done
-[ "$n" = 6 ] && ok || bad "six checkpoints of the quick runs, found $n"
+[ "$n" = 9 ] && ok || bad "nine checkpoints of the quick runs, found $n"
+# quality tokens: a conditioned model can be asked for any quality its training wrote, and only those
+M="$TMP/mixed_demonstrators.ckpt"
+expect_status 0 "eval --quality" -- $DOLAB eval "$M.2" --episodes 5 --quality max_seen
+expect_match "eval --quality says so" "$OUT" '^the model is asked for quality max_seen$'
+expect_status 0 "eval --quality json" -- $DOLAB eval "$M.3" --episodes 5 --quality q_low --json
+expect_match "eval --quality json" "$OUT" '"quality":[[:space:]]+"q_low"'
+expect_status 1 "eval --quality nobody wrote" -- $DOLAB eval "$M.2" --episodes 5 --quality q_high
+expect_match "eval --quality nobody wrote" "$ERR" "eval.quality: no training mix component writes the quality 'q_high'"
+expect_status 1 "eval --quality of an unconditioned model" -- $DOLAB eval "$M.1" --episodes 5 --quality expert
+expect_status 0 "stream with quality tokens" -- $DOLAB stream experiments/mixed_demonstrators.lua --arm mixed_demonstrator_token --episodes 40
+expect_match "stream: the demonstrators' names" "$OUT" '^quality max_seen$'
+expect_match "stream: the header" "$OUT" "its demonstrators' episodes"
 # a script beside a module of its own, with a Lua held-out predicate: the checkpoint keeps both,
 # so it evaluates after the files are gone
 mkdir -p "$TMP/own"

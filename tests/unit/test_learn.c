@@ -104,6 +104,62 @@ TEST(test_demonstrators) {
     CHECK(exp_check(&x, &e) == -1 && strstr(e.msg, "train.mix[1].demonstrator: expected a strategy"), "unknown: %s", e.msg);
 }
 
+/* Quality tokens: each training episode starts with its demonstrator's name, or with the
+ * bucket of the reward it got; eval.quality must be a word some component writes. */
+TEST(test_quality_tokens) {
+    Experiment x = exp_default();
+    Err e = {""};
+    x.n_mix = 2;
+    x.mix[1] = x.mix[0];
+    snprintf(x.mix[1].demonstrator, sizeof x.mix[1].demonstrator, "random");
+    snprintf(x.mix[0].quality, sizeof x.mix[0].quality, "demonstrator");
+    snprintf(x.mix[1].quality, sizeof x.mix[1].quality, "reward");
+    snprintf(x.quality, sizeof x.quality, "expert");
+    Experiment plain = exp_default();
+    int plain_len = exp_max_len(&plain);
+    CHECK(exp_check(&x, &e) == 0, "a valid mix: %s", e.msg);
+    CHECK(exp_max_len(&x) == plain_len + 1, "one token longer: %d vs %d", exp_max_len(&x), plain_len);
+    TokSeq *ts = malloc(sizeof *ts);
+    Episode ep;
+    CHECK(train_episode(&x, 0, &ep, ts, &e) == -1 && strstr(e.msg, "never compiled"), "uncompiled: %s", e.msg);
+    Vocab *v = train_vocab(&x, &e);
+    CHECK(v != NULL, "vocabulary: %s", e.msg);
+    int expert = tok_find(v, "expert"), bucket_ok = 1, seen[2] = {0, 0}, ok = 1;
+    CHECK(expert >= TOK_WORD0 && x.qtok_eval == expert && x.qtok_mix[0] == expert, "eval asks for 'expert' (%d)", expert);
+    for (int i = 0; i < 300; i++) {
+        if (train_episode(&x, (uint64_t)i, &ep, ts, &e)) ok = 0;
+        if (ts->tok[1] == expert) {
+            seen[0]++;
+        } else {
+            seen[1]++;
+            bucket_ok &= strcmp(tok_name(v, ts->tok[1]), tok_qbucket_names[tok_qbucket(ep.norm_reward)]) == 0;
+        }
+    }
+    CHECK(ok, "episodes: %s", e.msg);
+    CHECK(seen[0] > 100 && seen[1] > 100, "both components (%d expert, %d bucket)", seen[0], seen[1]);
+    CHECK(bucket_ok, "the bucket is the episode's reward's");
+    tok_vocab_free(v);
+    /* an experiment without quality keeps its vocabulary */
+    Experiment d = exp_default();
+    Vocab *v1 = train_vocab(&d, &e);
+    CHECK(v1 && tok_find(v1, "expert") < 0 && tok_find(v1, "q_high") < 0 && d.qtok_eval == 0, "no quality words");
+    tok_vocab_free(v1);
+    snprintf(x.quality, sizeof x.quality, "max_seen");
+    CHECK(exp_check(&x, &e) == -1 && strstr(e.msg, "eval.quality: no training mix component writes the quality 'max_seen'"),
+          "eval.quality nobody writes: %s", e.msg);
+    snprintf(x.quality, sizeof x.quality, "q_low");
+    CHECK(exp_check(&x, &e) == 0, "a bucket is written by the reward component: %s", e.msg);
+    snprintf(x.mix[1].quality, sizeof x.mix[1].quality, "stars");
+    CHECK(exp_check(&x, &e) == -1 && strstr(e.msg, "train.mix[2].quality: expected"), "unknown kind: %s", e.msg);
+    /* evaluation refuses a quality that was never compiled */
+    Experiment u = exp_default();
+    snprintf(u.mix[0].quality, sizeof u.mix[0].quality, "demonstrator");
+    snprintf(u.quality, sizeof u.quality, "expert");
+    EvalReport r;
+    CHECK(eval_run(&u, NULL, NULL, 10, &r, &e) == -1 && strstr(e.msg, "eval.quality"), "uncompiled eval: %s", e.msg);
+    free(ts);
+}
+
 TEST(test_eval_sets) {
     Experiment x = exp_default();
     for (int i = 0; i < x.n_sets; i++) x.sets[i].episodes = 300;
@@ -270,6 +326,7 @@ TEST(test_passive_training_learns) {
 int main(void) {
     RUN(test_training_stream);
     RUN(test_demonstrators);
+    RUN(test_quality_tokens);
     RUN(test_eval_sets);
     RUN(test_agent_matches_full_forward);
     RUN(test_training_deterministic_and_saved);

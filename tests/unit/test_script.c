@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "learn/train.h"
 #include "script/internal.h"
 #include "script/lab.h"
 #include "util/progress.h"
@@ -283,6 +284,95 @@ TEST(test_errors_name_the_line) {
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
         CHECK(fails_with(cases[i].script, cases[i].want), "case %zu", i);
+}
+
+/* A demonstrator written in Lua: plays its mix component's episodes from the view alone (the
+ * expert re-implemented in Lua scores what the expert scores, episode for episode); its answers
+ * are checked, its name is a quality word, and errors name the script line. */
+TEST(test_script_demonstrators) {
+    Experiment x;
+    Lab *lab = NULL;
+    Err e = {""};
+    /* the expert in Lua: explore each relevant variable once; exploit the largest measured effect */
+    const char *expert =
+        "local function expert(v)\n"
+        "  assert(v.truth == nil and v.graph == nil and v.best == nil, 'the view only')\n"
+        "  if v.phase == 'explore' then return v.relevant[v.step + 1] end\n"
+        "  local best, bv = nil, -math.huge\n"
+        "  for _, a in ipairs(v.legal) do\n"
+        "    local x, s = a:sub(1, 1), a:sub(2) == '+' and 1 or -1\n"
+        "    for _, st in ipairs(v.steps) do\n"
+        "      if st['do'] == x then local val = s * st.observed[v.goal] / st.value\n"
+        "        if val > bv then best, bv = a, val end end\n"
+        "    end\n"
+        "  end\n"
+        "  return best\n"
+        "end\n"
+        "return lab.experiment{ train = { mix = { { demonstrator = { name = 'luaexpert', act = expert }, quality = 'demonstrator' } } },\n"
+        "  eval = { quality = 'luaexpert' } }\n";
+    CHECK(load_keep(expert, &x, &lab, &e) == 0, "load: %s", e.msg);
+    CHECK(strcmp(x.mix[0].demonstrator, "luaexpert") == 0 && x.mix[0].custom && exp_check(&x, &e) == 0, "a named demonstrator: %s", e.msg);
+    Vocab *v = train_vocab(&x, &e);
+    CHECK(v && x.qtok_mix[0] == tok_find(v, "luaexpert") && x.qtok_eval == x.qtok_mix[0], "its name is the quality word");
+    TokSeq *ts = malloc(sizeof *ts);
+    int same = 0, n = 200, ok = 1;
+    for (int i = 0; i < n; i++) {
+        Episode ep, again;
+        if (train_episode(&x, (uint64_t)i, &ep, ts, &e)) { ok = 0; break; }
+        again = ep;
+        Episode *p = &again;
+        ep_restart(&again);
+        strat_play(strat_find("expert"), &p, 1, &e);
+        same += again.view.exploit_var == ep.view.exploit_var && again.view.exploit_sign == ep.view.exploit_sign &&
+                again.view.n_steps == ep.view.n_steps && ep.norm_reward == again.norm_reward;
+    }
+    CHECK(ok, "episodes: %s", e.msg);
+    CHECK(same == n, "the Lua expert plays as the expert in %d of %d episodes", same, n);
+    /* the JSON record keeps its name; without the script it cannot be rebuilt, and says so */
+    cJSON *j = exp_to_json(&x);
+    Experiment y;
+    CHECK(exp_from_json(j, &y, &e) == -1 && strstr(e.msg, "train.mix[1].demonstrator") && strstr(e.msg, "luaexpert"),
+          "rebuilt without the script: %s", e.msg);
+    cJSON_Delete(j);
+    tok_vocab_free(v);
+    lab_free(lab);
+    lab = NULL;
+    /* an illegal answer stops training with the script line and the legal answers */
+    CHECK(load_keep("return lab.experiment{ train = { mix = { {\n demonstrator = function(v) return 'Z' end } } } }\n", &x,
+                    &lab, &e) == 0 &&
+              strcmp(x.mix[0].demonstrator, "script") == 0,
+          "a function: %s", e.msg);
+    Episode ep;
+    CHECK(train_episode(&x, 0, &ep, ts, &e) == -1 && strstr(e.msg, "train.mix[1].demonstrator") && strstr(e.msg, "x.lua:2:") &&
+              strstr(e.msg, "legal answers (A B C D E) while exploring, it returned 'Z'"),
+          "illegal answer: %s", e.msg);
+    lab_free(lab);
+    lab = NULL;
+    CHECK(load_keep("return lab.experiment{ train = { mix = { { demonstrator = function(v)\n"
+                    "  if v.phase == 'explore' then return v.relevant[1] end\n  return v.goal .. '+' end } } } }\n",
+                    &x, &lab, &e) == 0,
+          "load: %s", e.msg);
+    CHECK(train_episode(&x, 0, &ep, ts, &e) == -1 && strstr(e.msg, "while exploiting"), "the goal is no exploit: %s", e.msg);
+    lab_free(lab);
+    lab = NULL;
+    CHECK(load_keep("return lab.experiment{ train = { mix = { { demonstrator = function(v) while true do end end } } } }\n", &x,
+                    &lab, &e) == 0,
+          "load: %s", e.msg);
+    CHECK(train_episode(&x, 0, &ep, ts, &e) == -1 && strstr(e.msg, "time limit"), "a loop ends at the time limit: %s", e.msg);
+    lab_free(lab);
+    free(ts);
+    CHECK(fails_with("return lab.experiment{ train = { mix = { { demonstrator = { name = 'expert', act = print } } } } }\n",
+                     "train.mix[1].demonstrator.name: 'expert' is a built-in strategy's name"),
+          "a built-in name");
+    CHECK(fails_with("return lab.experiment{ train = { mix = { { demonstrator = { name = 'Bad Name', act = print } } } } }\n",
+                     "train.mix[1].demonstrator.name: expected a word"),
+          "a bad name");
+    CHECK(fails_with("return lab.experiment{ train = { mix = { { demonstrator = { name = 'x' } } } } }\n",
+                     "train.mix[1].demonstrator.act: expected a function"),
+          "no act");
+    CHECK(fails_with("return lab.experiment{ train = { mix = { { demonstrator = 5 } } } }\n",
+                     "train.mix[1].demonstrator: expected a string"),
+          "a number");
 }
 
 /* Script functions run from C (filters, explanations) during training: checked results. */
@@ -567,6 +657,8 @@ TEST(test_schema_round_trip) {
         if (f->kind == EXP_BOOL) snprintf(v, sizeof v, "%s", *(const int *)exp_field_cat(f, b0) ? "false" : "true");
         if (f->kind == EXP_STR) snprintf(v, sizeof v, "%s", f->scope == EXP_AT_SET ? "'q'" : "'probe'");
         if (strcmp(path, "train.mix[].demonstrator") == 0) snprintf(v, sizeof v, "'corr'");
+        if (strcmp(path, "train.mix[].quality") == 0) snprintf(v, sizeof v, "'reward'");
+        if (strcmp(path, "eval.quality") == 0) snprintf(v, sizeof v, "'q_high'"); /* a bucket the mix below writes */
         if (f->kind == EXP_VAR) snprintf(v, sizeof v, "'B'");
         if (f->kind == EXP_WORLDS) snprintf(v, sizeof v, "'all'");
         if (f->kind == EXP_PRED) snprintf(v, sizeof v, "lab.link('A', 'C')");
@@ -581,7 +673,8 @@ TEST(test_schema_round_trip) {
                      (int)strlen(place) - 2, place);
         }
         if (f->scope == EXP_AT_TOP && !strcmp(f->section, "eval"))
-            snprintf(text, sizeof text, "return lab.experiment{ %.*s, sets = { { name = 's' } } }, train = { mix = { {} } } }\n",
+            snprintf(text, sizeof text,
+                     "return lab.experiment{ %.*s, sets = { { name = 's' } } }, train = { mix = { { quality = 'reward' } } } }\n",
                      (int)strlen(place) - 2, place);
         if (load(text, &x, &e)) {
             CHECK(0, "%s: the script %s fails: %s", path, text, e.msg);
@@ -656,6 +749,7 @@ int main(void) {
     RUN(test_limits_cannot_be_escaped);
     RUN(test_errors_name_the_line);
     RUN(test_callbacks_are_checked);
+    RUN(test_script_demonstrators);
     RUN(test_eval_line_shows_and_survives);
     RUN(test_print_is_bounded);
     RUN(test_panic_is_reported);

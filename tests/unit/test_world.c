@@ -220,6 +220,43 @@ static int reject_all(const Scm *w, void *ctx) {
     return 0;
 }
 
+/* The quality token: right after <bos>, class goal (never a target by default), written
+ * "quality Q" and parsed back; the buckets cut normalised reward at 0, 0.5 and 0.95. */
+TEST(test_quality_token) {
+    Vocab *voc = tok_vocab_new();
+    Err e = {""};
+    int q = tok_vocab_add(voc, "max_seen", &e);
+    EpConfig c = ep_config_default();
+    Episode ep, *p = &ep;
+    TokFormat f = {0};
+    f.quality = q;
+    TokSeq *ts = malloc(sizeof *ts), *back = malloc(sizeof *back), *plain = malloc(sizeof *plain);
+    CHECK(ep_generate(&ep, &c, 9, 3, NULL, NULL, &e) == 0 && strat_play(strat_find("max_seen"), &p, 1, &e) == 0 &&
+              tok_encode(&f, &ep.view, ts, &e) == 0 && tok_encode(NULL, &ep.view, plain, &e) == 0,
+          "an episode: %s", e.msg);
+    CHECK(ts->n == plain->n + 1 && ts->tok[0] == TOK_BOS && ts->tok[1] == q && ts->cls[1] == TOKC_GOAL,
+          "one quality token after <bos>, class goal (%d vs %d tokens)", ts->n, plain->n);
+    CHECK(memcmp(ts->tok + 2, plain->tok + 1, sizeof(int) * (size_t)(plain->n - 1)) == 0, "the rest is the plain episode");
+    SB text = {0};
+    tok_render(voc, ts->tok, ts->n, c.value, NULL, &text);
+    CHECK(strncmp(sb_str(&text), "quality max_seen\n", 17) == 0, "text starts with the quality line:\n%s", sb_str(&text));
+    CHECK(tok_parse(voc, sb_str(&text), back, &e) == 0 && back->n == ts->n &&
+              memcmp(back->tok, ts->tok, sizeof(int) * (size_t)ts->n) == 0 && back->cls[1] == TOKC_GOAL,
+          "the text parses back to the same tokens: %s", e.msg);
+    sb_free(&text);
+    CHECK(tok_parse(voc, "goal max E\nquality max_seen\n", back, &e) == -1 && strstr(e.msg, "line 2") &&
+              strstr(e.msg, "must come first"),
+          "quality after other lines: %s", e.msg);
+    CHECK(tok_parse(voc, "quality nosuchword\n", back, &e) == -1 && strstr(e.msg, "line 1"), "unknown quality: %s", e.msg);
+    CHECK(tok_parse(voc, "quality A\n", back, &e) == -1, "a variable is not a quality");
+    CHECK(tok_qbucket(-0.01) == 0 && tok_qbucket(0) == 1 && tok_qbucket(0.4999) == 1 && tok_qbucket(0.5) == 2 &&
+              tok_qbucket(0.9499) == 2 && tok_qbucket(0.95) == 3 && tok_qbucket(1) == 3,
+          "bucket edges");
+    CHECK(tok_is_qbucket("q_high") && tok_is_qbucket("q_neg") && !tok_is_qbucket("expert"), "bucket names");
+    free(ts), free(back), free(plain);
+    tok_vocab_free(voc);
+}
+
 TEST(test_tokens_round_trip) {
     Vocab *voc = tok_vocab_new();
     CHECK(voc != NULL, "vocab");
@@ -356,6 +393,7 @@ int main(void) {
     RUN(test_cued_episodes);
     RUN(test_filter_and_determinism);
     RUN(test_tokens_round_trip);
+    RUN(test_quality_token);
     RUN(test_zero_reward_is_positive_zero);
     return TEST_SUMMARY();
 }
