@@ -17,7 +17,18 @@ void args_help(const ArgCmd *cmd, FILE *out) {
             snprintf(left, sizeof left, "%s %s", o->name, o->choices);
         else
             snprintf(left, sizeof left, "%s %s", o->name, o->metavar ? o->metavar : "X");
-        fprintf(out, "  %-26s %s\n", left, o->help);
+        /* a help that ends in "(default)" shows the value its target holds before parsing */
+        size_t n = strlen(o->help), k = sizeof "(default)" - 1;
+        if (n >= k && strcmp(o->help + n - k, "(default)") == 0 && o->dst &&
+            (o->kind == ARG_INT || o->kind == ARG_U64 || o->kind == ARG_REAL)) {
+            char v[40];
+            if (o->kind == ARG_INT) snprintf(v, sizeof v, "%d", *(const int *)o->dst);
+            else if (o->kind == ARG_U64) snprintf(v, sizeof v, "%llu", (unsigned long long)*(const uint64_t *)o->dst);
+            else snprintf(v, sizeof v, "%g", *(const double *)o->dst);
+            fprintf(out, "  %-26s %.*s(default %s)\n", left, (int)(n - k), o->help, v);
+        } else {
+            fprintf(out, "  %-26s %s\n", left, o->help);
+        }
     }
     fprintf(out, "  %-26s %s\n", "--help", "show this help");
     if (cmd->more) fprintf(out, "\n%s", cmd->more);

@@ -34,7 +34,7 @@ typedef struct ArgOpt {
     double lo, hi;       /* inclusive range for ARG_INT / ARG_REAL */
     const char *choices; /* "text|tokens|jsonl" for ARG_CHOICE */
     const char *metavar; /* "N" */
-    const char *help;
+    const char *help;    /* ending in "(default)": the help shows the target's value as the default */
 } ArgOpt;
 
 typedef struct ArgCmd {

@@ -8,6 +8,13 @@ for c in train eval; do
     expect_match "dolab $c --help" "$OUT" "^usage: dolab $c"
 done
 
+# train's defaults are the experiment schema's, shown by the help from the flags' targets
+expect_status 0 "train --help" -- $DOLAB train --help
+for d in "--steps N .*\(default 30000\)$" "--lr LR .*\(default 0.003\)$" "--threads N .*\(default 2\)$" "--seed S .*\(default 1\)$"; do
+    expect_match "train --help: $d" "$OUT" "$d"
+done
+expect_no_match "train --help: no bare (default)" "$OUT" "\(default\)"
+
 bad_input() {
     local what=$1 pattern=$2; shift 2
     expect_status 2 "$what" -- "$@"
