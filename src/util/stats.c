@@ -23,7 +23,11 @@ static int cmp_double(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-StatCI stats_bootstrap_mean(const double *x, int n, int resamples, uint64_t seed) {
+/* The percentile bootstrap of the mean of x: each resample draws n of them with replacement;
+ * with sd (hierarchical), each drawn x[k] moves by its own standard error sd[k]/sqrt(episodes[k])
+ * times a normal draw (the episodes within it resampled, approximately). */
+static StatCI bootstrap(const double *x, const double *sd, const int *episodes, int n, int resamples, uint64_t seed,
+                        uint64_t stream) {
     StatCI ci = {0, 0, 0, n, 0};
     if (n <= 0) return ci;
     ci.mean = stats_mean(x, n);
@@ -35,10 +39,15 @@ StatCI stats_bootstrap_mean(const double *x, int n, int resamples, uint64_t seed
         return ci;
     }
     Rng r;
-    rng_init(&r, seed, 0xB007);
+    rng_init(&r, seed, stream);
     for (int b = 0; b < resamples; b++) {
         double s = 0.0;
-        for (int i = 0; i < n; i++) s += x[rng_below(&r, (uint32_t)n)];
+        for (int i = 0; i < n; i++) {
+            int k = (int)rng_below(&r, (uint32_t)n);
+            double d = x[k];
+            if (sd) d += (episodes[k] > 0 && sd[k] > 0 ? sd[k] / sqrt((double)episodes[k]) : 0.0) * rng_normal(&r);
+            s += d;
+        }
         means[b] = s / n;
     }
     qsort(means, (size_t)resamples, sizeof *means, cmp_double);
@@ -48,6 +57,10 @@ StatCI stats_bootstrap_mean(const double *x, int n, int resamples, uint64_t seed
     ci.hi = means[hi];
     free(means);
     return ci;
+}
+
+StatCI stats_bootstrap_mean(const double *x, int n, int resamples, uint64_t seed) {
+    return bootstrap(x, NULL, NULL, n, resamples, seed, 0xB007);
 }
 
 double stats_iqm(const double *x, int n) {
@@ -64,32 +77,5 @@ double stats_iqm(const double *x, int n) {
 
 StatCI stats_bootstrap_hier(const double *mean, const double *sd, const int *episodes, int n, int resamples,
                             uint64_t seed) {
-    StatCI ci = {0, 0, 0, n, 0};
-    if (n <= 0) return ci;
-    ci.mean = stats_mean(mean, n);
-    ci.sd = stats_sd(mean, n);
-    if (resamples <= 0) resamples = 2000;
-    double *means = malloc(sizeof *means * (size_t)resamples);
-    if (!means) {
-        ci.lo = ci.hi = ci.mean;
-        return ci;
-    }
-    Rng r;
-    rng_init(&r, seed, 0x41E5);
-    for (int b = 0; b < resamples; b++) {
-        double s = 0.0;
-        for (int i = 0; i < n; i++) {
-            int k = (int)rng_below(&r, (uint32_t)n);
-            double se = episodes[k] > 0 && sd[k] > 0 ? sd[k] / sqrt((double)episodes[k]) : 0.0;
-            s += mean[k] + se * rng_normal(&r);
-        }
-        means[b] = s / n;
-    }
-    qsort(means, (size_t)resamples, sizeof *means, cmp_double);
-    int lo = (int)(0.025 * resamples), hi = (int)(0.975 * resamples);
-    if (hi >= resamples) hi = resamples - 1;
-    ci.lo = means[lo];
-    ci.hi = means[hi];
-    free(means);
-    return ci;
+    return bootstrap(mean, sd, episodes, n, resamples, seed, 0x41E5);
 }
