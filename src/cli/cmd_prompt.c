@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/args.h"
+#include "cli/arm.h"
 #include "cli/commands.h"
 #include "learn/eval.h"
 #include "learn/exp.h"
@@ -63,60 +64,16 @@ int cmd_prompt(int argc, char **argv) {
     Err e;
     int rc = args_or_exit(&cmd, argc, argv, pos, &npos);
     if (rc >= 0) return rc;
-    LabLimits lim = lab_limits_default();
-    Lab *lab = lab_new(&lim, NULL, NULL, &e);
-    if (!lab) {
-        fprintf(stderr, "dolab prompt: %s\n", e.msg);
-        return 1;
-    }
-    lab_set_quick(lab, quick);
-    enum { MAX_ARMS = 8 };
-    Experiment *xs = calloc(MAX_ARMS, sizeof *xs);
+    ScriptArm sa;
     Episode *eps = NULL;
-    Vocab *voc = NULL;
     SB out = {0};
-    int narms = 0, status = 1, k = 0;
-    if (!xs) {
-        fprintf(stderr, "dolab prompt: out of memory\n");
-        goto done;
-    }
-    for (int i = 0; i < sets.n; i++)
-        if (lab_set_field(lab, sets.v[i], &e)) {
-            fprintf(stderr, "dolab prompt: %s\n", e.msg);
-            status = 2;
-            goto done;
-        }
-    if (lab_load_experiments(lab, pos[0], xs, MAX_ARMS, &narms, &e)) {
-        fprintf(stderr, "dolab prompt: %s\n", e.msg);
-        goto done;
-    }
-    if (arm) {
-        while (k < narms && strcmp(xs[k].name, arm) != 0) k++;
-        if (k == narms) {
-            fprintf(stderr, "dolab prompt: --arm %s: %s has no such arm\n", arm, pos[0]);
-            goto done;
-        }
-    }
-    Experiment *x = &xs[k];
-    if (seed.given) x->seed = seed.value;
-    if (exp_check(x, &e) || !(voc = train_vocab(x, &e))) {
-        fprintf(stderr, "dolab prompt: %s: %s\n", x->name, e.msg);
-        goto done;
-    }
-    int set = 0;
-    if (set_name) {
-        set = -1;
-        for (int i = 0; i < x->n_sets; i++)
-            if (strcmp(x->sets[i].name, set_name) == 0) set = i;
-        if (set < 0) {
-            SB names = {0};
-            for (int i = 0; i < x->n_sets; i++) sb_printf(&names, "%s%s", i ? ", " : "", x->sets[i].name);
-            fprintf(stderr, "dolab prompt: --eval-set %s: %s has no such set (it has %s)\n", set_name, x->name,
-                    sb_str(&names));
-            sb_free(&names);
-            goto done;
-        }
-    }
+    int status = script_arm_load(&sa, "prompt", pos[0], arm, &sets, quick, seed.given ? &seed.value : NULL);
+    if (status) goto done;
+    status = 1;
+    Experiment *x = sa.x;
+    Vocab *voc = sa.voc;
+    int set = set_name ? script_arm_set("prompt", x, set_name) : 0;
+    if (set < 0) goto done;
     TokFormat f = exp_format(x, -1);
     f.explain = explain;
     sb_puts(&out, prompt_head);
@@ -170,9 +127,7 @@ int cmd_prompt(int argc, char **argv) {
     status = fwrite(out.s, 1, out.len, stdout) == out.len ? 0 : 1;
 done:
     sb_free(&out);
-    tok_vocab_free(voc);
     free(eps);
-    free(xs);
-    lab_free(lab);
+    script_arm_free(&sa);
     return status;
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/args.h"
+#include "cli/arm.h"
 #include "cli/commands.h"
 #include "util/jsonu.h"
 #include "learn/eval.h"
@@ -160,57 +161,20 @@ static int put_episode(int format, const Vocab *voc, const Episode *ep, const To
 static int stream_script(const char *script, const char *arm, const ArgList *sets, const char *set_name, int quick,
                          int n, uint64_t seed, int seed_given, int format) {
     Err e;
-    LabLimits lim = lab_limits_default();
-    Lab *lab = lab_new(&lim, NULL, NULL, &e);
-    if (!lab) {
-        fprintf(stderr, "dolab stream: %s\n", e.msg);
-        return 1;
-    }
-    lab_set_quick(lab, quick);
-    enum { MAX_ARMS = 8 };
-    Experiment *xs = calloc(MAX_ARMS, sizeof *xs);
+    ScriptArm sa;
     Episode *eps = NULL;
     TokSeq *ts = malloc(sizeof *ts);
-    Vocab *voc = NULL;
-    int narms = 0, status = 1, k = 0;
-    if (!xs || !ts) {
+    int status = script_arm_load(&sa, "stream", script, arm, sets, quick, seed_given ? &seed : NULL), set = -1;
+    if (status) goto done;
+    status = 1;
+    Experiment *x = sa.x;
+    Vocab *voc = sa.voc;
+    if (!ts) {
         fprintf(stderr, "dolab stream: out of memory\n");
         goto done;
     }
-    for (int i = 0; i < sets->n; i++)
-        if (lab_set_field(lab, sets->v[i], &e)) {
-            fprintf(stderr, "dolab stream: %s\n", e.msg);
-            status = 2;
-            goto done;
-        }
-    if (lab_load_experiments(lab, script, xs, MAX_ARMS, &narms, &e)) {
-        fprintf(stderr, "dolab stream: %s\n", e.msg);
-        goto done;
-    }
-    if (arm) {
-        while (k < narms && strcmp(xs[k].name, arm) != 0) k++;
-        if (k == narms) {
-            fprintf(stderr, "dolab stream: --arm %s: %s has no such arm\n", arm, script);
-            goto done;
-        }
-    }
-    Experiment *x = &xs[k];
-    if (seed_given) x->seed = seed;
-    if (exp_check(x, &e) || !(voc = train_vocab(x, &e))) {
-        fprintf(stderr, "dolab stream: %s: %s\n", x->name, e.msg);
-        goto done;
-    }
-    int set = -1;
     if (set_name) {
-        for (int i = 0; i < x->n_sets; i++)
-            if (strcmp(x->sets[i].name, set_name) == 0) set = i;
-        if (set < 0) {
-            SB names = {0};
-            for (int i = 0; i < x->n_sets; i++) sb_printf(&names, "%s%s", i ? ", " : "", x->sets[i].name);
-            fprintf(stderr, "dolab stream: --eval-set %s: %s has no such set (it has %s)\n", set_name, x->name, sb_str(&names));
-            sb_free(&names);
-            goto done;
-        }
+        if ((set = script_arm_set("stream", x, set_name)) < 0) goto done;
         eps = calloc((size_t)n, sizeof *eps);
         if (!eps) {
             fprintf(stderr, "dolab stream: out of memory\n");
@@ -245,11 +209,9 @@ static int stream_script(const char *script, const char *arm, const ArgList *set
         status = put_episode(format, voc, p, ts, i, set < 0 ? x->seed : x->eval_seed, x->world.value, what);
     }
 done:
-    tok_vocab_free(voc);
     free(eps);
     free(ts);
-    free(xs);
-    lab_free(lab);
+    script_arm_free(&sa);
     return status;
 }
 
