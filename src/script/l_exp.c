@@ -70,6 +70,31 @@ static void read_world(lua_State *L, int t, const char *path, EpConfig *c, int s
     if (ep_config_check(c, &e)) l_err(L, "%s: %s", path, e.msg);
 }
 
+/* A list of tables at the top of the stack (train.mix, eval.sets, eval.agents): its length,
+ * refused outside lo..hi ("expected 1 to 8 components, got 0"). */
+static int list_len(lua_State *L, const char *what, int lo, int hi, const char *items) {
+    l_check_table(L, -1, what);
+    int m = (int)luaL_len(L, -1);
+    if (m < lo || m > hi) l_err(L, "%s: expected %d to %d %s, got %d", what, lo, hi, items, m);
+    return m;
+}
+
+/* Pushes item i (from 0) of the list at the top of the stack, a table with only the keys of
+ * scope's rows (and extra), and sets base (size bytes) to the scope's defaults; path gets
+ * "what[i+1]".  Returns the item's stack index. */
+static int list_item(lua_State *L, const char *what, int i, ExpScope scope, const char *const *extra, void *base,
+                     size_t size, char *path, size_t cap) {
+    snprintf(path, cap, "%s[%d]", what, i + 1);
+    lua_rawgeti(L, -1, i + 1);
+    l_check_table(L, -1, path);
+    const char *keys[32];
+    section_keys(scope, "", 0, extra, keys, 32);
+    l_unknown_fields(L, -1, path, keys);
+    memset(base, 0, size);
+    exp_scope_defaults(scope, base);
+    return lua_gettop(L);
+}
+
 /* Reads section (e.g. "train", "model", "train.loss_weights") of the experiment table at t:
  * its unknown keys are an error; extra: keys read by hand besides the schema's. */
 static void read_section(lua_State *L, int t, const char *section, const char *const *extra, Experiment *x) {
@@ -137,24 +162,14 @@ int l_experiment(lua_State *L) {
         static const char *const tf[] = {"mix", "loss_weights", NULL};
         read_section(L, T, "train", tf, x);
         if (l_field(L, T, "mix") != LUA_TNIL) {
-            l_check_table(L, -1, "train.mix");
-            int m = (int)luaL_len(L, -1);
-            if (m < 1 || m > EXP_MAX_MIX) l_err(L, "train.mix: expected 1 to %d components, got %d", EXP_MAX_MIX, m);
-            x->n_mix = m;
+            int m = x->n_mix = list_len(L, "train.mix", 1, EXP_MAX_MIX, "components");
             for (int i = 0; i < m; i++) {
                 char p[32];
-                snprintf(p, sizeof p, "train.mix[%d]", i + 1);
-                lua_rawgeti(L, -1, i + 1);
-                l_check_table(L, -1, p);
-                int C = lua_gettop(L);
                 static const char *const none[] = {NULL};
-                const char *mf[24], *wf[16];
-                section_keys(EXP_AT_WORLD, "", EXP_SHAPE, none, wf, 16);
-                section_keys(EXP_AT_MIX, "", 0, wf, mf, 24);
-                l_unknown_fields(L, C, p, mf);
+                const char *wf[16];
+                section_keys(EXP_AT_WORLD, "", EXP_SHAPE, none, wf, 16); /* the world fields a component may change */
                 ExpMix *mx = &x->mix[i];
-                memset(mx, 0, sizeof *mx);
-                exp_scope_defaults(EXP_AT_MIX, mx);
+                int C = list_item(L, "train.mix", i, EXP_AT_MIX, wf, mx, sizeof *mx, p, sizeof p);
                 mx->ep = x->world; /* the world's, with the fields the component changes */
                 int ty = l_field(L, C, "demonstrator");
                 lua_pop(L, 1);
@@ -229,21 +244,11 @@ int l_experiment(lua_State *L) {
         }
         lua_pop(L, 1);
         if (l_field(L, E, "agents") != LUA_TNIL) {
-            l_check_table(L, -1, "eval.agents");
-            int m = (int)luaL_len(L, -1);
-            if (m > EXP_MAX_AGENTS) l_err(L, "eval.agents: at most %d agents, got %d", EXP_MAX_AGENTS, m);
-            x->n_agents = m;
+            int m = x->n_agents = list_len(L, "eval.agents", 0, EXP_MAX_AGENTS, "agents");
             for (int i = 0; i < m; i++) {
                 char p[32];
-                snprintf(p, sizeof p, "eval.agents[%d]", i + 1);
-                lua_rawgeti(L, -1, i + 1);
-                l_check_table(L, -1, p);
-                const char *af[8];
-                section_keys(EXP_AT_AGENT, "", 0, NULL, af, 8);
-                l_unknown_fields(L, -1, p, af);
                 ExpAgent *ag = &x->agents[i];
-                memset(ag, 0, sizeof *ag);
-                exp_scope_defaults(EXP_AT_AGENT, ag);
+                list_item(L, "eval.agents", i, EXP_AT_AGENT, NULL, ag, sizeof *ag, p, sizeof p);
                 read_fields(L, -1, p, EXP_AT_AGENT, "", ag, n, 0);
                 if (!ag->cmd[0]) l_err(L, "%s.cmd: expected the agent's command (a string), e.g. \"python3 my_agent.py\"", p);
                 lua_pop(L, 1);
@@ -251,22 +256,11 @@ int l_experiment(lua_State *L) {
         }
         lua_pop(L, 1);
         if (l_field(L, E, "sets") != LUA_TNIL) {
-            l_check_table(L, -1, "eval.sets");
-            int m = (int)luaL_len(L, -1);
-            if (m < 1 || m > EXP_MAX_SETS) l_err(L, "eval.sets: expected 1 to %d sets, got %d", EXP_MAX_SETS, m);
-            x->n_sets = m;
+            int m = x->n_sets = list_len(L, "eval.sets", 1, EXP_MAX_SETS, "sets");
             for (int i = 0; i < m; i++) {
                 char p[64];
-                snprintf(p, sizeof p, "eval.sets[%d]", i + 1);
-                lua_rawgeti(L, -1, i + 1);
-                l_check_table(L, -1, p);
-                int S = lua_gettop(L);
-                const char *sf[16];
-                section_keys(EXP_AT_SET, "", 0, NULL, sf, 16);
-                l_unknown_fields(L, S, p, sf);
                 ExpEvalSet *es = &x->sets[i];
-                memset(es, 0, sizeof *es);
-                exp_scope_defaults(EXP_AT_SET, es);
+                int S = list_item(L, "eval.sets", i, EXP_AT_SET, NULL, es, sizeof *es, p, sizeof p);
                 snprintf(es->name, sizeof es->name, "set%d", i + 1);
                 l_get_str(L, S, p, "name", es->name, sizeof es->name);
                 snprintf(p, sizeof p, "eval.sets.%s", es->name);
