@@ -4,18 +4,7 @@
 # midway and run again finishes the rest with no job recorded twice.
 cd "$(dirname "$0")/../.." || exit 1
 . tests/cli/lib.sh
-cat >"$TMP/two.lua" <<'LUA'
--- two arms for the sweep tests: one and two layers
-local function arm(name, layers)
-  return lab.experiment{
-    name = name,
-    train = { steps = 40, batch = 8 },
-    model = { layers = layers, dim = 16, heads = 2 },
-    eval = { episodes = 40, strategies = { "oracle", "corr" } },
-  }
-end
-return { arm("one_layer", 1), arm("two_layers", 2) }
-LUA
+cp tests/cli/two_arms.lua "$TMP/two.lua"
 R="$TMP/runs"
 
 expect_status 0 "sweep --help" -- $DOLAB sweep --help

@@ -105,17 +105,7 @@ else
     finish; exit
 fi
 
-cat >"$TMP/two.lua" <<'LUA'
-local function arm(name, layers)
-  return lab.experiment{
-    name = name,
-    train = { steps = 40, batch = 8 },
-    model = { layers = layers, dim = 16, heads = 2 },
-    eval = { episodes = 40, strategies = { "oracle", "corr" } },
-  }
-end
-return { arm("one_layer", 1), arm("two_layers", 2) }
-LUA
+cp tests/cli/two_arms.lua "$TMP/two.lua"
 R="$TMP/runs"
 SW=(sweep "$TMP/two.lua" --seeds 1-2 --quick --name sl --dir "$R" --slurm --partition debug --time 10:00)
 expect_status 0 "sweep --slurm" -- timeout 60 $DOLAB "${SW[@]}"
