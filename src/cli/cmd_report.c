@@ -75,6 +75,7 @@ typedef struct Report {
     char **names; /* interned row labels ("agree:expert") */
     int n_names;
     int oom;
+    double threshold; /* steps to a dev reward of at least this, per seed */
 } Report;
 
 /* A row label that lives as long as the report. */
@@ -263,12 +264,60 @@ static int arm_curve(const Arm *a, int col, double *steps, double *mean, double 
     return n;
 }
 
+/* The first recorded step at which each run's dev reward reached t (INFINITY: never) into
+ * out[n_runs]; returns how many reached it, and the median step into *median (INFINITY when
+ * the middle seed never did). */
+static int arm_reach(const Arm *a, double t, double *out, double *median) {
+    double st[REPORT_CURVE_MAX], v[REPORT_CURVE_MAX], sorted[REPORT_CURVE_MAX];
+    int reached = 0, n = a->n_runs < REPORT_CURVE_MAX ? a->n_runs : REPORT_CURVE_MAX;
+    for (int k = 0; k < n; k++) {
+        int m = nbe_curve(a->curves[k], 2, st, v, REPORT_CURVE_MAX);
+        out[k] = INFINITY;
+        for (int i = 0; i < m && out[k] == INFINITY; i++)
+            if (v[i] >= t) out[k] = st[i];
+        reached += out[k] < INFINITY;
+        sorted[k] = out[k];
+    }
+    for (int i = 1; i < n; i++) /* insertion sort: a few seeds */
+        for (int j = i; j > 0 && sorted[j - 1] > sorted[j]; j--) {
+            double tmp = sorted[j];
+            sorted[j] = sorted[j - 1];
+            sorted[j - 1] = tmp;
+        }
+    *median = n == 0 ? INFINITY : n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    return reached;
+}
+
 /* ---- output ---------------------------------------------------------------------------- */
 
 enum { FMT_TEXT, FMT_MD, FMT_CSV, FMT_JSON };
 
 static void seeds_text(SB *b, const Arm *a) {
     for (int i = 0; i < a->n_runs; i++) sb_printf(b, "%s%llu", i ? ", " : "", (unsigned long long)a->seeds[i]);
+}
+
+static void put_step(SB *b, double step) {
+    if (step < INFINITY) sb_printf(b, "%.0f", step);
+    else sb_puts(b, "never");
+}
+
+/* "dev reward >= 0.95 first at step 8000, never, 6000 (seeds 1, 2, 3); median 8000; reached by 2 of 3" */
+static void put_reach(SB *b, const Report *r, const Arm *arm, int md) {
+    double at[REPORT_CURVE_MAX], med, st[REPORT_CURVE_MAX], v[REPORT_CURVE_MAX];
+    int any = 0;
+    for (int k = 0; k < arm->n_runs && !any; k++) any = nbe_curve(arm->curves[k], 2, st, v, REPORT_CURVE_MAX) > 0;
+    if (!any) return;
+    int reached = arm_reach(arm, r->threshold, at, &med);
+    sb_printf(b, md ? "\ndev reward ≥ %g first at step " : "  dev >= %g first at step ", r->threshold);
+    for (int k = 0; k < arm->n_runs && k < REPORT_CURVE_MAX; k++) {
+        if (k) sb_puts(b, ", ");
+        put_step(b, at[k]);
+    }
+    sb_puts(b, " (seeds ");
+    seeds_text(b, arm);
+    sb_puts(b, "); median ");
+    put_step(b, med);
+    sb_printf(b, "; reached by %d of %d\n", reached, arm->n_runs);
 }
 
 static void put_text(SB *b, const Report *r, const char *path, const char *sweep, int md) {
@@ -319,6 +368,7 @@ static void put_text(SB *b, const Report *r, const char *path, const char *sweep
             sb_printf(b, md ? "` %.3f → %.3f (steps %.0f to %.0f)\n" : "  %.3f -> %.3f (mean of seeds, steps %.0f to %.0f)\n",
                       mu[0], mu[n - 1], st[0], st[n - 1]);
         }
+        put_reach(b, r, arm, md);
         if (md) sb_puts(b, "\n");
     }
     if (r->n_pairs) {
@@ -456,6 +506,16 @@ static cJSON *report_json(const Report *r, const char *path, const char *sweep) 
             cJSON_AddItemToObject(k, "mean", num_array(mu, n));
             cJSON_AddItemToObject(k, "sd", num_array(sd, n));
         }
+        double at[REPORT_CURVE_MAX], med;
+        int reached = arm_reach(arm, r->threshold, at, &med);
+        cJSON *ro = cJSON_AddObjectToObject(ao, "dev_reward_reached");
+        cJSON_AddNumberToObject(ro, "threshold", r->threshold);
+        cJSON *ra = cJSON_AddArrayToObject(ro, "first_step");
+        for (int k = 0; k < arm->n_runs && k < REPORT_CURVE_MAX; k++)
+            cJSON_AddItemToArray(ra, at[k] < INFINITY ? cJSON_CreateNumber(at[k]) : cJSON_CreateNull());
+        if (med < INFINITY) cJSON_AddNumberToObject(ro, "median", med);
+        else cJSON_AddNullToObject(ro, "median");
+        cJSON_AddNumberToObject(ro, "reached", reached);
         cJSON_AddItemToArray(arms, ao);
     }
     cJSON *pairs = cJSON_AddArrayToObject(o, "paired");
@@ -611,12 +671,15 @@ static int plot(const Report *r, const char *dir, Err *e) {
 int cmd_report(int argc, char **argv) {
     const char *sweep = NULL, *plot_dir = NULL, *out = NULL;
     int format = FMT_TEXT, mixed = 0;
+    double threshold = 0.95;
     ArgOpt opts[] = {
         {"--sweep", ARG_STRING, &sweep, 0, 0, NULL, "NAME", "only the runs of this sweep"},
         {"--format", ARG_CHOICE, &format, 0, 0, "text|md|csv|json", NULL, "output format (default text)"},
         {"--plot", ARG_STRING, &plot_dir, 0, 0, NULL, "DIR",
          "also draw learning curves and bars with CIs as SVG and PNG in DIR (gnuplot)"},
         {"--mixed", ARG_FLAG, &mixed, 0, 0, NULL, NULL, "report quick and full runs together (as separate arms)"},
+        {"--threshold", ARG_REAL, &threshold, -1, 1, NULL, "T",
+         "per seed, the first step whose dev reward reached T, and the median over seeds (default)"},
         {"-o", ARG_STRING, &out, 0, 0, NULL, "OUT", "write the report to OUT (atomically) instead of standard output"},
     };
     ArgCmd cmd = {"report", "dolab report NOTEBOOK [--sweep NAME] [--format text|md|csv|json] [--plot DIR]",
@@ -647,6 +710,7 @@ int cmd_report(int argc, char **argv) {
     }
     Report r;
     memset(&r, 0, sizeof r);
+    r.threshold = threshold;
     rc = 1;
     int n_full = 0;
     for (int i = 0; i < nb_count(nb); i++) {

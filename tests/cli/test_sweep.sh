@@ -106,12 +106,36 @@ for p in pairs:
     assert p["n"] == 2 and abs(p["mean"] - sum(d) / 2) < 1e-12
     assert abs(p["ci95"][0] - min(d)) < 1e-12 and abs(p["ci95"][1] - max(d)) < 1e-12, (p["ci95"], d)
 PY
+# steps to a dev reward: per seed the first curve step at or above the threshold (null: never), recomputed
+expect_status 0 "report --threshold" -- $DOLAB report "$NB" --sweep s --format json --threshold -1 -o "$TMP/report2.json"
+expect_status 2 "report --threshold out of range" -- $DOLAB report "$NB" --threshold 2
+python3 - "$NB" "$TMP/report.json" "$TMP/report2.json" <<'PY' && ok || bad "report: first steps at the dev threshold recomputed"
+import json, sys, statistics
+runs = [e for e in json.load(open(sys.argv[1]))["entries"] if e["type"] == "run"]
+seen = 0
+for path, t in ((sys.argv[2], 0.95), (sys.argv[3], -1)):
+    for a in json.load(open(path))["arms"]:
+        r = a["dev_reward_reached"]
+        assert r["threshold"] == t
+        want = []
+        for s in a["seeds"]:
+            e = [x for x in runs if x["config"]["name"] == a["arm"] and x["seed"] == s][0]
+            hit = [p[0] for p in e["training"]["curve"] if p[2] is not None and p[2] >= t]
+            want.append(hit[0] if hit else None)
+        assert r["first_step"] == want, (r, want)
+        assert r["reached"] == sum(w is not None for w in want)
+        if None not in want:
+            assert r["median"] == statistics.median(want)
+            seen += 1
+assert seen == 2, seen  # at -1 every seed of both arms reached it
+PY
 expect_status 0 "report text" -- $DOLAB report "$NB"
 expect_match "report text: header" "$OUT" "^report: .*: 4 runs in 2 arms \(quick runs\)$"
 expect_match "report text: an arm" "$OUT" '^two_layers: 2 seeds \(1, 2\)$'
 expect_match "report text: a model row" "$OUT" '^  [a-z_]+ +model +2 +-?[0-9]\.[0-9]{3}  \[-?[0-9.]+, -?[0-9.]+\] +\[-?[0-9.]+, -?[0-9.]+\] +[0-9.]+ +-?[0-9.]+$'
 expect_match "report text: curve sparkline" "$OUT" '^  loss +[▁▂▃▄▅▆▇█]+  '
 expect_match "report text: paired" "$OUT" '^paired differences on the same seeds \(arm - one_layer\):'
+expect_match "report text: steps to the dev threshold" "$OUT" '^  dev >= 0.95 first at step (never|[0-9]+), (never|[0-9]+) \(seeds 1, 2\); median (never|[0-9]+); reached by [0-2] of 2$'
 expect_status 0 "report csv" -- $DOLAB report "$NB" --format csv
 expect_match "report csv header" "$OUT" '^kind,arm,vs,set,strategy,n,mean,ci_lo,ci_hi,hier_lo,hier_hi,sd,iqm,quick$'
 expect_lines "report csv rows" "$OUT" 6 '^arm,[^,]*,[^,]*,[^,]*,(model|oracle|corr),'
