@@ -632,12 +632,12 @@ static int plot(const Report *r, const char *dir, Err *e) {
                       t ? "png" : "svg");
             sb_puts(&gp, "set title ");
             SB title = {0};
-            sb_printf(&title, "%s: mean normalised reward over seeds, 95%% CI", sets[s]);
+            sb_printf(&title, "%s: mean over seeds, 95%% CI (agree:X: share of the model's exploits that X would make)", sets[s]);
             gp_quote(&gp, sb_str(&title));
             sb_free(&title);
             sb_puts(&gp, "\nset style data histogram\nset style histogram errorbars gap 1 lw 1\nset style fill solid 0.6 border -1\n"
-                         "set yrange [*:1.05]\nset ylabel 'mean normalised reward'\nset key outside bottom center horizontal\n"
-                         "set grid ytics\nplot ");
+                         "set yrange [*:1.05]\nset ylabel 'normalised reward, or agreement share'\nset key outside bottom center horizontal\n"
+                         "set grid ytics\nset xtics rotate by 30 right\nplot ");
             for (int a = 0; a < r->n_arms; a++) {
                 sb_printf(&gp, "%s'%s' using %d:%d:%d%s title ", a ? ", " : "", name, 2 + 3 * a, 3 + 3 * a, 4 + 3 * a,
                           a ? "" : ":xtic(1)");
