@@ -225,16 +225,9 @@ static cJSON *decide_msg(ExtAgent *a, const EpView *v, int slot, long id, int ex
         cJSON_AddNullToObject(o, "goal");
     }
     cJSON *legal = cJSON_AddArrayToObject(o, "legal");
-    for (int x = 0; x < v->n; x++) {
-        if (exploit ? !ep_can_exploit(v, x) : !((v->relevant >> x) & 1u)) continue;
-        char s[3] = {scm_name(x), 0, 0};
-        if (exploit) {
-            s[1] = '+';
-            cJSON_AddItemToArray(legal, cJSON_CreateString(s));
-            s[1] = '-';
-        }
-        cJSON_AddItemToArray(legal, cJSON_CreateString(s));
-    }
+    char answers[EP_MAX_ANSWERS][3];
+    int na = ep_legal_answers(v, answers);
+    for (int i = 0; i < na; i++) cJSON_AddItemToArray(legal, cJSON_CreateString(answers[i]));
     cJSON *passive = cJSON_AddArrayToObject(o, "passive");
     for (int i = 0; i < v->n_passive; i++) cJSON_AddItemToArray(passive, num_row(v->passive[i], v->n));
     cJSON *steps = cJSON_AddArrayToObject(o, "steps");
@@ -257,21 +250,14 @@ static cJSON *decide_msg(ExtAgent *a, const EpView *v, int slot, long id, int ex
 }
 
 /* Reads the action of a reply: 0 with *out set, 1 malformed, 2 illegal. */
-static int parse_reply(const cJSON *r, const EpView *v, int exploit, StratAction *out) {
+static int parse_reply(const cJSON *r, const EpView *v, StratAction *out) {
     const cJSON *act = cJSON_GetObjectItemCaseSensitive(r, "action");
     const cJSON *ex = cJSON_GetObjectItemCaseSensitive(r, "explanation");
     const cJSON *pr = cJSON_GetObjectItemCaseSensitive(r, "probs");
     if (!cJSON_IsString(act) || (ex && !cJSON_IsString(ex)) || (pr && !cJSON_IsObject(pr))) return 1;
     for (const cJSON *p = pr ? pr->child : NULL; p; p = p->next)
         if (!cJSON_IsNumber(p) || !(p->valuedouble >= 0 && p->valuedouble <= 1)) return 1;
-    const char *s = act->valuestring;
-    size_t n = strlen(s);
-    if (n != (exploit ? 2u : 1u) || s[0] < 'A' || s[0] > 'Z' || (exploit && s[1] != '+' && s[1] != '-')) return 2;
-    int x = s[0] - 'A';
-    if (x >= v->n || (exploit ? !ep_can_exploit(v, x) : !((v->relevant >> x) & 1u))) return 2;
-    out->var = x;
-    out->sign = exploit && s[1] == '-' ? -1 : 1;
-    return 0;
+    return ep_parse_answer(v, act->valuestring, &out->var, &out->sign) ? 2 : 0;
 }
 
 static StratAction fallback(const EpView *v, int exploit) {
@@ -299,7 +285,7 @@ static int ext_act(Strategy *s, const EpView *const *views, const Episode *const
         a->st.decisions++;
         int bad = r == 0 ? 1 : r == 2 ? 2 : 0;
         if (r == 1) {
-            int p = parse_reply(reply, v, exploit, &out[i]);
+            int p = parse_reply(reply, v, &out[i]);
             bad = p == 1 ? 2 : p == 2 ? 3 : 0;
         }
         cJSON_Delete(reply);

@@ -119,25 +119,9 @@ static const char *defined_at(lua_State *L, int idx) {
     return lua_pushfstring(L, "%s:%d: ", ar.short_src, ar.linedefined);
 }
 
-/* The legal answers of a view, as the agent protocol writes them: "C" while exploring, "C+" and
- * "C-" at the exploit.  Returns how many (into out[][3]). */
-static int legal_answers(const EpView *v, char out[][3]) {
-    int k = 0, exploit = ep_phase(v) == EP_EXPLOIT;
-    for (int x = 0; x < v->n; x++) {
-        if (!((v->relevant >> x) & 1u) || (exploit && !ep_can_exploit(v, x))) continue;
-        for (int sg = 0; sg < (exploit ? 2 : 1); sg++) {
-            out[k][0] = scm_name(x);
-            out[k][1] = exploit ? "+-"[sg] : 0;
-            out[k][2] = 0;
-            k++;
-        }
-    }
-    return k;
-}
-
 /* What a demonstrator sees: the view, never the truth. */
 static void push_view_arg(lua_State *L, const EpView *v) {
-    char s[2] = {0, 0}, legal[2 * SCM_MAX_VARS][3];
+    char s[2] = {0, 0}, legal[EP_MAX_ANSWERS][3];
     int exploit = ep_phase(v) == EP_EXPLOIT;
     lua_newtable(L);
     lua_pushstring(L, exploit ? "exploit" : "explore");
@@ -162,7 +146,7 @@ static void push_view_arg(lua_State *L, const EpView *v) {
     lua_pushinteger(L, (lua_Integer)(v->agent_seed >> 11)); /* the episode's own randomness, below 2^53 */
     lua_setfield(L, -2, "seed");
     l_set_history(L, v);
-    int nl = legal_answers(v, legal);
+    int nl = ep_legal_answers(v, legal);
     lua_createtable(L, nl, 0);
     for (int i = 0; i < nl; i++) {
         lua_pushstring(L, legal[i]);
@@ -173,15 +157,10 @@ static void push_view_arg(lua_State *L, const EpView *v) {
 
 /* The demonstrator's answer at -1: one of the view's legal answers. */
 static int read_action(lua_State *L, int fn, const EpView *v, StratAction *out) {
-    char legal[2 * SCM_MAX_VARS][3];
-    int nl = legal_answers(v, legal);
     const char *a = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
-    for (int i = 0; a && i < nl; i++)
-        if (strcmp(a, legal[i]) == 0) {
-            out->var = a[0] - 'A';
-            out->sign = a[1] == '-' ? -1 : 1;
-            return 0;
-        }
+    if (a && ep_parse_answer(v, a, &out->var, &out->sign) == 0) return 0;
+    char legal[EP_MAX_ANSWERS][3];
+    int nl = ep_legal_answers(v, legal);
     SB list = {0};
     for (int i = 0; i < nl; i++) sb_printf(&list, "%s%s", i ? " " : "", legal[i]);
     lua_pushfstring(L, "%sthe demonstrator must return one of the legal answers (%s) while %s, it returned %s%s%s",

@@ -230,3 +230,29 @@ int ep_most_correlated(const EpView *v, int with_steps, int *sign) {
     }
     return best;
 }
+
+int ep_legal_answers(const EpView *v, char out[][3]) {
+    int k = 0, exploit = ep_phase(v) == EP_EXPLOIT;
+    for (int x = 0; x < v->n; x++) {
+        if (exploit ? !ep_can_exploit(v, x) : !((v->relevant >> x) & 1u)) continue;
+        for (int sg = 0; sg < (exploit ? 2 : 1); sg++) {
+            out[k][0] = scm_name(x);
+            out[k][1] = exploit ? "+-"[sg] : 0;
+            out[k][2] = 0;
+            k++;
+        }
+    }
+    return k;
+}
+
+int ep_parse_answer(const EpView *v, const char *s, int *var, int *sign) {
+    char legal[EP_MAX_ANSWERS][3];
+    int n = ep_legal_answers(v, legal);
+    for (int i = 0; i < n; i++)
+        if (strcmp(s, legal[i]) == 0) {
+            *var = s[0] - 'A';
+            *sign = s[1] == '-' ? -1 : 1;
+            return 0;
+        }
+    return -1;
+}

@@ -105,5 +105,13 @@ int ep_most_correlated(const EpView *v, int with_steps, int *sign);
 static inline int ep_can_exploit(const EpView *v, int var) {
     return var >= 0 && var < v->n && var != v->goal && ((v->relevant >> var) & 1u);
 }
+/* The legal answers of a view as text, as the agent protocol (docs/agents.md) and script
+ * demonstrators write them: a relevant variable ("C") while exploring; at the exploit each legal
+ * target with each sign ("C+", "C-").  Returns how many (at most EP_MAX_ANSWERS). */
+#define EP_MAX_ANSWERS (2 * SCM_MAX_VARS)
+int ep_legal_answers(const EpView *v, char out[][3]);
+/* An answer in that form: 0 with *var and *sign (+1 while exploring), or -1 if it is not one of
+ * the view's legal answers. */
+int ep_parse_answer(const EpView *v, const char *s, int *var, int *sign);
 
 #endif

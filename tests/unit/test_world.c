@@ -257,6 +257,28 @@ TEST(test_quality_token) {
     tok_vocab_free(voc);
 }
 
+/* The legal answers as text (the agent protocol's and script demonstrators'), and parsing them. */
+TEST(test_legal_answers) {
+    EpConfig c = ep_config_default();
+    Episode ep;
+    Err e;
+    CHECK(ep_generate(&ep, &c, 3, 1, NULL, NULL, &e) == 0, "episode: %s", e.msg);
+    char a[EP_MAX_ANSWERS][3];
+    int var, sign;
+    CHECK(ep_legal_answers(&ep.view, a) == 5 && strcmp(a[0], "A") == 0 && strcmp(a[4], "E") == 0, "exploring: A..E");
+    CHECK(ep_parse_answer(&ep.view, "C", &var, &sign) == 0 && var == 2 && sign == 1, "C while exploring");
+    CHECK(ep_parse_answer(&ep.view, "C+", &var, &sign) == -1 && ep_parse_answer(&ep.view, "F", &var, &sign) == -1 &&
+              ep_parse_answer(&ep.view, "", &var, &sign) == -1,
+          "no sign, no variable outside the world, nothing empty while exploring");
+    for (int s = 0; s < 5; s++) ep_explore(&ep, s, &e);
+    int n = ep_legal_answers(&ep.view, a), g = ep.view.goal;
+    CHECK(n == 8, "exploiting: 4 targets x 2 signs, got %d", n);
+    char goal_plus[3] = {scm_name(g), '+', 0}, other[3] = {scm_name(g == 0 ? 1 : 0), '-', 0};
+    CHECK(ep_parse_answer(&ep.view, goal_plus, &var, &sign) == -1, "the goal is no exploit");
+    CHECK(ep_parse_answer(&ep.view, other, &var, &sign) == 0 && var == (g == 0 ? 1 : 0) && sign == -1, "X- at the exploit");
+    CHECK(ep_parse_answer(&ep.view, other + 1, &var, &sign) == -1, "a sign alone is nothing");
+}
+
 TEST(test_tokens_round_trip) {
     Vocab *voc = tok_vocab_new();
     CHECK(voc != NULL, "vocab");
@@ -394,6 +416,7 @@ int main(void) {
     RUN(test_filter_and_determinism);
     RUN(test_tokens_round_trip);
     RUN(test_quality_token);
+    RUN(test_legal_answers);
     RUN(test_zero_reward_is_positive_zero);
     return TEST_SUMMARY();
 }
