@@ -186,7 +186,7 @@ static int stream_script(const char *script, const char *arm, const ArgList *set
         }
     }
     int by_others = 0;
-    for (int m = 0; m < x->n_mix; m++) by_others |= x->mix[m].demonstrator[0] && strcmp(x->mix[m].demonstrator, "expert");
+    for (int m = 0; m < x->n_mix; m++) by_others |= strcmp(exp_mix_demonstrator(&x->mix[m]), "expert") != 0;
     if (format == 0)
         printf("# %s: %s, %s\n", script, x->name,
                set < 0 ? (by_others ? "the passive stream it trains on (its demonstrators' episodes)"

@@ -71,17 +71,24 @@ TokFormat exp_format(const Experiment *x, int m) {
     return f;
 }
 
+int exp_mix_quality(const ExpMix *mx) {
+    const char *q = mx->quality;
+    return !q[0] ? EXP_Q_NONE : !strcmp(q, "demonstrator") ? EXP_Q_DEMONSTRATOR : !strcmp(q, "reward") ? EXP_Q_REWARD : EXP_Q_BAD;
+}
+
 int exp_quality_token(const Experiment *x, int m, const Episode *ep) {
-    const char *q = x->mix[m].quality;
-    if (strcmp(q, "demonstrator") == 0) return x->qtok_mix[m];
-    if (strcmp(q, "reward") == 0) return x->qtok_bucket[tok_qbucket(ep->norm_reward)];
-    return 0;
+    switch (exp_mix_quality(&x->mix[m])) {
+    case EXP_Q_DEMONSTRATOR: return x->qtok_mix[m];
+    case EXP_Q_REWARD: return x->qtok_bucket[tok_qbucket(ep->norm_reward)];
+    default: return 0;
+    }
 }
 
 int exp_writes_quality(const Experiment *x, const char *word) {
     for (int m = 0; m < x->n_mix; m++) {
-        const char *q = x->mix[m].quality, *dem = x->mix[m].demonstrator[0] ? x->mix[m].demonstrator : "expert";
-        if ((strcmp(q, "demonstrator") == 0 && strcmp(word, dem) == 0) || (strcmp(q, "reward") == 0 && tok_is_qbucket(word)))
+        int q = exp_mix_quality(&x->mix[m]);
+        if ((q == EXP_Q_DEMONSTRATOR && strcmp(word, exp_mix_demonstrator(&x->mix[m])) == 0) ||
+            (q == EXP_Q_REWARD && tok_is_qbucket(word)))
             return 1;
     }
     return 0;
@@ -271,10 +278,9 @@ int exp_check(const Experiment *x, Err *e) {
         const char *dem = x->mix[m].demonstrator;
         if (*dem && !strat_find(dem) && !x->mix[m].custom)
             return err_set(e, "%s.demonstrator: expected a strategy (%s), got '%s'", at, strat_names(), dem);
-        const char *q = x->mix[m].quality;
-        if (*q && strcmp(q, "demonstrator") && strcmp(q, "reward"))
+        if (exp_mix_quality(&x->mix[m]) == EXP_Q_BAD)
             return err_set(e, "%s.quality: expected \"demonstrator\" (its name) or \"reward\" (the episode's reward bucket), got '%s'",
-                           at, q);
+                           at, x->mix[m].quality);
         if (x->mix[m].ep.world.n != x->world.world.n)
             return err_set(e, "%s: %d variables, the world has %d", at, x->mix[m].ep.world.n, x->world.world.n);
         total += x->mix[m].weight;

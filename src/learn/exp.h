@@ -227,6 +227,12 @@ int exp_check(const Experiment *x, Err *e);
  * of an evaluation is x->qtok_eval (compiled by train_vocab); a training episode's is
  * exp_quality_token's. */
 TokFormat exp_format(const Experiment *x, int m);
+/* Component mx's demonstrator by name ("expert" when it names none). */
+static inline const char *exp_mix_demonstrator(const ExpMix *mx) { return mx->demonstrator[0] ? mx->demonstrator : "expert"; }
+/* What component mx's quality token is: none, its demonstrator's name, the episode's reward
+ * bucket; EXP_Q_BAD for any other value of quality (exp_check refuses it). */
+enum { EXP_Q_NONE, EXP_Q_DEMONSTRATOR, EXP_Q_REWARD, EXP_Q_BAD };
+int exp_mix_quality(const ExpMix *mx);
 /* The quality token of a finished training episode of mix component m (0: none). */
 int exp_quality_token(const Experiment *x, int m, const Episode *ep);
 /* Does any training mix component write the quality word `word`?  (eval.quality must be one.) */

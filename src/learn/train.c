@@ -34,11 +34,10 @@ Vocab *train_vocab(Experiment *x, Err *e) {
     memset(x->qtok_bucket, 0, sizeof x->qtok_bucket);
     x->qtok_eval = 0;
     for (int m = 0; m < x->n_mix; m++) {
-        const char *q = x->mix[m].quality;
-        if (strcmp(q, "demonstrator") == 0) {
-            x->qtok_mix[m] = tok_vocab_add(v, x->mix[m].demonstrator[0] ? x->mix[m].demonstrator : "expert", e);
-            if (x->qtok_mix[m] < 0) goto fail;
-        } else if (strcmp(q, "reward") == 0) {
+        int q = exp_mix_quality(&x->mix[m]);
+        if (q == EXP_Q_DEMONSTRATOR) {
+            if ((x->qtok_mix[m] = tok_vocab_add(v, exp_mix_demonstrator(&x->mix[m]), e)) < 0) goto fail;
+        } else if (q == EXP_Q_REWARD) {
             for (int b = 0; b < TOK_QBUCKETS; b++)
                 if ((x->qtok_bucket[b] = tok_vocab_add(v, tok_qbucket_names[b], e)) < 0) goto fail;
         }
@@ -78,8 +77,7 @@ int train_episode(const Experiment *x, uint64_t index, Episode *ep, TokSeq *ts, 
         if (exp_ep_pred_eval(&x->mix[m].accept, ep)) break;
     }
     TokFormat f = exp_format(x, m);
-    Strategy *who = x->mix[m].custom ? x->mix[m].custom
-                                     : strat_find(x->mix[m].demonstrator[0] ? x->mix[m].demonstrator : "expert");
+    Strategy *who = x->mix[m].custom ? x->mix[m].custom : strat_find(exp_mix_demonstrator(&x->mix[m]));
     if (!who) return err_set(e, "train.mix[%d].demonstrator: no strategy '%s'", m + 1, x->mix[m].demonstrator);
     if (strat_play(who, &ep, 1, e)) return -1;
     f.quality = exp_quality_token(x, m, ep); /* known once the episode is over (hindsight) */
