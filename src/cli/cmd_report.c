@@ -265,26 +265,21 @@ static int arm_curve(const Arm *a, int col, double *steps, double *mean, double 
 }
 
 /* The first recorded step at which each run's dev reward reached t (INFINITY: never) into
- * out[n_runs]; returns how many reached it, and the median step into *median (INFINITY when
- * the middle seed never did). */
-static int arm_reach(const Arm *a, double t, double *out, double *median) {
-    double st[REPORT_CURVE_MAX], v[REPORT_CURVE_MAX], sorted[REPORT_CURVE_MAX];
+ * out[n_runs]; returns how many reached it, the median step into *median (INFINITY when the
+ * middle seed never did) and into *with_dev how many runs have a dev curve at all. */
+static int arm_reach(const Arm *a, double t, double *out, double *median, int *with_dev) {
+    double st[REPORT_CURVE_MAX], v[REPORT_CURVE_MAX];
     int reached = 0, n = a->n_runs < REPORT_CURVE_MAX ? a->n_runs : REPORT_CURVE_MAX;
+    *with_dev = 0;
     for (int k = 0; k < n; k++) {
         int m = nbe_curve(a->curves[k], 2, st, v, REPORT_CURVE_MAX);
+        *with_dev += m > 0;
         out[k] = INFINITY;
         for (int i = 0; i < m && out[k] == INFINITY; i++)
             if (v[i] >= t) out[k] = st[i];
         reached += out[k] < INFINITY;
-        sorted[k] = out[k];
     }
-    for (int i = 1; i < n; i++) /* insertion sort: a few seeds */
-        for (int j = i; j > 0 && sorted[j - 1] > sorted[j]; j--) {
-            double tmp = sorted[j];
-            sorted[j] = sorted[j - 1];
-            sorted[j - 1] = tmp;
-        }
-    *median = n == 0 ? INFINITY : n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    *median = n ? stats_median(out, n) : INFINITY;
     return reached;
 }
 
@@ -303,11 +298,9 @@ static void put_step(SB *b, double step) {
 
 /* "dev reward >= 0.95 first at step 8000, never, 6000 (seeds 1, 2, 3); median 8000; reached by 2 of 3" */
 static void put_reach(SB *b, const Report *r, const Arm *arm, int md) {
-    double at[REPORT_CURVE_MAX], med, st[REPORT_CURVE_MAX], v[REPORT_CURVE_MAX];
-    int any = 0;
-    for (int k = 0; k < arm->n_runs && !any; k++) any = nbe_curve(arm->curves[k], 2, st, v, REPORT_CURVE_MAX) > 0;
-    if (!any) return;
-    int reached = arm_reach(arm, r->threshold, at, &med);
+    double at[REPORT_CURVE_MAX], med;
+    int with_dev, reached = arm_reach(arm, r->threshold, at, &med, &with_dev);
+    if (!with_dev) return;
     sb_printf(b, md ? "\ndev reward ≥ %g first at step " : "  dev >= %g first at step ", r->threshold);
     for (int k = 0; k < arm->n_runs && k < REPORT_CURVE_MAX; k++) {
         if (k) sb_puts(b, ", ");
@@ -507,7 +500,7 @@ static cJSON *report_json(const Report *r, const char *path, const char *sweep) 
             cJSON_AddItemToObject(k, "sd", num_array(sd, n));
         }
         double at[REPORT_CURVE_MAX], med;
-        int reached = arm_reach(arm, r->threshold, at, &med);
+        int with_dev, reached = arm_reach(arm, r->threshold, at, &med, &with_dev);
         cJSON *ro = cJSON_AddObjectToObject(ao, "dev_reward_reached");
         cJSON_AddNumberToObject(ro, "threshold", r->threshold);
         cJSON *ra = cJSON_AddArrayToObject(ro, "first_step");

@@ -63,14 +63,30 @@ StatCI stats_bootstrap_mean(const double *x, int n, int resamples, uint64_t seed
     return bootstrap(x, NULL, NULL, n, resamples, seed, 0xB007);
 }
 
-double stats_iqm(const double *x, int n) {
-    if (n <= 0) return 0.0;
+/* A sorted copy of x (NULL when out of memory). */
+static double *sorted_copy(const double *x, int n) {
     double *v = malloc(sizeof *v * (size_t)n);
-    if (!v) return stats_mean(x, n);
+    if (!v) return NULL;
     for (int i = 0; i < n; i++) v[i] = x[i];
     qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return v;
+}
+
+double stats_iqm(const double *x, int n) {
+    if (n <= 0) return 0.0;
+    double *v = sorted_copy(x, n);
+    if (!v) return stats_mean(x, n);
     int g = n / 4;
     double m = stats_mean(v + g, n - 2 * g);
+    free(v);
+    return m;
+}
+
+double stats_median(const double *x, int n) {
+    if (n <= 0) return 0.0;
+    double *v = sorted_copy(x, n);
+    if (!v) return NAN;
+    double m = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
     free(v);
     return m;
 }

@@ -22,6 +22,9 @@ StatCI stats_bootstrap_mean(const double *x, int n, int resamples, uint64_t seed
 /* Interquartile mean (rliable, Agarwal et al. 2021): the mean after dropping floor(n/4) of the
  * smallest and floor(n/4) of the largest values (scipy.stats.trim_mean(x, 0.25)).  0 when n = 0. */
 double stats_iqm(const double *x, int n);
+/* The median (the mean of the two middle values when n is even); infinities sort as numbers do.
+ * 0 when n = 0. */
+double stats_median(const double *x, int n);
 
 /* Hierarchical percentile bootstrap of the mean of several runs (seeds), each known by the mean,
  * standard deviation and count of its episodes: a resample draws n runs with replacement, then

@@ -112,6 +112,10 @@ TEST(test_across_seed_stats) {
     CHECK_NEAR(stats_iqm(x, 6), (0.3 + 0.5 + 0.7 + 0.9) / 4, 1e-12, "iqm of 6 drops the outlier");
     CHECK_NEAR(stats_iqm(x, 3), 0.5, 1e-12, "iqm of 3 is the mean");
     CHECK_NEAR(stats_iqm(x, 4), (0.3 + 0.5) / 2, 1e-12, "iqm of 4 is the middle two");
+    double m3[] = {9, 1, 4}, m4[] = {9, 1, 4, 2}, inf[] = {INFINITY, 3, INFINITY};
+    CHECK(stats_median(m3, 3) == 4 && stats_median(m4, 4) == 3 && stats_median(m3, 0) == 0, "median of 3, of 4, of none");
+    CHECK(stats_median(inf, 3) == INFINITY && stats_median(inf, 2) == INFINITY && stats_median(inf + 1, 1) == 3,
+          "infinities sort last");
     /* two seeds: the percentile bootstrap of the mean spans exactly [min, max] */
     StatCI c = stats_bootstrap_mean(x, 2, 2000, 7);
     CHECK(c.lo == 0.1 && c.hi == 0.9, "two seeds: [%g, %g]", c.lo, c.hi);
