@@ -158,6 +158,36 @@ TEST(test_quality_tokens) {
     EvalReport r;
     CHECK(eval_run(&u, NULL, NULL, 10, &r, &e) == -1 && strstr(e.msg, "eval.quality"), "uncompiled eval: %s", e.msg);
     free(ts);
+    /* the model acting is given the quality asked for: its tokens are the episode's as the
+     * stream writes it, quality first (an untrained model: only what it reads is checked) */
+    snprintf(x.mix[1].quality, sizeof x.mix[1].quality, "reward");
+    snprintf(x.quality, sizeof x.quality, "q_mid");
+    Vocab *v2 = train_vocab(&x, &e);
+    GptConfig cfg = {.vocab = tok_vocab_size(v2), .context = exp_max_len(&x), .layers = 1, .dim = 16, .heads = 2};
+    Gpt *g = gpt_create(&cfg, 3, &e);
+    TokFormat f = exp_format(&x, -1);
+    Strategy *ag = g ? agent_new(g, &f, 0.0, 0, &e) : NULL;
+    CHECK(ag != NULL && f.quality == tok_find(v2, "q_mid"), "an agent asked for q_mid: %s", e.msg);
+    Episode eps[4], *ptr[4];
+    int fed_ok = ag != NULL;
+    for (int i = 0; i < 4 && ag; i++) {
+        ep_generate(&eps[i], &x.world, 9, (uint64_t)i, NULL, NULL, &e);
+        ptr[i] = &eps[i];
+    }
+    if (ag) CHECK(strat_play(ag, ptr, 4, &e) == 0, "play: %s", e.msg);
+    TokSeq *want = malloc(sizeof *want);
+    for (int i = 0; i < 4 && ag; i++) {
+        int len;
+        const int *got = agent_tokens(ag, i, &len);
+        tok_encode(&f, &eps[i].view, want, &e);
+        fed_ok &= len >= 3 && len <= want->n && got[0] == TOK_BOS && got[1] == f.quality &&
+                  memcmp(got, want->tok, sizeof(int) * (size_t)len) == 0;
+    }
+    CHECK(fed_ok, "the agent reads <bos> q_mid and then the episode, as tok_encode writes it");
+    free(want);
+    if (ag) ag->destroy(ag);
+    gpt_free(g);
+    tok_vocab_free(v2);
 }
 
 TEST(test_eval_sets) {
