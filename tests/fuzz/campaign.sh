@@ -4,8 +4,12 @@
 # of that corpus once more under the ASan+UBSan build (build-fuzz/).  One line per target is
 # appended to build-fuzz/campaign.txt.  Usage: campaign.sh RUNS TARGET...  (run from the
 # checkout; `make fuzz-campaign` builds both and calls it).  Exit 1 if any target crashed.
+# FUZZ_TIMEOUT (seconds, default 20) is libFuzzer's per-input limit: a campaign that will be
+# paused (kill -STOP, to free a core for a measurement) needs one longer than the pause, as
+# libFuzzer times an input by the wall clock.
 set -u
 runs=$1; shift
+timeout=${FUZZ_TIMEOUT:-20}
 fast=build-fuzz-fast; asan=build-fuzz
 mkdir -p $asan/crashes
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
@@ -14,7 +18,7 @@ for t in "$@"; do
   mkdir -p $asan/corpus/$t
   case $t in theme) seeds=themes;; lua) seeds=experiments;; *) seeds=;; esac
   start=$(date +%s)
-  $fast/fuzz_$t -runs="$runs" -timeout=20 -rss_limit_mb=2048 -print_final_stats=1 \
+  $fast/fuzz_$t -runs="$runs" -timeout=$timeout -rss_limit_mb=2048 -print_final_stats=1 \
     -artifact_prefix=$asan/crashes/$t- $asan/corpus/$t tests/fuzz/corpus/$t $seeds \
     > $asan/$t.campaign.log 2>&1
   rc=$?
@@ -23,7 +27,7 @@ for t in "$@"; do
   rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' $asan/$t.campaign.log | tail -n 1)
   size=$(ls $asan/corpus/$t | wc -l)
   # the whole corpus once under ASan+UBSan
-  $asan/fuzz_$t -runs=0 -timeout=20 -rss_limit_mb=2048 -artifact_prefix=$asan/crashes/$t- \
+  $asan/fuzz_$t -runs=0 -timeout=$timeout -rss_limit_mb=2048 -artifact_prefix=$asan/crashes/$t- \
     $asan/corpus/$t tests/fuzz/corpus/$t $seeds > $asan/$t.replay.log 2>&1
   arc=$?
   if [ $rc = 0 ] && [ $arc = 0 ]; then verdict="no crash"; else verdict="CRASH (fast exit $rc, asan replay exit $arc)"; fail=1; fi
