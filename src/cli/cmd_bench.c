@@ -11,6 +11,7 @@
 #include "script/lab.h"
 #include "nn/gpt.h"
 #include "nn/infer.h"
+#include "nn/ops.h"
 #include "tui/tui.h"
 #include "tui/tui_dag.h"
 #include "util/progress.h"
@@ -62,25 +63,63 @@ static GptConfig bench_config(const BenchOpts *o) {
     return c;
 }
 
+/* One training benchmark of model c with `th` threads; prints its row unless quiet. */
+static int bench_train_one(const GptConfig *c, const BenchOpts *o, int th, int steps, GptBench *b) {
+    Err e;
+    if (gpt_bench_train(c, o->batch, c->context, 2 * o->variables + 3, th, steps, b, &e)) {
+        fprintf(stderr, "dolab bench train: %s\n", e.msg);
+        return 1;
+    }
+    return 0;
+}
+
 static int bench_train(const BenchOpts *o) {
     GptConfig c = bench_config(o);
-    Err e;
     /* loss positions per default episode: 5 explore (do, var) + exploit (do, var, sign) = 13 */
     int weighted = 2 * o->variables + 3;
+    double peak = nn_sgemm_peak();
     printf("bench train: model L=%d C=%d H=%d, vocab %d, context %d, batch %d, %d loss positions per sequence\n",
            c.layers, c.dim, c.heads, c.vocab, c.context, o->batch, weighted);
+    printf("  peak: %.1f GFLOP/s per core (OpenBLAS %s sgemm, 512x512x512, best of 5)\n", peak, nn_blas_core());
     double tps[2] = {0, 0};
     for (int th = 1; th <= 2; th++) {
         GptBench b;
-        if (gpt_bench_train(&c, o->batch, c.context, weighted, th, o->steps, &b, &e)) {
-            fprintf(stderr, "dolab bench train: %s\n", e.msg);
-            return 1;
-        }
+        if (bench_train_one(&c, o, th, o->steps, &b)) return 1;
         tps[th - 1] = b.tokens_per_s;
-        printf("  %d thread%s: %7.0f tokens/s  %6.2f ms/step  %6.1f GFLOP/s\n", th, th > 1 ? "s" : " ",
-               b.tokens_per_s, b.ms_per_step, b.gflops);
+        printf("  %d thread%s: %7.0f tokens/s  %6.2f ms/step  %6.1f GFLOP/s  %3.0f%% of %s peak  %.1f MiB\n", th,
+               th > 1 ? "s" : " ", b.tokens_per_s, b.ms_per_step, b.gflops, peak > 0 ? 100.0 * b.gflops / (th * peak) : 0.0,
+               th > 1 ? "two cores'" : "one core's", b.mib);
     }
     printf("  2 threads / 1 thread = %.2fx\n", tps[1] / tps[0]);
+    return 0;
+}
+
+/* How cost grows with the model: d_model 32..256 x layers 2 and 4 (4 heads), 2 threads. */
+static int bench_scaling(const BenchOpts *o) {
+    static const int dims[] = {32, 64, 128, 256}, layers[] = {2, 4};
+    double peak = nn_sgemm_peak();
+    GptConfig base = bench_config(o);
+    printf("bench scaling: training on 2 threads, 4 heads, vocab %d, context %d, batch %d, %d loss positions per "
+           "sequence;\npeak %.1f GFLOP/s per core (OpenBLAS %s sgemm, 512^3), so %.1f on two\n\n",
+           base.vocab, base.context, o->batch, 2 * o->variables + 3, peak, nn_blas_core(), 2 * peak);
+    printf("%7s %6s %10s %11s %9s %9s %8s %9s\n", "d_model", "layers", "parameters", "tokens/s", "ms/step", "GFLOP/s",
+           "of peak", "memory");
+    for (size_t d = 0; d < sizeof dims / sizeof *dims; d++)
+        for (size_t l = 0; l < sizeof layers / sizeof *layers; l++) {
+            GptConfig c = base;
+            c.dim = dims[d], c.layers = layers[l], c.heads = 4;
+            /* about the same time per row: steps shrink with the cost (~ d^2 L) */
+            long steps = (long)o->steps * 64 * 64 * 2 / ((long)c.dim * c.dim * c.layers);
+            long lo = o->steps < 5 ? o->steps : 5;
+            steps = steps < lo ? lo : steps > 400 ? 400 : steps;
+            GptTensorInfo info[GPT_NUM_TENSORS];
+            size_t params = gpt_tensor_table(&c, info);
+            GptBench b;
+            if (bench_train_one(&c, o, 2, (int)steps, &b)) return 1;
+            printf("%7d %6d %10zu %11.0f %9.2f %9.1f %7.0f%% %5.1f MiB\n", c.dim, c.layers, params, b.tokens_per_s,
+                   b.ms_per_step, b.gflops, peak > 0 ? 100.0 * b.gflops / (2 * peak) : 0.0, b.mib);
+            fflush(stdout);
+        }
     return 0;
 }
 
@@ -228,10 +267,12 @@ int cmd_bench(int argc, char **argv) {
         {"--heads", ARG_INT, &o.heads, 1, 64, NULL, "H", "attention heads (default 4)"},
         {"--episodes", ARG_INT, &o.episodes, 1, 1000000, NULL, "N", "eval: episodes (default 5000)"},
     };
-    ArgCmd cmd = {"bench", "dolab bench world|train|eval|heldout|tui|layout [SCRIPT] [options]",
+    ArgCmd cmd = {"bench", "dolab bench world|train|scaling|eval|heldout|tui|layout [SCRIPT] [options]",
                   "Measures speed and prints figures (benchmarks are commands, not tests).\n\n"
                   "  world   episodes generated per second on one core: world + expert + tokens\n"
-                  "  train   training tokens/s of the default model with 1 and 2 threads, and GFLOP/s\n"
+                  "  train   training tokens/s of the default model with 1 and 2 threads, GFLOP/s as a\n"
+                  "          share of the sgemm peak, memory\n"
+                  "  scaling the same for d_model 32/64/128/256 x layers 2/4 on 2 threads\n"
                   "  eval    episodes/s of the model acting (KV cache, batched), end to end\n"
                   "  heldout training episodes/s with a script's held-out filter, against none\n"
                   "          (SCRIPT, default experiments/heldout_links.lua)\n"
@@ -250,6 +291,7 @@ int cmd_bench(int argc, char **argv) {
     }
     if (strcmp(pos[0], "world") == 0) return bench_world(&o);
     if (strcmp(pos[0], "train") == 0) return bench_train(&o);
+    if (strcmp(pos[0], "scaling") == 0) return bench_scaling(&o);
     if (strcmp(pos[0], "eval") == 0) return bench_eval(&o);
     if (strcmp(pos[0], "tui") == 0) return bench_tui();
     if (strcmp(pos[0], "layout") == 0) return bench_layout();
@@ -258,6 +300,6 @@ int cmd_bench(int argc, char **argv) {
         fprintf(stderr, "dolab bench: unexpected argument '%s'\n", pos[1]);
         return 2;
     }
-    fprintf(stderr, "dolab bench: unknown benchmark '%s' (expected world, train, eval, heldout, tui or layout)\n", pos[0]);
+    fprintf(stderr, "dolab bench: unknown benchmark '%s' (expected world, train, scaling, eval, heldout, tui or layout)\n", pos[0]);
     return 2;
 }

@@ -246,6 +246,13 @@ void gpt_free(Gpt *m) {
     free(m);
 }
 
+size_t gpt_memory_bytes(const Gpt *m) {
+    size_t floats = m->n_params * (2 + (m->adam_m ? 1 : 0) + (m->adam_v ? 1 : 0));
+    for (int i = 0; i < GPT_MAX_THREADS; i++)
+        if (m->work[i]) floats += m->work[i]->cap + (m->work[i]->own_grads ? m->n_params : 0);
+    return floats * sizeof(float);
+}
+
 int gpt_set_threads(Gpt *m, int n) {
     m->threads = n < 1 ? 1 : n > GPT_MAX_THREADS ? GPT_MAX_THREADS : n;
     return m->threads;
@@ -609,6 +616,7 @@ int gpt_bench_train(const GptConfig *c, int B, int T, int weighted_per_seq, int 
     out->ms_per_step = 1e3 * out->seconds / steps;
     out->tokens_per_s = (double)B * T * steps / out->seconds;
     out->gflops = gpt_train_flops(c, B, T, w) * steps / out->seconds * 1e-9;
+    out->mib = (double)gpt_memory_bytes(m) / (1024.0 * 1024.0);
     rc = 0;
 done:
     free(tok), free(tgt), free(w);

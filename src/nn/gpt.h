@@ -172,7 +172,12 @@ typedef struct GptBench {
     double gflops;         /* GFLOP/s executed (matrix products and attention) */
     double ms_per_step;
     double episodes_per_s; /* inference only */
+    double mib;            /* training: memory the model holds (parameters, gradients, AdamW
+                            * moments, every thread's activations), MiB */
 } GptBench;
+/* Bytes the model holds now: parameters, gradients, AdamW moments once allocated, and each
+ * thread's activation workspace as last sized. */
+size_t gpt_memory_bytes(const Gpt *m);
 /* Monotonic wall and process CPU clocks, in seconds (for the benchmarks). */
 double gpt_clock_wall(void);
 double gpt_clock_cpu(void);

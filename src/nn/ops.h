@@ -25,6 +25,10 @@ void nn_blas_init(void);
 /* OpenBLAS's kernel family in use, e.g. "Haswell" (OPENBLAS_CORETYPE in the environment
  * chooses it; on AVX-512 CPUs "SkylakeX" runs these products about 1.4x faster). */
 const char *nn_blas_core(void);
+/* The product kernel's practical peak on one core, GFLOP/s: the best of several n x n x n
+ * sgemm calls (n = 512), the size where OpenBLAS runs closest to the hardware's FMA rate.
+ * The benchmarks state their FLOP/s as a share of it.  Takes about 0.1 s. */
+double nn_sgemm_peak(void);
 
 /* 1: matrix products use the naive reference loops; 0 (default): cblas_sgemm.  A process-wide
  * switch meant for tests; set it while no model is running. */

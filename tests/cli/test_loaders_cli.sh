@@ -212,7 +212,7 @@ fi
 
 # ---- help and manual list every command ----------------------------------------------------------
 expect_status 0 "bench --help" -- $DOLAB bench --help
-expect_match "bench --help lists tui" "$OUT" "^usage: dolab bench world\|train\|eval\|heldout\|tui"
+expect_match "bench --help lists tui" "$OUT" "^usage: dolab bench world\|train\|scaling\|eval\|heldout\|tui"
 expect_match "bench --help explains tui" "$OUT" "^  tui "
 syn=$(sed -n '/^\.SH SYNOPSIS/,/^\.SH DESCRIPTION/p' docs/dolab.1)
 for c in tui stream baselines run train eval bench notebook export; do

@@ -103,6 +103,15 @@ for x in s.values(): assert x["ci95"][0] <= x["mean_normalised_reward"] <= x["ci
 # bench prints a figure
 expect_status 0 "bench world" -- $DOLAB bench world --seconds 0.2
 expect_match "bench figure" "$OUT" '[0-9]+ episodes/s'
+# bench train and scaling: tokens/s, FLOP/s as a share of the measured peak, memory
+expect_status 0 "bench train" -- $DOLAB bench train --steps 1 --batch 2
+expect_match "bench train: the peak" "$OUT" '^  peak: [0-9.]+ GFLOP/s per core \(OpenBLAS '
+expect_lines "bench train: one row per thread count" "$OUT" 2 '^  [12] threads? ?: +[0-9]+ tokens/s +[0-9.]+ ms/step +[0-9.]+ GFLOP/s +[0-9]+% of (one core.s|two cores.) peak +[0-9.]+ MiB$'
+expect_status 0 "bench scaling" -- $DOLAB bench scaling --steps 1 --batch 2
+expect_lines "bench scaling: 4 widths x 2 depths" "$OUT" 8 '^ +(32|64|128|256) +[24] +[0-9]+ +[0-9]+ +[0-9.]+ +[0-9.]+ +[0-9]+% +[0-9.]+ MiB$'
+expect_match "bench scaling: parameters of the default model" "$OUT" '^ +64 +2 +109504 '
+expect_status 2 "bench: an unknown benchmark" -- $DOLAB bench nosuch
+expect_match "bench: the unknown benchmark named" "$ERR" "unknown benchmark 'nosuch' \(expected world, train, scaling,"
 # dolab stream SCRIPT.lua: the stream an experiment trains on, and an evaluation set's episodes
 expect_status 0 "stream a script" -- $DOLAB stream experiments/variable_subsets.lua --episodes 4
 expect_match "stream a script: header" "$OUT" '^# experiments/variable_subsets.lua: variable_subsets, the passive stream it trains on'
