@@ -320,7 +320,6 @@ static void work_backward(GptWork *w) {
     const float *xf = a->res3 + (L - 1) * btc;
     /* loss → logits → final LayerNorm → the stream at the loss rows (dxf) */
     nn_xent_backward(a->probs, a->probs, w->row_targets, a->roww, w->scale, N, V);
-    memset(a->dlnf, 0, (size_t)N * C * sizeof *a->dlnf);
     nn_matmul_backward(a->dlnf, g->wte, NULL, a->probs, a->lnf, p->wte, N, C, V);
     memset(a->dxf, 0, (size_t)N * C * sizeof *a->dxf);
     nn_layernorm_backward(a->dxf, g->lnfw, g->lnfb, a->dlnf, xf, p->lnfw, a->lnf_mean, a->lnf_rstd,
@@ -338,17 +337,13 @@ static void work_backward(GptWork *w) {
         const float *ln2 = a->ln2 + l * btc, *fch = a->fch + 4 * l * btc;
         const float *fch_gelu = a->fch_gelu + 4 * l * btc;
         size_t nqc = (size_t)nq * C;
-        memset(a->dfch_gelu, 0, 4 * nqc * sizeof *a->dfch_gelu);
         nn_matmul_backward(a->dfch_gelu, g->fcprojw + (size_t)l * 4 * C * C, g->fcprojb + l * C, dr,
                            fch_gelu, p->fcprojw + (size_t)l * 4 * C * C, nq, 4 * C, C);
-        memset(a->dfch, 0, 4 * nqc * sizeof *a->dfch);
         nn_gelu_backward(a->dfch, a->dfch_gelu, fch, 4 * nqc);
-        memset(a->dln, 0, nqc * sizeof *a->dln);
         nn_matmul_backward(a->dln, g->fcw + (size_t)l * 4 * C * C, g->fcb + l * 4 * C, a->dfch, ln2,
                            p->fcw + (size_t)l * 4 * C * C, nq, C, 4 * C);
         nn_layernorm_backward(dr, g->ln2w + l * C, g->ln2b + l * C, a->dln, res2, p->ln2w + l * C,
                               a->ln2_mean + l * BT, a->ln2_rstd + l * BT, nq, C);
-        memset(a->datty, 0, nqc * sizeof *a->datty);
         nn_matmul_backward(a->datty, g->attprojw + (size_t)l * C * C, g->attprojb + l * C, dr, atty,
                            p->attprojw + (size_t)l * C * C, nq, C, C);
         memset(a->dqkv, 0, 3 * btc * sizeof *a->dqkv);
@@ -358,7 +353,6 @@ static void work_backward(GptWork *w) {
             for (int r = 0; r < nq; r++)
                 memcpy(a->dres + (size_t)qrows[r] * C, dr + (size_t)r * C, (size_t)C * sizeof *a->dres);
         }
-        memset(a->dln, 0, btc * sizeof *a->dln);
         nn_matmul_backward(a->dln, g->qkvw + (size_t)l * 3 * C * C, g->qkvb + l * 3 * C, a->dqkv, ln1,
                            p->qkvw + (size_t)l * 3 * C * C, BT, C, 3 * C);
         nn_layernorm_backward(a->dres, g->ln1w + l * C, g->ln1b + l * C, a->dln, res, p->ln1w + l * C,

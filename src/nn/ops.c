@@ -256,7 +256,7 @@ void nn_matmul_backward(float *dinp, float *dw, float *dbias, const float *dout,
                 for (int i = 0; i < C; i++) {
                     float s = 0.0f;
                     for (int o = 0; o < OC; o++) s += dout[(size_t)r * OC + o] * w[(size_t)o * C + i];
-                    dinp[(size_t)r * C + i] += s;
+                    dinp[(size_t)r * C + i] = s;
                 }
         for (int o = 0; o < OC; o++)
             for (int i = 0; i < C; i++) {
@@ -267,7 +267,7 @@ void nn_matmul_backward(float *dinp, float *dw, float *dbias, const float *dout,
     } else {
         if (dinp)
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, C, OC, 1.0f, dout, OC, w, C,
-                        1.0f, dinp, C);
+                        0.0f, dinp, C);
         cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, OC, C, N, 1.0f, dout, OC, inp, C, 1.0f,
                     dw, C);
     }
@@ -612,7 +612,7 @@ NN_HOT void nn_gelu_backward(float *restrict dinp, const float *restrict dout,
         float x = inp[i];
         float t = nn_tanhf(GELU_S * (x + 0.044715f * x * x * x));
         float g = 0.5f * (1.0f + t) + 0.5f * x * (1.0f - t * t) * GELU_S * (1.0f + 0.134145f * x * x);
-        dinp[i] += g * dout[i];
+        dinp[i] = g * dout[i];
     }
 }
 

@@ -82,7 +82,7 @@ void nn_matmul_forward_add(float *out,       /* (N, OC) */
                            const float *w,   /* (OC, C) */
                            const float *bias, /* (OC) or NULL */
                            int N, int C, int OC);
-void nn_matmul_backward(float *dinp,         /* (N, C) += , or NULL */
+void nn_matmul_backward(float *dinp,         /* (N, C) = (written, not added to), or NULL */
                         float *dw,           /* (OC, C) += */
                         float *dbias,        /* (OC) += , or NULL */
                         const float *dout,   /* (N, OC) */
@@ -124,7 +124,7 @@ void nn_attention_decode(float *out,         /* (C) */
 
 /* GELU, tanh approximation (GPT-2). */
 void nn_gelu_forward(float *out, const float *inp, size_t n); /* out may be inp */
-void nn_gelu_backward(float *dinp,           /* (n) += */
+void nn_gelu_backward(float *dinp,           /* (n) = (written, not added to) */
                       const float *dout, const float *inp, size_t n);
 
 /* Softmax + cross-entropy on N rows of logits, row r weighted by w[r] * scale.

@@ -155,6 +155,7 @@ TEST(test_matmul_grad) {
         g_a = randn((size_t)g_N * g_C, 1.0f), g_b = randn((size_t)g_OC * g_C, 1.0f), g_c = randn(g_OC, 1.0f);
         g_out = zeros(g_nout), g_R = randn(g_nout, 1.0f);
         float *dinp = zeros((size_t)g_N * g_C), *dw = zeros((size_t)g_OC * g_C), *db = zeros(g_OC);
+        for (size_t i = 0; i < (size_t)g_N * g_C; i++) dinp[i] = -3.0f; /* written, not added to */
         obj_matmul();
         nn_matmul_backward(dinp, dw, db, g_R, g_a, g_b, g_N, g_C, g_OC);
         const char *path = ref ? " (naive)" : " (sgemm)";
@@ -190,7 +191,7 @@ TEST(test_matmul_sgemm_vs_naive) {
         out[ref] = zeros((size_t)N * OC), add[ref] = malloc((size_t)N * OC * sizeof(float));
         memcpy(add[ref], res, (size_t)N * OC * sizeof(float));
         dinp[ref] = randn((size_t)N * C, 0.0f), dw[ref] = zeros((size_t)OC * C), db[ref] = zeros(OC);
-        for (size_t i = 0; i < (size_t)N * C; i++) dinp[ref][i] = 0.5f; /* accumulates onto 0.5 */
+        for (size_t i = 0; i < (size_t)N * C; i++) dinp[ref][i] = 0.5f; /* written over: the 0.5 must not show */
         nn_matmul_forward(out[ref], inp, w, bias, N, C, OC);
         nn_matmul_forward_add(add[ref], inp, w, bias, N, C, OC);
         nn_matmul_backward(dinp[ref], dw[ref], db[ref], dout, inp, w, N, C, OC);
@@ -204,6 +205,12 @@ TEST(test_matmul_sgemm_vs_naive) {
     CHECK(rel_diff(dw[0], dw[1], (size_t)OC * C) < 1e-5, "dw: sgemm vs naive %.3g",
           rel_diff(dw[0], dw[1], (size_t)OC * C));
     CHECK(rel_diff(db[0], db[1], OC) < 1e-5, "dbias: sgemm vs naive");
+    { /* dinp does not depend on what the buffer held: the same product into zeros, bit for bit */
+        float *fresh = zeros((size_t)N * C), *dw2 = zeros((size_t)OC * C);
+        nn_matmul_backward(fresh, dw2, NULL, dout, inp, w, N, C, OC);
+        CHECK(memcmp(fresh, dinp[0], sizeof(float) * (size_t)N * C) == 0, "dinp is written, not added to");
+        free(fresh), free(dw2);
+    }
     /* forward_add = residual + forward */
     double worst = 0;
     for (int i = 0; i < N * OC; i++) worst = fmax(worst, fabs(add[0][i] - (res[i] + out[0][i])));
@@ -308,6 +315,7 @@ TEST(test_gelu_grad) {
     g_nout = 300;
     g_a = randn(g_nout, 2.0f), g_out = zeros(g_nout), g_R = randn(g_nout, 1.0f);
     float *d = zeros(g_nout);
+    for (size_t i = 0; i < g_nout; i++) d[i] = 7.0f; /* written, not added to: the 7 must not show */
     obj_gelu();
     CHECK_NEAR(g_out[0], 0.5 * g_a[0] * (1 + tanh(0.7978845608 * (g_a[0] + 0.044715 * pow(g_a[0], 3)))),
                1e-6, "gelu value");
