@@ -291,6 +291,8 @@ int exp_check(const Experiment *x, Err *e) {
                           "\"demonstrator\" writes its demonstrator's name, \"reward\" the buckets q_neg q_low q_mid q_high)",
                        x->quality);
     if (!(x->lr_min <= x->lr)) return err_set(e, "train.lr_min: expected 0 to lr (%g), got %g", x->lr, x->lr_min);
+    if (x->stop_at > 0 && x->eval_every <= 0)
+        return err_set(e, "train.stop_at: %g needs train.eval_every > 0 (the development evaluation it reads)", x->stop_at);
     double cw = 0;
     for (int c = 0; c < TOKC_COUNT; c++) cw += x->class_weight[c];
     if (!(cw > 0)) return err_set(e, "train.loss_weights: every class has weight 0, nothing to learn");
@@ -351,7 +353,9 @@ static void write_scope(cJSON *o, ExpScope scope, const void *base) {
         if ((f->flags & EXP_UNSET) && iv == -1) continue;
         switch (f->kind) {
         case EXP_INT: cJSON_AddNumberToObject(s, f->key, iv); break;
-        case EXP_NUM: ju_add_num(s, f->key, *(const double *)p); break;
+        case EXP_NUM: /* an optional number at its default is left out: older records match */
+            if (!(f->flags & EXP_OPT) || *(const double *)p != f->def) ju_add_num(s, f->key, *(const double *)p);
+            break;
         case EXP_U64: ju_add_u64(s, f->key, *(const uint64_t *)p); break;
         case EXP_BOOL: cJSON_AddBoolToObject(s, f->key, *(const int *)p); break;
         case EXP_STR:

@@ -95,11 +95,13 @@ typedef struct Experiment {
     /* training */
     uint64_t seed;
     int steps, batch, threads;
-    double lr, lr_min, warmup_frac, beta1, beta2, weight_decay, grad_clip;
+    double lr, lr_min, warmup_frac, decay_frac, beta1, beta2, weight_decay, grad_clip; /* decay_frac: the cosine's share of the steps */
     double class_weight[TOKC_COUNT]; /* loss weight per target token class */
     int eval_every;                  /* quick active evaluation every N steps (0: never) */
+    double stop_at;                  /* stop once that evaluation's reward reaches this (0: never) */
     /* model */
     int layers, dim, heads, context; /* context 0: the longest episode */
+    double value_init;               /* value tokens' embeddings start carrying their number (0: off) */
     /* evaluation */
     uint64_t eval_seed;
     int n_sets;
@@ -143,10 +145,12 @@ typedef struct Experiment {
     X(TOP, "train", lr, NUM, lr, lr, 1e-7, 0.999, 3e-3, NAN, 0)                                                     \
     X(TOP, "train", lr_min, NUM, lr_min, lr_min, 0, 0.999, 3e-4, NAN, 0)                                            \
     X(TOP, "train", warmup, NUM, warmup_frac, warmup_frac, 0, 0.999, 0.02, NAN, 0)                                  \
+    X(TOP, "train", decay, NUM, decay_frac, decay_frac, 0.001, 1, 1, NAN, EXP_OPT)                                  \
     X(TOP, "train", betas, PAIR, beta1, beta2, 0, 0.999, 0.9, 0.98, EXP_OPT)                                        \
     X(TOP, "train", weight_decay, NUM, weight_decay, weight_decay, 0, 0.999, 0.01, NAN, 0)                          \
     X(TOP, "train", grad_clip, NUM, grad_clip, grad_clip, 0, 1e9, 1.0, NAN, 0)                                      \
     X(TOP, "train", eval_every, INT, eval_every, eval_every, 0, 100000000, 2000, NAN, EXP_OPT)                      \
+    X(TOP, "train", stop_at, NUM, stop_at, stop_at, 0, 1, 0, NAN, EXP_OPT)                                          \
     X(TOP, "train.loss_weights", action, NUM, class_weight[TOKC_ACTION], class_weight[TOKC_ACTION], 0, 1e6, 1, NAN, 0) \
     X(TOP, "train.loss_weights", observation, NUM, class_weight[TOKC_OBS], class_weight[TOKC_OBS], 0, 1e6, 0, NAN, 0) \
     X(TOP, "train.loss_weights", goal, NUM, class_weight[TOKC_GOAL], class_weight[TOKC_GOAL], 0, 1e6, 0, NAN, 0)    \
@@ -155,6 +159,7 @@ typedef struct Experiment {
     X(TOP, "model", dim, INT, dim, dim, 8, 1024, 64, NAN, 0)                                                        \
     X(TOP, "model", heads, INT, heads, heads, 1, 64, 4, NAN, 0)                                                     \
     X(TOP, "model", context, INT, context, context, 0, 512, 0, NAN, 0)                                              \
+    X(TOP, "model", value_init, NUM, value_init, value_init, 0, 100, 0, NAN, EXP_OPT)                               \
     X(TOP, "eval", seed, U64, eval_seed, eval_seed, 0, 0, 1000, NAN, 0)                                             \
     X(TOP, "eval", explain, BOOL, explain_eval, explain_eval, 0, 1, 0, NAN, EXP_OPT)                                \
     X(TOP, "eval", quality, STR, quality, quality, 0, 0, NAN, NAN, EXP_OPT)                                         \

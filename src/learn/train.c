@@ -161,6 +161,11 @@ int train_run(Experiment *x, const TrainHooks *hooks, TrainResult *out, Err *e) 
                      .heads = x->heads};
     out->model = gpt_create(&cfg, x->seed, e);
     if (!out->model) goto fail;
+    if (x->value_init > 0) {
+        float vals[TOK_NVALUES];
+        for (int k = 0; k < TOK_NVALUES; k++) vals[k] = (float)tok_value_of(TOK_VAL0 + k);
+        gpt_init_numeric(out->model, TOK_VAL0, TOK_NVALUES, vals, (float)TOK_VALUE_MAX, (float)x->value_init, x->seed);
+    }
     gpt_set_threads(out->model, x->threads);
     int B = x->batch, Tm = cfg.context;
     int *tokens = malloc(sizeof(int) * (size_t)B * (size_t)Tm);
@@ -174,17 +179,19 @@ int train_run(Experiment *x, const TrainHooks *hooks, TrainResult *out, Err *e) 
     }
     GptAdamW opt = {(float)x->beta1, (float)x->beta2, 1e-8f, (float)x->weight_decay, (float)x->grad_clip};
     long warmup = (long)(x->warmup_frac * x->steps);
+    long hold = x->steps - (long)(x->decay_frac * x->steps); /* the cosine's last share of the steps */
     Progress pr;
     progress_begin(&pr, "train", x->steps, hooks->quiet);
     double t0 = progress_now(), loss_acc = 0, tok_count = 0;
     int loss_n = 0, every = x->steps >= 50 ? 50 : 1;
     float loss = 0;
-    for (long step = 0; step < x->steps; step++) {
+    long step = 0;
+    for (int stop = 0; step < x->steps && !stop; step++) {
         int T = train_batch(x, (uint64_t)step, tokens, targets, weights, Tm, e);
         if (T < 0) goto fail_buf;
         gpt_zero_grad(out->model);
         if (gpt_backward(out->model, tokens, targets, weights, B, T, &loss, e)) goto fail_buf;
-        float lr = gpt_lr_schedule(step, x->steps, warmup, (float)x->lr, (float)x->lr_min);
+        float lr = gpt_lr_schedule(step, x->steps, warmup, hold, (float)x->lr, (float)x->lr_min);
         float norm = gpt_update(out->model, &opt, lr);
         if (!isfinite(norm) || !isfinite(loss)) {
             err_set(e, "training diverged at step %ld (loss %g, gradient norm %g): lower the learning rate", step, loss,
@@ -203,9 +210,10 @@ int train_run(Experiment *x, const TrainHooks *hooks, TrainResult *out, Err *e) 
             pt->dev_reward = NAN;
             if (eval_now) {
                 pt->dev_reward = quick_eval(x, out->model, 256, e);
-                char line[160];
-                snprintf(line, sizeof line, "step %ld  loss %.4f  dev reward %.3f (256 held-out dev episodes)", step + 1,
-                         pt->loss, pt->dev_reward);
+                stop = x->stop_at > 0 && pt->dev_reward >= x->stop_at;
+                char line[200];
+                snprintf(line, sizeof line, "step %ld  loss %.4f  dev reward %.3f (256 held-out dev episodes)%s", step + 1,
+                         pt->loss, pt->dev_reward, stop ? ": reached train.stop_at, training ends here" : "");
                 progress_note(&pr, line);
             }
             loss_acc = 0;
@@ -221,7 +229,7 @@ int train_run(Experiment *x, const TrainHooks *hooks, TrainResult *out, Err *e) 
             goto fail_buf;
         }
     }
-    out->steps = x->steps;
+    out->steps = step; /* x->steps, or fewer when the dev reward reached train.stop_at */
     out->seconds = progress_now() - t0;
     out->tokens_per_s = out->seconds > 0 ? tok_count / out->seconds : 0;
     out->final_loss = out->n_curve ? out->curve[out->n_curve - 1].loss : loss;

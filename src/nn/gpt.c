@@ -229,6 +229,31 @@ Gpt *gpt_create(const GptConfig *c, uint64_t seed, Err *e) {
     return m;
 }
 
+void gpt_init_numeric(Gpt *m, int first, int n, const float *vals, float vmax, float scale, uint64_t seed) {
+    int C = m->cfg.dim;
+    if (scale == 0.0f || n <= 0 || first < 0 || first + n > m->cfg.vocab || !(vmax > 0.0f) || C < 2) return;
+    float *u = malloc(sizeof(float) * 2 * (size_t)C);
+    if (!u) return;
+    float *w = u + C;
+    Rng r;
+    rng_init(&r, seed, 0x6e756d65ULL); /* its own stream: the other tensors' draws are unchanged */
+    for (int i = 0; i < 2 * C; i++) u[i] = (float)rng_normal(&r);
+    double uu = 0, uw = 0, ww = 0;
+    for (int i = 0; i < C; i++) uu += (double)u[i] * u[i];
+    for (int i = 0; i < C; i++) u[i] = (float)(u[i] / sqrt(uu));
+    for (int i = 0; i < C; i++) uw += (double)u[i] * w[i];
+    for (int i = 0; i < C; i++) w[i] -= (float)(uw * u[i]); /* Gram-Schmidt */
+    for (int i = 0; i < C; i++) ww += (double)w[i] * w[i];
+    for (int i = 0; i < C; i++) w[i] = (float)(w[i] / sqrt(ww));
+    float s0 = 0.02f * sqrtf((float)C) * scale;
+    for (int k = 0; k < n; k++) {
+        float a = vals[k] / vmax, b = fabsf(vals[k]) / vmax;
+        float *e = m->p.wte + (size_t)(first + k) * C;
+        for (int i = 0; i < C; i++) e[i] += s0 * (a * u[i] + b * w[i]);
+    }
+    free(u);
+}
+
 void gpt_free(Gpt *m) {
     if (!m) return;
     nn_worker_free(m->worker);
@@ -540,10 +565,12 @@ float gpt_update(Gpt *m, const GptAdamW *o, float lr) {
     return norm;
 }
 
-float gpt_lr_schedule(long step, long total, long warmup, float lr_max, float lr_min) {
+float gpt_lr_schedule(long step, long total, long warmup, long hold, float lr_max, float lr_min) {
     if (step < warmup) return lr_max * (float)(step + 1) / (float)warmup;
-    if (total <= warmup || step >= total) return lr_min;
-    double progress = (double)(step - warmup) / (double)(total - warmup);
+    if (hold < warmup) hold = warmup;
+    if (step < hold && hold < total) return lr_max;
+    if (total <= hold || step >= total) return lr_min;
+    double progress = (double)(step - hold) / (double)(total - hold);
     return lr_min + (float)(0.5 * (1.0 + cos(3.14159265358979323846 * progress))) * (lr_max - lr_min);
 }
 

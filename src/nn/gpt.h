@@ -123,6 +123,12 @@ size_t gpt_tensor_table(const GptConfig *c, GptTensorInfo *info);
  * embeddings, N(0, 0.02/sqrt(2L)) for the two residual projections, 0 biases, LayerNorm
  * gains 1.  Sets OpenBLAS to one thread.  NULL with e set on a bad config or no memory. */
 Gpt *gpt_create(const GptConfig *c, uint64_t seed, Err *e);
+/* Numeric tokens: ids first .. first+n-1 stand for the numbers vals[0..n) (|vals| <= vmax).
+ * Adds to each one's embedding scale * s0 * (v/vmax * u + |v|/vmax * w), where s0 = 0.02 sqrt(C)
+ * is the typical norm of a random initial embedding and u, w are orthonormal directions drawn
+ * from seed: the number's sign and size are readable along a line from the first step, instead
+ * of being learnt from the loss alone.  A no-op with scale 0. */
+void gpt_init_numeric(Gpt *m, int first, int n, const float *vals, float vmax, float scale, uint64_t seed);
 /* The same model with every parameter 0 (no initialisation), for loaders that fill them. */
 Gpt *gpt_alloc(const GptConfig *c, Err *e);
 void gpt_free(Gpt *m);
@@ -154,9 +160,9 @@ GptAdamW gpt_adamw_default(void); /* 0.9, 0.95, 1e-8, 0.1, clip 1.0 */
  * stay as they were) and the norm is returned so the caller can stop.  -1 if out of memory. */
 float gpt_update(Gpt *m, const GptAdamW *opt, float lr);
 
-/* Linear warmup over `warmup` steps to lr_max, then cosine decay to lr_min at step `total`
- * (and lr_min after).  step counts from 0. */
-float gpt_lr_schedule(long step, long total, long warmup, float lr_max, float lr_min);
+/* Linear warmup over `warmup` steps to lr_max, lr_max until step `hold` (warmup or less: no
+ * hold), then cosine decay to lr_min at step `total` (and lr_min after).  step counts from 0. */
+float gpt_lr_schedule(long step, long total, long warmup, long hold, float lr_max, float lr_min);
 
 /* Floating-point operations one training step executes (matrix products and attention;
  * backward counted as twice the forward) on B sequences of T tokens with loss weights

@@ -353,8 +353,42 @@ TEST(test_passive_training_learns) {
           "training can be cancelled: %s", e.msg);
 }
 
+/* train.stop_at: the same run, stopped at the first development evaluation that reaches the
+ * threshold, is the full run's prefix (one thread: bitwise), and records the steps it took. */
+TEST(test_stop_at) {
+    Experiment x = small_experiment();
+    x.steps = 300, x.eval_every = 25, x.threads = 1, x.lr = 1e-2;
+    Err e;
+    TrainResult full, cut;
+    CHECK(train_run(&x, &(TrainHooks){.quiet = 1}, &full, &e) == 0, "train: %s", e.msg);
+    int first = -1; /* the first evaluation (not the last) whose dev reward is above 0 */
+    for (int i = 0; i < full.n_curve - 1 && first < 0; i++)
+        if (!isnan(full.curve[i].dev_reward) && full.curve[i].dev_reward > 0) first = i;
+    CHECK(first >= 0, "some evaluation before the end scores above 0");
+    if (first >= 0) {
+        x.stop_at = full.curve[first].dev_reward;
+        CHECK(train_run(&x, &(TrainHooks){.quiet = 1}, &cut, &e) == 0, "train with stop_at: %s", e.msg);
+        CHECK(cut.steps == full.curve[first].step && cut.steps < x.steps, "stopped at step %ld (want %ld of %ld)",
+              cut.steps, (long)full.curve[first].step, (long)x.steps);
+        CHECK(cut.n_curve == first + 1, "the curve ends there: %d points, want %d", cut.n_curve, first + 1);
+        int same = 1;
+        for (int i = 0; i < cut.n_curve; i++)
+            same &= cut.curve[i].step == full.curve[i].step && cut.curve[i].loss == full.curve[i].loss &&
+                    (isnan(cut.curve[i].dev_reward) ? isnan(full.curve[i].dev_reward)
+                                                    : cut.curve[i].dev_reward == full.curve[i].dev_reward);
+        CHECK(same, "the stopped run is the full run's prefix");
+        train_result_free(&cut);
+    }
+    train_result_free(&full);
+    x = small_experiment();
+    x.stop_at = 0.9, x.eval_every = 0;
+    CHECK(exp_check(&x, &e) == -1 && strstr(e.msg, "train.stop_at") && strstr(e.msg, "train.eval_every"),
+          "stop_at without evaluations: %s", e.msg);
+}
+
 int main(void) {
     RUN(test_training_stream);
+    RUN(test_stop_at);
     RUN(test_demonstrators);
     RUN(test_quality_tokens);
     RUN(test_eval_sets);

@@ -528,6 +528,42 @@ TEST(test_init) {
     gpt_free(a), gpt_free(b), gpt_free(c);
 }
 
+/* Numeric tokens' embeddings: delta(v) = s0 (v/vmax u + |v|/vmax w) with u, w orthonormal, so
+ * delta(v) - delta(-v) = 2 s0 v/vmax u (parallel for every v, length linear in v) and
+ * delta(v) + delta(-v) = 2 s0 |v|/vmax w, at right angles to it; other rows untouched. */
+TEST(test_init_numeric) {
+    Gpt *a = tiny_model(5, 0.0f), *b = tiny_model(5, 0.0f), *c = tiny_model(5, 0.0f);
+    int C = a->cfg.dim, first = 2, n = 5;
+    float vals[5] = {-2.0f, -1.0f, 0.0f, 1.0f, 2.0f}, scale = 3.0f, vmax = 4.0f;
+    gpt_init_numeric(c, first, n, vals, vmax, 0.0f, 5);
+    CHECK(memcmp(a->param_mem, c->param_mem, a->n_params * sizeof(float)) == 0, "scale 0 changes nothing");
+    gpt_init_numeric(b, first, n, vals, vmax, scale, 5);
+    gpt_init_numeric(c, first, n, vals, vmax, scale, 5);
+    CHECK(memcmp(b->param_mem, c->param_mem, b->n_params * sizeof(float)) == 0, "same seed, same embeddings");
+    size_t rowsz = (size_t)C * sizeof(float);
+    CHECK(memcmp(a->p.wte, b->p.wte, (size_t)first * rowsz) == 0 &&
+              memcmp(a->p.wte + (size_t)(first + n) * C, b->p.wte + (size_t)(first + n) * C,
+                     (size_t)(a->cfg.vocab - first - n) * rowsz) == 0 &&
+              memcmp(a->p.wte + (size_t)a->cfg.vocab * C, b->p.wte + (size_t)a->cfg.vocab * C,
+                     (a->n_params - (size_t)a->cfg.vocab * C) * sizeof(float)) == 0,
+          "only the numeric rows change");
+    double s0 = 0.02 * sqrt((double)C) * scale, d[5][64];
+    for (int k = 0; k < n; k++)
+        for (int i = 0; i < C; i++) d[k][i] = (double)b->p.wte[(first + k) * C + i] - a->p.wte[(first + k) * C + i];
+    double norm0 = 0, uu[2] = {0, 0}, cross = 0, para = 0;
+    for (int i = 0; i < C; i++) norm0 += d[2][i] * d[2][i];
+    CHECK(sqrt(norm0) < 1e-6, "zero gets nothing");
+    for (int i = 0; i < C; i++) {
+        double u1 = d[3][i] - d[1][i], u2 = d[4][i] - d[0][i], w2 = d[4][i] + d[0][i];
+        uu[0] += u1 * u1, uu[1] += u2 * u2, para += u1 * u2, cross += u2 * w2;
+    }
+    CHECK_NEAR(sqrt(uu[0]), 2 * s0 * 1 / vmax, 1e-5, "sign direction: length 2 s0 v/vmax at v = 1");
+    CHECK_NEAR(sqrt(uu[1]), 2 * s0 * 2 / vmax, 1e-5, "sign direction: linear in v");
+    CHECK_NEAR(para / sqrt(uu[0] * uu[1]), 1.0, 1e-5, "one sign direction for every value");
+    CHECK_NEAR(cross, 0.0, 1e-5, "size direction at right angles to the sign direction");
+    gpt_free(a), gpt_free(b), gpt_free(c);
+}
+
 TEST(test_overfit) {
     Err e;
     Gpt *m = gpt_create(&tiny, 21, &e);
@@ -539,7 +575,7 @@ TEST(test_overfit) {
         gpt_zero_grad(m);
         gpt_backward(m, b.tok, b.tgt, b.w, b.B, b.T, &loss, &e);
         if (s == 0) first = loss;
-        gpt_update(m, &opt, gpt_lr_schedule(s, 300, 20, 1e-2f, 1e-3f));
+        gpt_update(m, &opt, gpt_lr_schedule(s, 300, 20, 0, 1e-2f, 1e-3f));
     }
     CHECK(first > 2.0f, "starts near log(11) = 2.4: %g", first);
     CHECK(loss < 0.05f, "overfits one batch: loss %g after 300 steps (want < 0.05)", loss);
@@ -571,15 +607,21 @@ TEST(test_adamw) {
 }
 
 TEST(test_lr_schedule) {
-    CHECK_NEAR(gpt_lr_schedule(0, 100, 10, 1.0f, 0.1f), 0.1, 1e-6, "warmup starts at lr/warmup");
-    CHECK_NEAR(gpt_lr_schedule(9, 100, 10, 1.0f, 0.1f), 1.0, 1e-6, "warmup ends at lr_max");
-    CHECK_NEAR(gpt_lr_schedule(10, 100, 10, 1.0f, 0.1f), 1.0, 1e-6, "cosine starts at lr_max");
-    CHECK_NEAR(gpt_lr_schedule(55, 100, 10, 1.0f, 0.1f), 0.55, 1e-6, "half way: the midpoint");
-    CHECK_NEAR(gpt_lr_schedule(100, 100, 10, 1.0f, 0.1f), 0.1, 1e-6, "ends at lr_min");
-    CHECK_NEAR(gpt_lr_schedule(500, 100, 10, 1.0f, 0.1f), 0.1, 1e-6, "stays at lr_min");
+    CHECK_NEAR(gpt_lr_schedule(0, 100, 10, 0, 1.0f, 0.1f), 0.1, 1e-6, "warmup starts at lr/warmup");
+    CHECK_NEAR(gpt_lr_schedule(9, 100, 10, 0, 1.0f, 0.1f), 1.0, 1e-6, "warmup ends at lr_max");
+    CHECK_NEAR(gpt_lr_schedule(10, 100, 10, 0, 1.0f, 0.1f), 1.0, 1e-6, "cosine starts at lr_max");
+    CHECK_NEAR(gpt_lr_schedule(55, 100, 10, 0, 1.0f, 0.1f), 0.55, 1e-6, "half way: the midpoint");
+    CHECK_NEAR(gpt_lr_schedule(100, 100, 10, 0, 1.0f, 0.1f), 0.1, 1e-6, "ends at lr_min");
+    CHECK_NEAR(gpt_lr_schedule(500, 100, 10, 0, 1.0f, 0.1f), 0.1, 1e-6, "stays at lr_min");
+    /* held at lr_max until step 80, then the cosine over the last 20 */
+    CHECK_NEAR(gpt_lr_schedule(10, 100, 10, 80, 1.0f, 0.1f), 1.0, 1e-6, "hold: lr_max after the warmup");
+    CHECK_NEAR(gpt_lr_schedule(79, 100, 10, 80, 1.0f, 0.1f), 1.0, 1e-6, "hold: lr_max to its end");
+    CHECK_NEAR(gpt_lr_schedule(90, 100, 10, 80, 1.0f, 0.1f), 0.55, 1e-6, "hold: the cosine's midpoint");
+    CHECK_NEAR(gpt_lr_schedule(100, 100, 10, 80, 1.0f, 0.1f), 0.1, 1e-6, "hold: ends at lr_min");
+    CHECK_NEAR(gpt_lr_schedule(55, 100, 10, 5, 1.0f, 0.1f), 0.55, 1e-6, "a hold inside the warmup is no hold");
     int mono = 1;
     for (int s = 11; s <= 100; s++)
-        mono &= gpt_lr_schedule(s, 100, 10, 1.0f, 0.1f) <= gpt_lr_schedule(s - 1, 100, 10, 1.0f, 0.1f);
+        mono &= gpt_lr_schedule(s, 100, 10, 0, 1.0f, 0.1f) <= gpt_lr_schedule(s - 1, 100, 10, 0, 1.0f, 0.1f);
     CHECK(mono, "decays monotonically");
 }
 
@@ -959,6 +1001,7 @@ int main(void) {
     RUN(test_xent_grad);
     RUN(test_config_check);
     RUN(test_init);
+    RUN(test_init_numeric);
     RUN(test_model_grad);
     RUN(test_model_sgemm_vs_naive);
     RUN(test_forward_matches_loss);
