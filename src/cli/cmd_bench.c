@@ -63,10 +63,13 @@ static GptConfig bench_config(const BenchOpts *o) {
     return c;
 }
 
-/* One training benchmark of model c with `th` threads; prints its row unless quiet. */
+/* Loss positions per default episode: each variable explored (do, var), then the exploit (do, var, sign). */
+static int loss_positions(const BenchOpts *o) { return 2 * o->variables + 3; }
+
+/* One training benchmark of model c with `th` threads (1 on error, with the message printed). */
 static int bench_train_one(const GptConfig *c, const BenchOpts *o, int th, int steps, GptBench *b) {
     Err e;
-    if (gpt_bench_train(c, o->batch, c->context, 2 * o->variables + 3, th, steps, b, &e)) {
+    if (gpt_bench_train(c, o->batch, c->context, loss_positions(o), th, steps, b, &e)) {
         fprintf(stderr, "dolab bench train: %s\n", e.msg);
         return 1;
     }
@@ -75,8 +78,7 @@ static int bench_train_one(const GptConfig *c, const BenchOpts *o, int th, int s
 
 static int bench_train(const BenchOpts *o) {
     GptConfig c = bench_config(o);
-    /* loss positions per default episode: 5 explore (do, var) + exploit (do, var, sign) = 13 */
-    int weighted = 2 * o->variables + 3;
+    int weighted = loss_positions(o);
     double peak = nn_sgemm_peak();
     printf("bench train: model L=%d C=%d H=%d, vocab %d, context %d, batch %d, %d loss positions per sequence\n",
            c.layers, c.dim, c.heads, c.vocab, c.context, o->batch, weighted);
@@ -101,7 +103,7 @@ static int bench_scaling(const BenchOpts *o) {
     GptConfig base = bench_config(o);
     printf("bench scaling: training on 2 threads, 4 heads, vocab %d, context %d, batch %d, %d loss positions per "
            "sequence;\npeak %.1f GFLOP/s per core (OpenBLAS %s sgemm, 512^3), so %.1f on two\n\n",
-           base.vocab, base.context, o->batch, 2 * o->variables + 3, peak, nn_blas_core(), 2 * peak);
+           base.vocab, base.context, o->batch, loss_positions(o), peak, nn_blas_core(), 2 * peak);
     printf("%7s %6s %10s %11s %9s %9s %8s %9s\n", "d_model", "layers", "parameters", "tokens/s", "ms/step", "GFLOP/s",
            "of peak", "memory");
     for (size_t d = 0; d < sizeof dims / sizeof *dims; d++)
