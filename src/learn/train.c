@@ -147,6 +147,12 @@ static double quick_eval(const Experiment *x, const Gpt *m, int episodes, Err *e
     return mean;
 }
 
+float train_lr(const Experiment *x, long step) {
+    long warmup = (long)(x->warmup_frac * x->steps);
+    long hold = x->steps - (long)(x->decay_frac * x->steps); /* the cosine's last share of the steps */
+    return gpt_lr_schedule(step, x->steps, warmup, hold, (float)x->lr, (float)x->lr_min);
+}
+
 int train_run(Experiment *x, const TrainHooks *hooks, TrainResult *out, Err *e) {
     memset(out, 0, sizeof *out);
     if (exp_check(x, e) || eval_probe(x, e)) return -1;
@@ -164,7 +170,11 @@ int train_run(Experiment *x, const TrainHooks *hooks, TrainResult *out, Err *e) 
     if (x->value_init > 0) {
         float vals[TOK_NVALUES];
         for (int k = 0; k < TOK_NVALUES; k++) vals[k] = (float)tok_value_of(TOK_VAL0 + k);
-        gpt_init_numeric(out->model, TOK_VAL0, TOK_NVALUES, vals, (float)TOK_VALUE_MAX, (float)x->value_init, x->seed);
+        if (gpt_init_numeric(out->model, TOK_VAL0, TOK_NVALUES, vals, (float)TOK_VALUE_MAX, (float)x->value_init,
+                             x->seed)) {
+            err_set(e, "model.value_init: out of memory");
+            goto fail;
+        }
     }
     gpt_set_threads(out->model, x->threads);
     int B = x->batch, Tm = cfg.context;
@@ -178,8 +188,6 @@ int train_run(Experiment *x, const TrainHooks *hooks, TrainResult *out, Err *e) 
         goto fail_buf;
     }
     GptAdamW opt = {(float)x->beta1, (float)x->beta2, 1e-8f, (float)x->weight_decay, (float)x->grad_clip};
-    long warmup = (long)(x->warmup_frac * x->steps);
-    long hold = x->steps - (long)(x->decay_frac * x->steps); /* the cosine's last share of the steps */
     Progress pr;
     progress_begin(&pr, "train", x->steps, hooks->quiet);
     double t0 = progress_now(), loss_acc = 0, tok_count = 0;
@@ -191,7 +199,7 @@ int train_run(Experiment *x, const TrainHooks *hooks, TrainResult *out, Err *e) 
         if (T < 0) goto fail_buf;
         gpt_zero_grad(out->model);
         if (gpt_backward(out->model, tokens, targets, weights, B, T, &loss, e)) goto fail_buf;
-        float lr = gpt_lr_schedule(step, x->steps, warmup, hold, (float)x->lr, (float)x->lr_min);
+        float lr = train_lr(x, step);
         float norm = gpt_update(out->model, &opt, lr);
         if (!isfinite(norm) || !isfinite(loss)) {
             err_set(e, "training diverged at step %ld (loss %g, gradient norm %g): lower the learning rate", step, loss,

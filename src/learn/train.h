@@ -49,6 +49,9 @@ int train_episode(const Experiment *x, uint64_t index, Episode *ep, TokSeq *ts, 
  * returns T (the longest episode) or -1. */
 int train_batch(const Experiment *x, uint64_t step, int *tokens, int *targets, float *weights, int T_max, Err *e);
 int train_run(Experiment *x, const TrainHooks *hooks, TrainResult *out, Err *e);
+/* The learning rate of step (from 0) of x's schedule: warmup over train.warmup of the steps,
+ * the peak train.lr until the cosine's share (train.decay) begins, then down to train.lr_min. */
+float train_lr(const Experiment *x, long step);
 void train_result_free(TrainResult *r);
 
 /* Loads a checkpoint made by train_save: the model (gpt_free), its experiment rebuilt from the

@@ -229,11 +229,11 @@ Gpt *gpt_create(const GptConfig *c, uint64_t seed, Err *e) {
     return m;
 }
 
-void gpt_init_numeric(Gpt *m, int first, int n, const float *vals, float vmax, float scale, uint64_t seed) {
+int gpt_init_numeric(Gpt *m, int first, int n, const float *vals, float vmax, float scale, uint64_t seed) {
     int C = m->cfg.dim;
-    if (scale == 0.0f || n <= 0 || first < 0 || first + n > m->cfg.vocab || !(vmax > 0.0f) || C < 2) return;
+    if (scale == 0.0f || n <= 0 || first < 0 || first + n > m->cfg.vocab || !(vmax > 0.0f) || C < 2) return 0;
     float *u = malloc(sizeof(float) * 2 * (size_t)C);
-    if (!u) return;
+    if (!u) return -1;
     float *w = u + C;
     Rng r;
     rng_init(&r, seed, 0x6e756d65ULL); /* its own stream: the other tensors' draws are unchanged */
@@ -252,6 +252,7 @@ void gpt_init_numeric(Gpt *m, int first, int n, const float *vals, float vmax, f
         for (int i = 0; i < C; i++) e[i] += s0 * (a * u[i] + b * w[i]);
     }
     free(u);
+    return 0;
 }
 
 void gpt_free(Gpt *m) {

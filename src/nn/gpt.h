@@ -127,8 +127,8 @@ Gpt *gpt_create(const GptConfig *c, uint64_t seed, Err *e);
  * Adds to each one's embedding scale * s0 * (v/vmax * u + |v|/vmax * w), where s0 = 0.02 sqrt(C)
  * is the typical norm of a random initial embedding and u, w are orthonormal directions drawn
  * from seed: the number's sign and size are readable along a line from the first step, instead
- * of being learnt from the loss alone.  A no-op with scale 0. */
-void gpt_init_numeric(Gpt *m, int first, int n, const float *vals, float vmax, float scale, uint64_t seed);
+ * of being learnt from the loss alone.  A no-op with scale 0.  0, or -1 when out of memory. */
+int gpt_init_numeric(Gpt *m, int first, int n, const float *vals, float vmax, float scale, uint64_t seed);
 /* The same model with every parameter 0 (no initialisation), for loaders that fill them. */
 Gpt *gpt_alloc(const GptConfig *c, Err *e);
 void gpt_free(Gpt *m);

@@ -386,9 +386,40 @@ TEST(test_stop_at) {
           "stop_at without evaluations: %s", e.msg);
 }
 
+/* The experiment's schedule as training reads it (train.decay holds the peak first), and
+ * model.value_init reaching the model train_run builds. */
+TEST(test_schedule_and_value_init) {
+    Experiment x = small_experiment();
+    x.steps = 100, x.warmup_frac = 0.1, x.lr = 1.0, x.lr_min = 0.1;
+    CHECK_NEAR(train_lr(&x, 55), 0.55, 1e-6, "decay 1 (default): the cosine from the warmup on");
+    x.decay_frac = 0.2;
+    CHECK_NEAR(train_lr(&x, 50), 1.0, 1e-6, "decay 0.2: the peak until step 80");
+    CHECK_NEAR(train_lr(&x, 90), 0.55, 1e-6, "decay 0.2: the cosine's midpoint at step 90");
+    CHECK_NEAR(train_lr(&x, 5), 0.6, 1e-6, "the warmup is unchanged");
+    x = small_experiment();
+    x.steps = 1, x.lr = 1e-7, x.lr_min = 0, x.threads = 1, x.eval_every = 0;
+    Err e;
+    TrainResult a, b;
+    CHECK(train_run(&x, &(TrainHooks){.quiet = 1}, &a, &e) == 0, "train: %s", e.msg);
+    x.value_init = 16;
+    CHECK(train_run(&x, &(TrainHooks){.quiet = 1}, &b, &e) == 0, "train with value_init: %s", e.msg);
+    int C = a.model->cfg.dim;
+    double dval = 0, dother = 0;
+    for (int t = 0; t < a.model->cfg.vocab; t++)
+        for (int i = 0; i < C; i++) {
+            double d = fabs((double)a.model->p.wte[t * C + i] - b.model->p.wte[t * C + i]);
+            if (tok_is_value(t)) dval = fmax(dval, d);
+            else dother = fmax(dother, d);
+        }
+    CHECK(dval > 0.1 && dother < 1e-5, "value_init moves the value tokens' embeddings only (%.3g, others %.3g)", dval,
+          dother);
+    train_result_free(&a), train_result_free(&b);
+}
+
 int main(void) {
     RUN(test_training_stream);
     RUN(test_stop_at);
+    RUN(test_schedule_and_value_init);
     RUN(test_demonstrators);
     RUN(test_quality_tokens);
     RUN(test_eval_sets);
