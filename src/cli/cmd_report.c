@@ -773,6 +773,18 @@ int cmd_report(int argc, char **argv) {
                 double p = set->agree_share[k];
                 cell_add(&r, c, run.seed, p, sqrt(p * (1 - p)), set->agree_episodes);
             }
+            /* and what its explanation before the exploit named: "says:expert" is the share
+             * naming the expert's choice, "says:followed" the share its exploit followed */
+            for (int k = 0; k <= set->n_expl && set->expl_episodes > 0 && !r.oom; k++) {
+                char label[80];
+                snprintf(label, sizeof label, "says:%s", k < set->n_expl ? set->expl_name[k] : "followed");
+                double p = k < set->n_expl ? set->expl_share[k] : set->expl_follows;
+                if (isnan(p)) continue;
+                const char *name = intern(&r, label);
+                Cell *c = name ? find_cell(&r, a, set->name, name, 0) : NULL;
+                if (!c) break;
+                cell_add(&r, c, run.seed, p, sqrt(p * (1 - p)), set->expl_episodes);
+            }
         }
     }
     if (!r.oom) compute(&r);

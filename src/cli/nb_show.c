@@ -145,6 +145,26 @@ static void show_agreement(SB *b, const cJSON *ag) {
     sb_puts(b, "\n");
 }
 
+/* "  X's explanation before its exploit, in the same episodes: ..." */
+static void show_explanations(SB *b, const cJSON *xp) {
+    if (!cJSON_IsObject(xp) || !(nbe_num(xp, "episodes") > 0) || !(nbe_num(xp, "explained") >= 0)) return;
+    sb_printf(b, "  %s's explanation before its exploit, in the same episodes: names a variable in %.0f",
+              nbe_str(xp, "of") ? nbe_str(xp, "of") : "?", nbe_num(xp, "explained"));
+    if (nbe_num(xp, "explained") > 0) {
+        sb_puts(b, ";\n   it names the choice of");
+        const cJSON *it;
+        cJSON_ArrayForEach(it, nbe_get(xp, "names")) {
+            if (!it->string) continue;
+            if (cJSON_IsNumber(it)) sb_printf(b, " %s %.1f%%", it->string, 100 * it->valuedouble);
+            else sb_printf(b, " %s -", it->string);
+        }
+        double f = nbe_num(xp, "follows");
+        if (isnan(f)) sb_puts(b, "; the exploit follows it -");
+        else sb_printf(b, "; the exploit follows it %.1f%%", 100 * f);
+    }
+    sb_puts(b, "\n");
+}
+
 /* The result tables as src/learn/eval.c eval_print shows them. */
 static void show_eval(SB *b, const cJSON *run) {
     const cJSON *ev = nbe_get(run, "eval");
@@ -172,6 +192,7 @@ static void show_eval(SB *b, const cJSON *run) {
                       100 * nbe_num(row, "oracle_action_share"), 100 * nbe_num(row, "explored_once_share"));
         }
         show_agreement(b, nbe_get(set, "agreement"));
+        show_explanations(b, nbe_get(set, "explanations"));
         const cJSON *aa;
         cJSON_ArrayForEach(aa, nbe_get(set, "agent_agreement")) show_agreement(b, aa);
     }

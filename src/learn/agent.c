@@ -307,3 +307,13 @@ const int *agent_tokens(const Strategy *st, int id, int *n) {
     *n = a->slots[id].len;
     return a->slots[id].tok;
 }
+
+int agent_is(const Strategy *st) { return st && st->act == agent_act; }
+
+int agent_exploit_explanation(const Strategy *st, int id, int *named) {
+    *named = -1;
+    if (!agent_is(st)) return -1;
+    const Agent *a = st->state;
+    if (id < 0 || id >= a->nslots) return -1;
+    return tok_exploit_explanation(a->slots[id].tok, a->slots[id].len, named);
+}

@@ -27,5 +27,11 @@ Strategy *agent_new(const Gpt *model, const TokFormat *fmt, double temperature, 
 int agent_last_probs(const Strategy *s, int id, double probs[SCM_MAX_VARS], double *p_plus);
 /* The tokens the model has read and written for slot id (borrowed; valid until next act). */
 const int *agent_tokens(const Strategy *s, int id, int *n);
+/* 1 if s is a model made by agent_new. */
+int agent_is(const Strategy *s);
+/* The explanation the model wrote for slot id just before its exploit (after "goal max X"):
+ * returns the number of tokens it wrote (0: none, or no goal yet; -1: s is not a model) and
+ * sets *named to the first variable those tokens name (-1: none); tok_exploit_explanation. */
+int agent_exploit_explanation(const Strategy *s, int id, int *named);
 
 #endif

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "learn/agent.h"
 #include "learn/train.h"
 #include "util/jsonu.h"
 #include "util/progress.h"
@@ -85,11 +86,17 @@ static int explored_once(const EpView *v) {
     return seen == v->relevant;
 }
 
-/* Plays s on every episode and fills row. */
+/* Plays s on every episode and fills row.  named (NULL: not wanted) gets, per episode, the
+ * variable the model's explanation before its exploit names (-1: none); the episodes are
+ * played a batch at a time (as strat_play does anyway) so the model's slots can be read. */
 static int play_row(Strategy *s, Episode *eps, Episode **ptr, int n, double *buf, uint64_t seed, EvalRow *row,
-                    Err *e) {
+                    int *named, Err *e) {
     for (int i = 0; i < n; i++) ep_restart(&eps[i]);
-    if (strat_play(s, ptr, n, e)) return -1;
+    for (int base = 0; base < n; base += STRAT_BATCH) {
+        int m = n - base < STRAT_BATCH ? n - base : STRAT_BATCH;
+        if (strat_play(s, ptr + base, m, e)) return -1;
+        for (int i = 0; named && i < m; i++) agent_exploit_explanation(s, i, &named[base + i]);
+    }
     int match = 0, once = 0;
     for (int i = 0; i < n; i++) {
         buf[i] = eps[i].norm_reward;
@@ -105,8 +112,9 @@ static int play_row(Strategy *s, Episode *eps, Episode **ptr, int n, double *buf
 
 /* After the first strategy played: compare its exploit with each reference strategy's exploit
  * on the same (its own) exploration. */
-static int agreement(Episode *eps, int n, Strategy *const *refs, int nref, EvalSetResult *res, Err *e) {
-    int dis = 0, agree[EVAL_AGREE_STRATS] = {0};
+static int agreement(Episode *eps, int n, Strategy *const *refs, int nref, const int *named, EvalSetResult *res,
+                     Err *e) {
+    int dis = 0, agree[EVAL_AGREE_STRATS] = {0}, said = 0, follows = 0, names[EVAL_AGREE_STRATS] = {0};
     res->n_agree = nref;
     for (int k = 0; k < nref; k++) res->agree_names[k] = refs[k]->name;
     for (int i = 0; i < n; i++) {
@@ -127,9 +135,17 @@ static int agreement(Episode *eps, int n, Strategy *const *refs, int nref, EvalS
         dis++;
         for (int k = 0; k < nref; k++)
             agree[k] += act[k].var == eps[i].view.exploit_var && act[k].sign == eps[i].view.exploit_sign;
+        if (named && named[i] >= 0) {
+            said++;
+            follows += named[i] == eps[i].view.exploit_var;
+            for (int k = 0; k < nref; k++) names[k] += named[i] == act[k].var;
+        }
     }
     res->n_disagree = dis;
     for (int k = 0; k < nref; k++) res->agree[k] = dis ? (double)agree[k] / dis : NAN;
+    res->n_explained = named ? said : -1;
+    res->expl_follows = said ? (double)follows / said : NAN;
+    for (int k = 0; k < nref; k++) res->expl_names[k] = said ? (double)names[k] / said : NAN;
     return 0;
 }
 
@@ -155,6 +171,7 @@ int eval_run(const Experiment *x, Strategy *model, const char *const *strategies
         Episode **ptr = malloc(sizeof *ptr * (size_t)n);
         double *buf = malloc(sizeof *buf * (size_t)n);
         EvalSetResult *res = &out->sets[k];
+        int *named = NULL;
         int rc = -1;
         if (!eps || !ptr || !buf) {
             err_set(e, "out of memory for %d episodes", n);
@@ -165,18 +182,26 @@ int eval_run(const Experiment *x, Strategy *model, const char *const *strategies
         snprintf(res->name, sizeof res->name, "%s", x->sets[k].name);
         res->episodes = n;
         uint64_t bseed = set_seed(x->eval_seed, k);
+        res->n_explained = -1;
         if (model) {
-            if (play_row(model, eps, ptr, n, buf, bseed, &res->rows[res->nrows++], e)) goto next;
+            /* what the model wrote before its exploit, when its format has it write something */
+            int explains = agent_is(model) && x->explain_eval;
+            named = explains ? malloc(sizeof *named * (size_t)n) : NULL;
+            if (explains && !named) {
+                err_set(e, "out of memory for %d episodes", n);
+                goto next;
+            }
+            if (play_row(model, eps, ptr, n, buf, bseed, &res->rows[res->nrows++], named, e)) goto next;
             Strategy *refs[EVAL_AGREE_STRATS];
             int nref = agree_refs(names, ns, refs);
-            if (agreement(eps, n, refs, nref, res, e)) goto next;
+            if (agreement(eps, n, refs, nref, named, res, e)) goto next;
         }
         for (int s = 0; s < ns; s++)
-            if (play_row(strat_find(names[s]), eps, ptr, n, buf, bseed, &res->rows[res->nrows++], e)) goto next;
+            if (play_row(strat_find(names[s]), eps, ptr, n, buf, bseed, &res->rows[res->nrows++], NULL, e)) goto next;
         if (!model) res->n_disagree = -1;
         rc = 0;
     next:
-        free(eps), free(ptr), free(buf);
+        free(eps), free(ptr), free(buf), free(named);
         if (rc) return err_prefix(e, "eval set '%s'", x->sets[k].name);
         out->n_sets++;
     }
@@ -274,6 +299,16 @@ void eval_print(const EvalReport *r, const Experiment *x, FILE *out) {
                     100 * row->oracle_share, 100 * row->explore_share);
         }
         if (s->n_disagree > 0) print_agree(out, s->rows[0].name, s->n_disagree, s->n_agree, s->agree_names, s->agree);
+        if (s->n_disagree > 0 && s->n_explained >= 0) {
+            fprintf(out, "  %s's explanation before its exploit, in the same episodes: names a variable in %d", s->rows[0].name,
+                    s->n_explained);
+            if (s->n_explained > 0) {
+                fprintf(out, ";\n   it names the choice of");
+                for (int j = 0; j < s->n_agree; j++) fprintf(out, " %s %.1f%%", s->agree_names[j], 100 * s->expl_names[j]);
+                fprintf(out, "; the exploit follows it %.1f%%", 100 * s->expl_follows);
+            }
+            fprintf(out, "\n");
+        }
         for (int a = 0; a < r->n_agents; a++) {
             const EvalAgree *g = &s->agent_agree[a];
             if (g->n_disagree > 0) print_agree(out, g->of, g->n_disagree, g->n_agree, g->names, g->agree);
@@ -352,6 +387,17 @@ cJSON *eval_to_json(const EvalReport *r) {
                 cJSON_AddItemToObject(ag, s->agree_names[j],
                                       isnan(s->agree[j]) ? cJSON_CreateNull() : ju_num(s->agree[j]));
         }
+        if (s->n_disagree >= 0 && s->n_explained >= 0) {
+            cJSON *xo = cJSON_AddObjectToObject(so, "explanations");
+            cJSON_AddStringToObject(xo, "of", s->nrows ? s->rows[0].name : "");
+            cJSON_AddNumberToObject(xo, "episodes", s->n_disagree);
+            cJSON_AddNumberToObject(xo, "explained", s->n_explained);
+            cJSON_AddItemToObject(xo, "follows", isnan(s->expl_follows) ? cJSON_CreateNull() : ju_num(s->expl_follows));
+            cJSON *nm = cJSON_AddObjectToObject(xo, "names");
+            for (int j = 0; j < s->n_agree; j++)
+                cJSON_AddItemToObject(nm, s->agree_names[j],
+                                      isnan(s->expl_names[j]) ? cJSON_CreateNull() : ju_num(s->expl_names[j]));
+        }
         cJSON_AddItemToArray(sets, so);
     }
     if (r->n_agents) {
@@ -379,6 +425,12 @@ static const JuRule eval_rules[] = {
     {"sets[].agreement", JU_OBJ, 0, 0, 0},
     {"sets[].agreement.of", JU_STR, 0, 15, 0},
     {"sets[].agreement.episodes", JU_INT, 0, 1000000, 0},
+    {"sets[].explanations", JU_OBJ, 0, 0, 0},
+    {"sets[].explanations.of", JU_STR, 0, 15, 0},
+    {"sets[].explanations.episodes", JU_INT, 0, 1000000, 0},
+    {"sets[].explanations.explained", JU_INT, 0, 1000000, 0},
+    {"sets[].explanations.follows", JU_NUM_NULL, 0, 1, 0},
+    {"sets[].explanations.names", JU_OBJ, 0, 0, 0},
     {"sets[].agent_agreement", JU_LIST, 0, EXP_MAX_AGENTS, 0},
     {"sets[].agent_agreement[].of", JU_STR, 0, 15, 0},
     {"sets[].agent_agreement[].episodes", JU_INT, 0, 1000000, 0},
@@ -404,10 +456,12 @@ int eval_record_check(const cJSON *ev, const char *name, Err *e) {
     for (int j = 0; j < nref; j++) {
         char path[64];
         char apath[80];
+        char xpath[80];
         snprintf(path, sizeof path, "sets[].agreement.%s", refs[j]->name);
         snprintf(apath, sizeof apath, "sets[].agent_agreement[].%s", refs[j]->name);
-        JuRule r[2] = {{path, JU_NUM_NULL, 0, 1, 0}, {apath, JU_NUM_NULL, 0, 1, 0}};
-        if (ju_check(ev, name, r, 2, e)) return -1;
+        snprintf(xpath, sizeof xpath, "sets[].explanations.names.%s", refs[j]->name);
+        JuRule r[3] = {{path, JU_NUM_NULL, 0, 1, 0}, {apath, JU_NUM_NULL, 0, 1, 0}, {xpath, JU_NUM_NULL, 0, 1, 0}};
+        if (ju_check(ev, name, r, 3, e)) return -1;
     }
     return 0;
 }

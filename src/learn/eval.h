@@ -52,6 +52,12 @@ typedef struct EvalSetResult {
                      STRAT_REFERENCE_IF_EVALUATED ones the experiment evaluates (assoc) */
     const char *agree_names[EVAL_AGREE_STRATS]; /* their names (static strings of the registry) */
     double agree[EVAL_AGREE_STRATS];
+    /* on the same n_disagree episodes, what the model wrote just before its exploit (eval.explain;
+     * n_explained -1: not recorded): in how many it named a variable, the share of those whose
+     * exploit is on the variable named, and the share naming each reference's choice */
+    int n_explained;
+    double expl_follows;
+    double expl_names[EVAL_AGREE_STRATS];
     EvalAgree agent_agree[EXP_MAX_AGENTS]; /* the same for each of the report's agents */
 } EvalSetResult;
 

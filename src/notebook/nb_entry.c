@@ -104,6 +104,17 @@ int nbe_read_run(const cJSON *x, NbeRun *r, Err *e) {
             s->agree_name[s->n_agree] = it->string;
             s->agree_share[s->n_agree++] = it->valuedouble;
         }
+        const cJSON *xp = nbe_get(set, "explanations");
+        double xn = nbe_num(xp, "explained"), xf = nbe_num(xp, "follows");
+        s->expl_episodes = cJSON_IsObject(xp) && xn >= 0 && xn < 1e9 ? (int)xn : 0;
+        s->expl_follows = s->expl_episodes > 0 && xf >= 0 && xf <= 1 ? xf : NAN;
+        const cJSON *names = s->expl_episodes > 0 ? nbe_get(xp, "names") : NULL;
+        cJSON_ArrayForEach(it, names) {
+            if (!it->string || !cJSON_IsNumber(it) || !(it->valuedouble >= 0 && it->valuedouble <= 1)) continue;
+            if (s->n_expl == NBE_MAX_ROWS) break;
+            s->expl_name[s->n_expl] = it->string;
+            s->expl_share[s->n_expl++] = it->valuedouble;
+        }
     }
     return 0;
 }

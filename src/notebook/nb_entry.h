@@ -51,6 +51,13 @@ typedef struct NbeSet {
     int agree_episodes, n_agree;
     const char *agree_name[NBE_MAX_ROWS];
     double agree_share[NBE_MAX_ROWS];
+    /* eval.sets[].explanations: in expl_episodes of those episodes the model's explanation
+     * before its exploit named a variable; the share of them naming each reference's choice, and
+     * the share whose exploit followed it (NAN: not recorded; n_expl 0: no such record). */
+    int expl_episodes, n_expl;
+    double expl_follows;
+    const char *expl_name[NBE_MAX_ROWS];
+    double expl_share[NBE_MAX_ROWS];
 } NbeSet;
 
 typedef struct NbeRun {

@@ -245,6 +245,22 @@ int tok_explain_exploit(const TokExplain *x, const EpView *v, TokSeq *out, Err *
     return emit(&x->before_exploit, ph, out, e);
 }
 
+int tok_exploit_explanation(const int *tok, int n, int *named) {
+    *named = -1;
+    /* the last "goal max X": what follows it up to the exploit's `do` is the explanation */
+    int g = -1;
+    for (int i = 0; i + 2 < n; i++)
+        if (tok[i] == TOK_GOAL) g = i;
+    if (g < 0) return 0;
+    int len = 0;
+    for (int i = g + 3; i < n && tok[i] != TOK_DO; i++) {
+        if (tok[i] == TOK_BAR) continue;
+        if (*named < 0 && tok_is_var(tok[i])) *named = tok[i] - TOK_VAR0;
+        len++;
+    }
+    return len;
+}
+
 int tok_format_explains_steps(const TokFormat *f) {
     if (!f || !f->explain) return 0;
     const TokExplain *x = f->spec ? f->spec : &builtin_explain;

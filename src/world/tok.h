@@ -118,6 +118,11 @@ int tok_format_explains_exploit(const TokFormat *f);
  * the variable most correlated with the goal (|r|) over them, *sign the sign of r.  With none:
  * the same over every sample seen. */
 int tok_assoc_cue(const EpView *v, int *sign);
+/* The explanation in a token sequence just before its exploit: the tokens after the last
+ * "goal max X" up to the next `do`, bars left out.  Returns how many there are and sets *named
+ * to the first variable among them (-1: none) -- with the templates "{choice} {verb} {goal}"
+ * and "{assoc} tracks {goal}", the variable given as the reason for the choice. */
+int tok_exploit_explanation(const int *tok, int n, int *named);
 
 /* Quality tokens: the reward buckets of normalised reward r (q_neg below 0, q_low below 0.5,
  * q_mid below 0.95, q_high from 0.95), and the bucket of r. */

@@ -146,6 +146,44 @@ r = es[1]
 assert r["config"]["name"] == "confound_causal_explanations"
 assert r["sweep"] == {"name": "s1", "job": 4, "arm": "confound_causal_explanations", "set": {"train.steps": 20}}, r["sweep"]
 PY
+# issue 11: an arm that writes explanations records, per set, what its explanation before the
+# exploit named on the episodes where the references disagree, and whether its exploit followed it
+python3 - "$SNB" <<'PY' && ok || bad "the explanations record of an explaining arm"
+import json, sys
+es = json.load(open(sys.argv[1]))["entries"]
+r = es[1]
+for s in r["eval"]["sets"]:
+    x, ag = s["explanations"], s["agreement"]
+    assert x["of"] == "model" and x["episodes"] == ag["episodes"], x
+    assert 0 <= x["explained"] <= x["episodes"], x
+    refs = [k for k in ag if k not in ("of", "episodes")]
+    assert sorted(x["names"]) == sorted(refs), (x["names"], refs)
+    for v in list(x["names"].values()) + [x["follows"]]:
+        assert v is None or 0 <= v <= 1, x
+    if x["explained"] == 0:
+        assert x["follows"] is None, x
+assert "explanations" not in es[0]["eval"]["sets"][0], "an arm without explanations records none"
+PY
+expect_status 0 "notebook show of the explaining arm" -- $DOLAB notebook "$SNB" show 2
+expect_lines "it shows what the explanations named, per set" "$OUT" 2 "^  model's explanation before its exploit, in the same episodes: names a variable in [0-9]+"
+expect_status 0 "eval of the explaining arm's checkpoint" -- $DOLAB eval "$TMP/arm.ckpt" --episodes 30
+expect_lines "eval prints the same line" "$OUT" 2 "^  model's explanation before its exploit, in the same episodes: names a variable in [0-9]+"
+expect_status 0 "report of the sweep with the explaining arm" -- $DOLAB report "$SNB" --sweep s1 --format csv
+said=$(python3 -c "import json,sys; print(any(s['explanations']['explained'] > 0 for s in json.load(open(sys.argv[1]))['entries'][1]['eval']['sets']))" "$SNB")
+if [ "$said" = True ]; then
+  expect_match "the report carries what the explanations named" "$OUT" "confound_causal_explanations.*,says:expert,"
+  expect_match "and whether the exploit followed it" "$OUT" "confound_causal_explanations.*,says:followed,"
+else
+  expect_no_match "no explanation named a variable: no rows" "$OUT" "says:"
+fi
+python3 - "$SNB" "$TMP/badexpl.json" <<'PY'
+import json, sys
+nb = json.load(open(sys.argv[1]))
+nb["entries"][1]["eval"]["sets"][0]["explanations"]["follows"] = 2
+json.dump(nb, open(sys.argv[2], "w"))
+PY
+expect_status 1 "a notebook whose explanations share is out of range" -- $DOLAB notebook "$TMP/badexpl.json"
+expect_match "the field is named" "$ERR" "explanations.follows"
 expect_status 2 "--sweep without --job" -- $DOLAB run experiments/heldout_links.lua --quick --notebook "$SNB" --sweep s1
 # issue 9: an evaluation set no episode can fit (the best action on the goal itself) stops the run
 # before training, naming the set, instead of after it; a sweep refuses it before any job

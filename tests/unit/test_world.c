@@ -405,6 +405,31 @@ TEST(test_strategy_registry) {
     CHECK(strat_find("oracle")->needs_truth && !strat_find("expert")->needs_truth, "only the oracle needs the truth");
 }
 
+/* What the model wrote before its exploit: after the last "goal max X", up to the `do`. */
+TEST(test_exploit_explanation) {
+    const int C = tok_var(2), E = tok_var(4), B = tok_var(1);
+    int named = 7;
+    /* no goal yet: nothing */
+    int t0[] = {TOK_BOS, TOK_DO, B, tok_value(1.0)};
+    CHECK(tok_exploit_explanation(t0, 4, &named) == 0 && named == -1, "no goal: 0 tokens, no variable (got %d)", named);
+    /* "| C raises E" then the exploit on C */
+    int raises = TOK_WORD0; /* an explanation word */
+    int t1[] = {TOK_BOS, TOK_GOAL, TOK_MAX, E, TOK_BAR, C, raises, E, TOK_DO, C, TOK_PLUS};
+    int n = tok_exploit_explanation(t1, 11, &named);
+    CHECK(n == 3 && named == 2, "C raises E: 3 tokens naming C (got %d, %d)", n, named);
+    /* the last goal counts (an episode replayed after an undo keeps one goal; be safe anyway) */
+    int t2[] = {TOK_GOAL, TOK_MAX, E, B, TOK_DO, B, TOK_GOAL, TOK_MAX, E, TOK_BAR, TOK_DO, C};
+    n = tok_exploit_explanation(t2, 12, &named);
+    CHECK(n == 0 && named == -1, "an empty explanation after the last goal (got %d, %d)", n, named);
+    /* a goal at the very end: nothing written yet */
+    int t3[] = {TOK_BOS, TOK_GOAL, TOK_MAX};
+    CHECK(tok_exploit_explanation(t3, 3, &named) == 0 && named == -1, "a cut goal (got %d)", named);
+    /* words only: tokens but no variable */
+    int t4[] = {TOK_GOAL, TOK_MAX, E, TOK_BAR, raises, TOK_DO, C};
+    n = tok_exploit_explanation(t4, 7, &named);
+    CHECK(n == 1 && named == -1, "a word only: 1 token, no variable (got %d, %d)", n, named);
+}
+
 int main(void) {
     RUN(test_strategy_registry);
     RUN(test_protocol);
@@ -415,6 +440,7 @@ int main(void) {
     RUN(test_cued_episodes);
     RUN(test_filter_and_determinism);
     RUN(test_tokens_round_trip);
+    RUN(test_exploit_explanation);
     RUN(test_quality_token);
     RUN(test_legal_answers);
     RUN(test_zero_reward_is_positive_zero);
