@@ -1,8 +1,10 @@
 -- Explanations decide which of two confounded rules a passive learner generalises
 -- (Lampinen et al. 2023, section 4.3).  Each episode starts with a passive observation of the
 -- system.  The associational cue is the variable that tracks the goal there (its value is
--- closest to the goal's).  In training that cue is always the expert's causal choice; at test
--- they disagree.  Three arms: no explanations; explanations of the interventional effects;
+-- closest to the goal's), set the way exploration showed it acts on the goal.  In training that
+-- cue is always the expert's causal choice; at test they disagree (a different variable).  The
+-- cue's sign used to be always "+", so every training exploit was "+" and the disagree set
+-- asked for "-" in 65% of its episodes, which no model had seen (docs/experiments.md).  Three arms: no explanations; explanations of the interventional effects;
 -- explanations of the associational cue.  Which rule does the model follow in each?
 local dolab = require "dolab"
 

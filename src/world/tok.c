@@ -213,7 +213,13 @@ int tok_assoc_cue(const EpView *v, int *sign) {
                 gap = fabs(p[x] - p[v->goal]);
                 best = x;
             }
-        if (sign) *sign = 1;
+        /* the cue says which variable; how to set it is what exploration showed of it, as
+         * the expert reads it (+ when not explored): so the cue and the expert's choice can
+         * agree in either sign, and a cue-follower is judged on its choice of variable */
+        if (sign) {
+            double eff = best >= 0 ? ep_seen(v, best, v->goal) / v->value : NAN;
+            *sign = eff < 0 ? -1 : 1;
+        }
         return best;
     }
     /* correlation over the passive observations, or over every sample if there are too few */

@@ -114,7 +114,8 @@ int tok_explain_exploit(const TokExplain *x, const EpView *v, TokSeq *out, Err *
 int tok_format_explains_steps(const TokFormat *f);
 int tok_format_explains_exploit(const TokFormat *f);
 /* The associational cue, among the variables that may be set; -1 if none.  With one passive
- * observation: the variable whose value is closest to the goal's (sign +1).  With two or more:
+ * observation: the variable whose value is closest to the goal's, *sign as exploration showed
+ * its effect on the goal (as the expert reads it; +1 before it is explored).  With two or more:
  * the variable most correlated with the goal (|r|) over them, *sign the sign of r.  With none:
  * the same over every sample seen. */
 int tok_assoc_cue(const EpView *v, int *sign);

@@ -15,13 +15,14 @@ for x in experiments/*.lua; do
     expect_match "$name: notebook entry" "$OUT" "notebook $NB, entry [0-9]+"
     expect_match "$name: progress on stderr" "$ERR" '^train 200/200'
 done
-# six scripts, ten runs (the confound study and the mixed demonstrators have three arms each)
+# seven scripts, twelve runs (the confound study and the mixed demonstrators have three arms
+# each, the rule-learnability study two)
 if python3 - "$NB" <<'PY'
 import json, sys
 nb = json.load(open(sys.argv[1]))
 assert nb["format"] == "dolab-notebook" and nb["version"] == 1
 runs = [e for e in nb["entries"] if e["type"] == "run"]
-assert len(runs) == 10, len(runs)
+assert len(runs) == 12, len(runs)
 for r in runs:
     assert r["script"]["text"].startswith("--") and len(r["script"]["fnv1a64"]) == 16
     assert r["config"]["train"]["steps"] == 200 and r["seed"] == 1
@@ -32,6 +33,7 @@ for r in runs:
         assert names[0] == "model" and "oracle" in names
 names = [r["config"]["name"] for r in runs]
 assert names.count("heldout_links") == 1 and "confound_assoc_explanations" in names, names
+assert "causal_only" in names and "cue_only" in names, names
 PY
 then ok; else bad "notebook entries of the quick runs"; fi
 [ -f "$TMP/heldout_links.ckpt" ] && ok || bad "checkpoint of heldout_links"
@@ -44,7 +46,7 @@ for c in "$TMP"/*.ckpt "$TMP"/*.ckpt.[0-9]; do
     expect_status 0 "eval $(basename "$c")" -- $DOLAB eval "$c" --episodes 5
     expect_match "eval $(basename "$c"): results" "$OUT" '^  model +-?[0-9]\.[0-9]{3}  \['
 done
-[ "$n" = 10 ] && ok || bad "ten checkpoints of the quick runs, found $n"
+[ "$n" = 12 ] && ok || bad "twelve checkpoints of the quick runs, found $n"
 # quality tokens: a conditioned model can be asked for any quality its training wrote, and only those
 M="$TMP/mixed_demonstrators.ckpt"
 expect_status 0 "eval --quality" -- $DOLAB eval "$M.2" --episodes 5 --quality max_seen

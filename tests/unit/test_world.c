@@ -430,6 +430,45 @@ TEST(test_exploit_explanation) {
     CHECK(n == 1 && named == -1, "a word only: 1 token, no variable (got %d, %d)", n, named);
 }
 
+/* The one-snapshot associational cue: the variable closest to the goal in the snapshot, set
+ * the way exploration showed it acts on the goal.  So where the cue is the expert's variable it is
+ * the expert's whole choice, in either sign (issue 11: an unsigned cue kept every confounded
+ * training exploit at "+", and a model never saw a "-" exploit). */
+TEST(test_assoc_cue_sign) {
+    EpConfig c = ep_config_default();
+    c.passive = 1;
+    c.world.sigma = 1.0;
+    c.world.n = 4;
+    int n = 2000, same_var = 0, same_choice = 0, minus = 0, closest = 1, before = 1;
+    Episode *eps = make_episodes(&c, 21, n);
+    for (int i = 0; i < n; i++) {
+        int sign = 0, cue = tok_assoc_cue(&eps[i].view, &sign); /* nothing explored yet */
+        before &= cue < 0 || sign == 1;
+    }
+    play_all(strat_find("expert"), eps, n);
+    for (int i = 0; i < n; i++) {
+        const EpView *v = &eps[i].view;
+        int sign = 0, cue = tok_assoc_cue(v, &sign);
+        for (int x = 0; x < v->n; x++)
+            if (cue >= 0 && ep_can_exploit(v, x) &&
+                fabs(v->passive[0][x] - v->passive[0][v->goal]) < fabs(v->passive[0][cue] - v->passive[0][v->goal]))
+                closest = 0;
+        double eff = ep_seen(v, cue, v->goal) / v->value;
+        if (cue >= 0 && sign != (eff < 0 ? -1 : 1)) closest = 0;
+        if (cue == v->exploit_var) {
+            same_var++;
+            same_choice += sign == v->exploit_sign;
+            minus += v->exploit_sign < 0;
+        }
+    }
+    CHECK(before, "before exploration the cue's sign is +");
+    CHECK(closest, "the cue is the closest variable, signed by its seen effect");
+    CHECK(same_var > n / 10 && same_choice == same_var, "cue = expert's variable in %d episodes, its sign agrees in %d",
+          same_var, same_choice);
+    CHECK(minus > same_var / 5, "of those, %d of %d are '-' exploits", minus, same_var);
+    free(eps);
+}
+
 int main(void) {
     RUN(test_strategy_registry);
     RUN(test_protocol);
@@ -441,6 +480,7 @@ int main(void) {
     RUN(test_filter_and_determinism);
     RUN(test_tokens_round_trip);
     RUN(test_exploit_explanation);
+    RUN(test_assoc_cue_sign);
     RUN(test_quality_token);
     RUN(test_legal_answers);
     RUN(test_zero_reward_is_positive_zero);
