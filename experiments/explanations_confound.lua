@@ -23,6 +23,8 @@ local function arm(name, explain_with)
     explain = { after_observation = "", nothing = "", before_exploit = dolab.templates.assoc,
                 words = { "tracks" } }
   end
+  local eval = dolab.confound_eval(1000)
+  eval.explain = explain ~= nil
   return lab.experiment{
     name = name,
     about = "In training the associational cue (the variable that tracks the goal in the passive "
@@ -36,14 +38,7 @@ local function arm(name, explain_with)
       steps = 30000, batch = 32, lr = 3e-3, seed = 1,
     },
     model = { layers = 2, dim = 64, heads = 4 },
-    eval = {
-      explain = explain ~= nil,
-      strategies = { "expert", "oracle", "corr", "assoc", "max_seen", "parents", "random" },
-      sets = {
-        { name = "agree", worlds = "all", accept = lab.assoc_agrees(), episodes = 1000 },
-        { name = "disagree", worlds = "all", accept = lab.assoc_disagrees(), episodes = 1000 },
-      },
-    },
+    eval = eval,
   }
 end
 

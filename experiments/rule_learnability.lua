@@ -10,6 +10,8 @@
 --                every episode, so only the cue predicts the exploit.
 -- Compare the training loss curves (dolab report plots them) and what each model does on the
 -- agree and disagree sets.
+local dolab = require "dolab"
+
 local world = { variables = 4, noise = 1.0, passive = 1 }
 
 local function arm(name, mix)
@@ -21,13 +23,7 @@ local function arm(name, mix)
     world = world,
     train = { mix = { mix }, steps = 10000, batch = 32, lr = 3e-3, seed = 1, eval_every = 1000 },
     model = { layers = 2, dim = 64, heads = 4 },
-    eval = {
-      strategies = { "expert", "oracle", "corr", "assoc", "max_seen", "parents", "random" },
-      sets = {
-        { name = "agree", worlds = "all", accept = lab.assoc_agrees(), episodes = 1000 },
-        { name = "disagree", worlds = "all", accept = lab.assoc_disagrees(), episodes = 1000 },
-      },
-    },
+    eval = dolab.confound_eval(1000),
   }
 end
 

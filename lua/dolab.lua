@@ -74,6 +74,20 @@ function M.standard_sets(cause, goal, episodes)
   }
 end
 
+-- The evaluation of a confound study (explanations_confound.lua, rule_learnability.lua): the
+-- episodes where the associational cue is the expert's choice and those where it is not, with
+-- `assoc` (follow the cue) among the baselines so it joins the agreement line.
+function M.confound_eval(episodes)
+  episodes = episodes or 1000
+  return {
+    strategies = { "expert", "oracle", "corr", "assoc", "max_seen", "parents", "random" },
+    sets = {
+      { name = "agree", worlds = "all", accept = lab.assoc_agrees(), episodes = episodes },
+      { name = "disagree", worlds = "all", accept = lab.assoc_disagrees(), episodes = episodes },
+    },
+  }
+end
+
 -- A readable line for an episode table (lab.episode's result).
 function M.describe(ep)
   local parts = {}
