@@ -204,13 +204,15 @@ int tok_explain_step(const TokExplain *x, const EpView *v, int s, TokSeq *out, E
 
 int tok_assoc_cue(const EpView *v, int *sign) {
     if (v->n_passive == 1 && v->goal >= 0) {
-        /* one snapshot: the variable whose value is closest to the goal's (it "tracks" it) */
+        /* one snapshot: the variable whose value, as the stream shows it, is closest to the
+         * goal's (it "tracks" it); of equals the first, so the cue is always readable */
         const double *p = v->passive[0];
+        double g = tok_value_of(tok_value(p[v->goal]));
         int best = -1;
         double gap = INFINITY;
         for (int x = 0; x < v->n; x++)
-            if (ep_can_exploit(v, x) && fabs(p[x] - p[v->goal]) < gap) {
-                gap = fabs(p[x] - p[v->goal]);
+            if (ep_can_exploit(v, x) && fabs(tok_value_of(tok_value(p[x])) - g) < gap) {
+                gap = fabs(tok_value_of(tok_value(p[x])) - g);
                 best = x;
             }
         /* the cue says which variable; how to set it is what exploration showed of it, as

@@ -114,7 +114,8 @@ int tok_explain_exploit(const TokExplain *x, const EpView *v, TokSeq *out, Err *
 int tok_format_explains_steps(const TokFormat *f);
 int tok_format_explains_exploit(const TokFormat *f);
 /* The associational cue, among the variables that may be set; -1 if none.  With one passive
- * observation: the variable whose value is closest to the goal's, *sign as exploration showed
+ * observation: the variable whose value as the stream shows it (tok_value) is closest to the
+ * goal's, the first of equals, *sign as exploration showed
  * its effect on the goal (as the expert reads it; +1 before it is explored).  With two or more:
  * the variable most correlated with the goal (|r|) over them, *sign the sign of r.  With none:
  * the same over every sample seen. */

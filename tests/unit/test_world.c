@@ -430,7 +430,8 @@ TEST(test_exploit_explanation) {
     CHECK(n == 1 && named == -1, "a word only: 1 token, no variable (got %d, %d)", n, named);
 }
 
-/* The one-snapshot associational cue: the variable closest to the goal in the snapshot, set
+/* The one-snapshot associational cue: the variable closest to the goal in the snapshot as the
+ * stream shows it (the first of equals, so a model can read it), set
  * the way exploration showed it acts on the goal.  So where the cue is the expert's variable it is
  * the expert's whole choice, in either sign (issue 11: an unsigned cue kept every confounded
  * training exploit at "+", and a model never saw a "-" exploit). */
@@ -449,10 +450,13 @@ TEST(test_assoc_cue_sign) {
     for (int i = 0; i < n; i++) {
         const EpView *v = &eps[i].view;
         int sign = 0, cue = tok_assoc_cue(v, &sign);
-        for (int x = 0; x < v->n; x++)
-            if (cue >= 0 && ep_can_exploit(v, x) &&
-                fabs(v->passive[0][x] - v->passive[0][v->goal]) < fabs(v->passive[0][cue] - v->passive[0][v->goal]))
-                closest = 0;
+        /* on the values as the stream shows them; of equals, the first */
+        double g = tok_value_of(tok_value(v->passive[0][v->goal]));
+        for (int x = 0; x < v->n && cue >= 0; x++) {
+            double d = fabs(tok_value_of(tok_value(v->passive[0][x])) - g);
+            double dc = fabs(tok_value_of(tok_value(v->passive[0][cue])) - g);
+            if (ep_can_exploit(v, x) && (d < dc || (d == dc && x < cue))) closest = 0;
+        }
         double eff = ep_seen(v, cue, v->goal) / v->value;
         if (cue >= 0 && sign != (eff < 0 ? -1 : 1)) closest = 0;
         if (cue == v->exploit_var) {
