@@ -172,6 +172,7 @@ typedef struct Experiment {
     X(WORLD, "", passive, INT, passive, passive, 0, EP_MAX_PASSIVE, NAN, NAN, 0)                                    \
     X(WORLD, "", explore, INT, explore, explore, 0, EP_MAX_STEPS, NAN, NAN, 0)                                      \
     X(WORLD, "", cue, INT, cue_size, cue_size, 0, SCM_MAX_VARS, NAN, NAN, 0)                                        \
+    X(WORLD, "", assoc_rule, INT, assoc_rule, assoc_rule, 0, 1, 0, NAN, EXP_OPT)                                    \
     X(MIX, "", weight, NUM, weight, weight, 0, 1e9, 1, NAN, 0)                                                      \
     X(MIX, "", explain, BOOL, explain, explain, 0, 1, 0, NAN, EXP_OPT)                                              \
     X(MIX, "", accept, EPPRED, accept, accept, 0, 0, NAN, NAN, EXP_OPT)                                             \

@@ -72,6 +72,7 @@ static void begin(Episode *ep, const EpConfig *c, int goal, unsigned relevant, i
     v->explore_total = c->explore ? c->explore : __builtin_popcount(relevant);
     if (v->explore_total > EP_MAX_STEPS) v->explore_total = EP_MAX_STEPS;
     v->n_passive = c->passive;
+    v->assoc_rule = c->assoc_rule;
     ep->seed = seed;
     ep->goal = goal;
     {

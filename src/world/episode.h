@@ -29,6 +29,8 @@ typedef struct EpConfig {
     int passive;          /* k passive observations before exploring (default 0) */
     int explore;          /* K exploration steps; 0 = one per relevant variable (default) */
     int cue_size;         /* 0 = uncued; m >= 2: each episode cues m random relevant variables */
+    int assoc_rule;       /* the one-snapshot associational cue (tok_assoc_cue): 0 the variable
+                             closest to the goal (default), 1 the highest variable */
 } EpConfig;
 
 /* Accepts or rejects a sampled world (held-out structures); 1 = accept. */
@@ -50,6 +52,7 @@ typedef struct EpView {
     double value;               /* exploration value */
     double exploit_value;
     int n_passive;
+    int assoc_rule;             /* EpConfig.assoc_rule */
     double passive[EP_MAX_PASSIVE][SCM_MAX_VARS];
     int explore_total;          /* K */
     int n_steps;

@@ -210,11 +210,14 @@ int tok_assoc_cue(const EpView *v, int *sign) {
         double g = tok_value_of(tok_value(p[v->goal]));
         int best = -1;
         double gap = INFINITY;
-        for (int x = 0; x < v->n; x++)
-            if (ep_can_exploit(v, x) && fabs(tok_value_of(tok_value(p[x])) - g) < gap) {
-                gap = fabs(tok_value_of(tok_value(p[x])) - g);
+        for (int x = 0; x < v->n; x++) {
+            /* rule 1: the highest variable (the smallest gap to +infinity) */
+            double d = v->assoc_rule == 1 ? -tok_value_of(tok_value(p[x])) : fabs(tok_value_of(tok_value(p[x])) - g);
+            if (ep_can_exploit(v, x) && d < gap) {
+                gap = d;
                 best = x;
             }
+        }
         /* the cue says which variable; how to set it is what exploration showed of it, as
          * the expert reads it (+ when not explored): so the cue and the expert's choice can
          * agree in either sign, and a cue-follower is judged on its choice of variable */

@@ -473,6 +473,37 @@ TEST(test_assoc_cue_sign) {
     free(eps);
 }
 
+/* world.assoc_rule = 1: the one-snapshot cue is the settable variable whose shown value is the
+ * highest (the first of equals), signed as for rule 0. */
+TEST(test_assoc_cue_highest) {
+    EpConfig c = ep_config_default();
+    c.passive = 1;
+    c.world.sigma = 1.0;
+    c.world.n = 4;
+    c.assoc_rule = 1;
+    int n = 1000, highest = 1, differs = 0;
+    Episode *eps = make_episodes(&c, 23, n);
+    play_all(strat_find("expert"), eps, n);
+    for (int i = 0; i < n; i++) {
+        const EpView *v = &eps[i].view;
+        int sign = 0, cue = tok_assoc_cue(v, &sign);
+        double best = -INFINITY;
+        int want = -1;
+        for (int x = 0; x < v->n; x++)
+            if (ep_can_exploit(v, x) && tok_value_of(tok_value(v->passive[0][x])) > best) {
+                best = tok_value_of(tok_value(v->passive[0][x]));
+                want = x;
+            }
+        highest &= cue == want && v->assoc_rule == 1;
+        EpView v0 = *v;
+        v0.assoc_rule = 0;
+        differs += tok_assoc_cue(&v0, NULL) != cue;
+    }
+    CHECK(highest, "the cue is the highest settable variable as shown");
+    CHECK(differs > n / 10, "rule 1 differs from rule 0 in %d of %d episodes", differs, n);
+    free(eps);
+}
+
 int main(void) {
     RUN(test_strategy_registry);
     RUN(test_protocol);
@@ -485,6 +516,7 @@ int main(void) {
     RUN(test_tokens_round_trip);
     RUN(test_exploit_explanation);
     RUN(test_assoc_cue_sign);
+    RUN(test_assoc_cue_highest);
     RUN(test_quality_token);
     RUN(test_legal_answers);
     RUN(test_zero_reward_is_positive_zero);
