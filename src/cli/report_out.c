@@ -116,7 +116,9 @@ void report_put_text(SB *b, const Report *r, const char *path, const char *sweep
                    "hier.: seeds, then episodes within a seed; sd: between seeds; IQM: interquartile mean of the\n"
                    "seeds; * the paired CI excludes 0; agree:X rows: on the episodes where the reference\n"
                    "strategies would choose differently, the share on which the model's exploit matched X's choice\n"
-                   "on the model's own exploration.  docs/sweeps.md explains each.\n");
+                   "on the model's own exploration; says:X rows (a model that writes explanations): of those\n"
+                   "episodes, the share whose explanation before the exploit named X's choice (says:followed: the\n"
+                   "share whose exploit was on the variable it named).  docs/sweeps.md explains each.\n");
 }
 
 void report_put_csv(SB *b, const Report *r) {
