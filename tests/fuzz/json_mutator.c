@@ -79,7 +79,7 @@ static const char *const strings[] = {
 static const char *const keys[] = {
     "where", "accept", "cue", "goal", "best", "seed", "episodes", "explain", "betas", "weights", "name", "about",
     "text", "type", "id", "time", "events", "eval", "training", "config", "curve", "ci95", "agreement", "of",
-    "explanations", "explained", "follows", "names",
+    "explanations", "explained", "follows", "names", "assoc_rule",
     "version", "format", "checksum", "meta", "vocab", "experiment", "steps", "roles", "fg", "bg", "attrs", "heldout",
     "worlds", "strategies", "sets", "mix", "weight", "context", "title", "script", "checkpoint", "dolab", "model",
 };
