@@ -202,17 +202,20 @@ int tok_explain_step(const TokExplain *x, const EpView *v, int s, TokSeq *out, E
     return 0;
 }
 
+/* A value as the stream shows it (rounded to its token). */
+static double shown(double x) { return tok_value_of(tok_value(x)); }
+
 int tok_assoc_cue(const EpView *v, int *sign) {
     if (v->n_passive == 1 && v->goal >= 0) {
         /* one snapshot: the variable whose value, as the stream shows it, is closest to the
          * goal's (it "tracks" it); of equals the first, so the cue is always readable */
         const double *p = v->passive[0];
-        double g = tok_value_of(tok_value(p[v->goal]));
+        double g = shown(p[v->goal]);
         int best = -1;
         double gap = INFINITY;
         for (int x = 0; x < v->n; x++) {
             /* rule 1: the highest variable (the smallest gap to +infinity) */
-            double d = v->assoc_rule == 1 ? -tok_value_of(tok_value(p[x])) : fabs(tok_value_of(tok_value(p[x])) - g);
+            double d = v->assoc_rule == 1 ? -shown(p[x]) : fabs(shown(p[x]) - g);
             if (ep_can_exploit(v, x) && d < gap) {
                 gap = d;
                 best = x;

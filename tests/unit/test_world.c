@@ -430,18 +430,27 @@ TEST(test_exploit_explanation) {
     CHECK(n == 1 && named == -1, "a word only: 1 token, no variable (got %d, %d)", n, named);
 }
 
+/* The confound study's episodes (one noisy snapshot, 4 variables, cue rule `rule`), not yet
+ * played. */
+static Episode *confound_episodes(int rule, uint64_t seed, int n) {
+    EpConfig c = ep_config_default();
+    c.passive = 1;
+    c.world.sigma = 1.0;
+    c.world.n = 4;
+    c.assoc_rule = rule;
+    return make_episodes(&c, seed, n);
+}
+
+static double shown(double x) { return tok_value_of(tok_value(x)); }
+
 /* The one-snapshot associational cue: the variable closest to the goal in the snapshot as the
  * stream shows it (the first of equals, so a model can read it), set
  * the way exploration showed it acts on the goal.  So where the cue is the expert's variable it is
  * the expert's whole choice, in either sign (issue 11: an unsigned cue kept every confounded
  * training exploit at "+", and a model never saw a "-" exploit). */
 TEST(test_assoc_cue_sign) {
-    EpConfig c = ep_config_default();
-    c.passive = 1;
-    c.world.sigma = 1.0;
-    c.world.n = 4;
     int n = 2000, same_var = 0, same_choice = 0, minus = 0, closest = 1, before = 1;
-    Episode *eps = make_episodes(&c, 21, n);
+    Episode *eps = confound_episodes(0, 21, n);
     for (int i = 0; i < n; i++) {
         int sign = 0, cue = tok_assoc_cue(&eps[i].view, &sign); /* nothing explored yet */
         before &= cue < 0 || sign == 1;
@@ -451,10 +460,10 @@ TEST(test_assoc_cue_sign) {
         const EpView *v = &eps[i].view;
         int sign = 0, cue = tok_assoc_cue(v, &sign);
         /* on the values as the stream shows them; of equals, the first */
-        double g = tok_value_of(tok_value(v->passive[0][v->goal]));
+        double g = shown(v->passive[0][v->goal]);
         for (int x = 0; x < v->n && cue >= 0; x++) {
-            double d = fabs(tok_value_of(tok_value(v->passive[0][x])) - g);
-            double dc = fabs(tok_value_of(tok_value(v->passive[0][cue])) - g);
+            double d = fabs(shown(v->passive[0][x]) - g);
+            double dc = fabs(shown(v->passive[0][cue]) - g);
             if (ep_can_exploit(v, x) && (d < dc || (d == dc && x < cue))) closest = 0;
         }
         double eff = ep_seen(v, cue, v->goal) / v->value;
@@ -476,13 +485,8 @@ TEST(test_assoc_cue_sign) {
 /* world.assoc_rule = 1: the one-snapshot cue is the settable variable whose shown value is the
  * highest (the first of equals), signed as for rule 0. */
 TEST(test_assoc_cue_highest) {
-    EpConfig c = ep_config_default();
-    c.passive = 1;
-    c.world.sigma = 1.0;
-    c.world.n = 4;
-    c.assoc_rule = 1;
     int n = 1000, highest = 1, differs = 0;
-    Episode *eps = make_episodes(&c, 23, n);
+    Episode *eps = confound_episodes(1, 23, n);
     play_all(strat_find("expert"), eps, n);
     for (int i = 0; i < n; i++) {
         const EpView *v = &eps[i].view;
@@ -490,8 +494,8 @@ TEST(test_assoc_cue_highest) {
         double best = -INFINITY;
         int want = -1;
         for (int x = 0; x < v->n; x++)
-            if (ep_can_exploit(v, x) && tok_value_of(tok_value(v->passive[0][x])) > best) {
-                best = tok_value_of(tok_value(v->passive[0][x]));
+            if (ep_can_exploit(v, x) && shown(v->passive[0][x]) > best) {
+                best = shown(v->passive[0][x]);
                 want = x;
             }
         highest &= cue == want && v->assoc_rule == 1;
