@@ -45,8 +45,6 @@ typedef struct Queue {
     int generating;
 } Queue;
 
-static int is_expl_token(int t) { return t == TOK_BAR || t == TOK_COMMA || tok_is_var(t) || t >= TOK_WORD0; }
-
 static int argmax_masked(const float *lg, int V, int (*ok)(int)) {
     int best = -1;
     for (int t = 0; t < V; t++)
@@ -54,7 +52,7 @@ static int argmax_masked(const float *lg, int V, int (*ok)(int)) {
     return best;
 }
 
-static int is_expl_or_stop(int t) { return is_expl_token(t) || t == TOK_DO || t == TOK_GOAL; }
+static int is_expl_or_stop(int t) { return tok_is_expl(t) || t == TOK_DO || t == TOK_GOAL; }
 
 enum { ROUND_MAX = 16 }; /* tokens one slot may feed in one batched call */
 
@@ -71,7 +69,7 @@ static int run_queues(Agent *a, Queue *q, const int *ids, int n, Err *e) {
             if (qi->generating) {
                 const float *lg = a->logits + (size_t)ids[i] * a->V;
                 int g = argmax_masked(lg, a->V, is_expl_or_stop);
-                if (g < 0 || !is_expl_token(g) || qi->gen_left <= 0 || s->len + qi->reserve + (qi->n - qi->pos) >= a->ctx) {
+                if (g < 0 || !tok_is_expl(g) || qi->gen_left <= 0 || s->len + qi->reserve + (qi->n - qi->pos) >= a->ctx) {
                     qi->generating = 0; /* the model ends its explanation */
                 } else {
                     qi->gen_left--;

@@ -109,8 +109,8 @@ static int push(TokSeq *s, int t, TokClass c, Err *e) {
 
 /* ---- explanations ------------------------------------------------------------------------ */
 
-enum { PH_ACTOR, PH_VARIABLE, PH_VERB, PH_DELTA, PH_GOAL, PH_CHOICE, PH_SIGN, PH_ASSOC, PH_COUNT };
-static const char *const ph_names[PH_COUNT] = {"actor", "variable", "verb", "delta", "goal", "choice", "sign", "assoc"};
+enum { PH_ACTOR, PH_VARIABLE, PH_VERB, PH_DELTA, PH_GOAL, PH_CHOICE, PH_SIGN, PH_ASSOC, PH_ASSOC_VALUE, PH_COUNT };
+static const char *const ph_names[PH_COUNT] = {"actor", "variable", "verb", "delta", "goal", "choice", "sign", "assoc", "assoc_value"};
 #define PH(k) (-1 - (k))
 
 static const TokExplain builtin_explain = {
@@ -160,7 +160,8 @@ static int compile_one(TokTemplate *t, const char *which, unsigned allowed, Voca
 
 int tok_explain_compile(TokExplain *x, Vocab *v, Err *e) {
     const unsigned obs = 1u << PH_ACTOR | 1u << PH_VARIABLE | 1u << PH_VERB | 1u << PH_DELTA;
-    const unsigned ex = 1u << PH_GOAL | 1u << PH_CHOICE | 1u << PH_SIGN | 1u << PH_VERB | 1u << PH_DELTA | 1u << PH_ASSOC;
+    const unsigned ex = 1u << PH_GOAL | 1u << PH_CHOICE | 1u << PH_SIGN | 1u << PH_VERB | 1u << PH_DELTA | 1u << PH_ASSOC |
+                       1u << PH_ASSOC_VALUE;
     if (compile_one(&x->after_obs, "after_observation", obs, v, e)) return -1;
     if (compile_one(&x->nothing, "nothing", 1u << PH_ACTOR, v, e)) return -1;
     return compile_one(&x->before_exploit, "before_exploit", ex, v, e);
@@ -256,6 +257,8 @@ int tok_explain_exploit(const TokExplain *x, const EpView *v, TokSeq *out, Err *
     ph[PH_DELTA] = tok_value(seen);
     int as = tok_assoc_cue(v, NULL);
     ph[PH_ASSOC] = tok_var(as < 0 ? v->exploit_var : as);
+    /* the evidence for the cue: its value in the last passive observation (0 without one) */
+    ph[PH_ASSOC_VALUE] = tok_value(as >= 0 && v->n_passive > 0 ? v->passive[v->n_passive - 1][as] : 0.0);
     return emit(&x->before_exploit, ph, out, e);
 }
 
@@ -406,6 +409,12 @@ void tok_render(const Vocab *voc, const int *tok, int n, double value, const Epi
                     sb_printf(out, tok[i] == TOK_COMMA ? "%s" : " %s", tok_name(voc, tok[i]));
             }
             sb_puts(out, "\n");
+        } else if (t == TOK_BAR && goal_seen) {
+            /* the explanation written before the exploit: "| C raises E", on one line */
+            sb_puts(out, "|");
+            for (i++; i < n && tok[i] != TOK_DO && tok[i] != TOK_GOAL && tok[i] != TOK_BOS && tok[i] != TOK_BAR; i++)
+                sb_printf(out, tok[i] == TOK_COMMA ? "%s" : " %s", tok_name(voc, tok[i]));
+            sb_puts(out, "\n");
         } else {
             /* anything else (a stray word) goes on a line of its own so nothing is hidden */
             sb_printf(out, "%s\n", tok_name(voc, t));
@@ -446,6 +455,18 @@ static int parse_assign(const char *word, char expected_name, int *tok_out) {
     int t = tok_value(x);
     if (fabs(tok_value_of(t) - x) > 1e-9) return -1; /* only values the stream can show */
     *tok_out = t;
+    return 0;
+}
+
+/* An explanation's words, from its "|": words of the vocabulary, variables and values (a
+ * template's {delta}), never the stream's own structure words. */
+static int explanation(const Vocab *voc, char **w, int nw, int lineno, TokSeq *out, Err *e) {
+    for (int k = 0; k < nw; k++) {
+        int t = tok_find(voc, w[k]);
+        if (t < 0 || !tok_is_expl(t) || (k > 0 && t == TOK_BAR))
+            return err_set(e, "line %d: unknown word '%s' in the explanation", lineno, w[k]);
+        if (push(out, t, TOKC_EXPL, e)) return -1;
+    }
     return 0;
 }
 
@@ -524,14 +545,9 @@ int tok_parse(const Vocab *voc, const char *text, TokSeq *out, Err *e) {
                 }
                 if (push(out, t, TOKC_OBS, e)) goto fail;
             }
-            for (; k < nw; k++) {
-                t = tok_find(voc, w[k]);
-                if (t < 0 || tok_is_value(t)) {
-                    rc = err_set(e, "line %d: unknown word '%s' in the explanation", lineno, w[k]);
-                    goto done;
-                }
-                if (push(out, t, TOKC_EXPL, e)) goto fail;
-            }
+            if (explanation(voc, w + k, nw - k, lineno, out, e)) goto fail;
+        } else if (strcmp(w[0], "|") == 0 && goal_seen) { /* the explanation before the exploit */
+            if (explanation(voc, w, nw, lineno, out, e)) goto fail;
         } else {
             rc = err_set(e, "line %d: expected a line starting with quality, cue, obs, do or goal, got '%s'", lineno, w[0]);
             goto done;

@@ -55,6 +55,13 @@ static inline int tok_is_var(int t) { return t >= TOK_VAR0 && t < TOK_VAL0; }
 int tok_value(double x);
 static inline int tok_is_value(int t) { return t >= TOK_VAL0 && t < TOK_WORD0; }
 static inline double tok_value_of(int t) { return (t - TOK_VAL0) * 0.5 - TOK_VALUE_MAX; }
+/* A token an explanation may hold: its "|", words, variables, values ({delta}, {assoc_value}),
+ * "," and the signs ({sign}); everything a template can write, and what the model may write
+ * when it explains (never the stream's own structure: do, goal, obs, ...). */
+static inline int tok_is_expl(int t) {
+    return t == TOK_BAR || t == TOK_COMMA || t == TOK_PLUS || t == TOK_MINUS || tok_is_var(t) || tok_is_value(t) ||
+           t >= TOK_WORD0;
+}
 
 /* Explanations: templates (compiled to tokens against a vocabulary) or callbacks.
  *   after_observation  rendered once per variable Y that the intervention on X visibly moved
@@ -65,6 +72,8 @@ static inline double tok_value_of(int t) { return (t - TOK_VAL0) * 0.5 - TOK_VAL
  *                      {verb} (the measured effect of choice on goal) {delta} (goal's value
  *                      under do(choice)) {assoc} (the variable most correlated with the goal
  *                      over the passive observations, or over every sample if there are none)
+ *                      {assoc_value} (the cue's value in the last passive observation, as
+ *                      the stream shows it; 0 without passive observations)
  * A callback, if set, replaces its template: it appends explanation tokens (without the
  * leading "|") to out and returns 0, or -1 with e set. */
 #define TOK_TEMPLATE_MAX 24

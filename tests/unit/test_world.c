@@ -443,6 +443,64 @@ static Episode *confound_episodes(int rule, uint64_t seed, int n) {
 
 static double shown(double x) { return tok_value_of(tok_value(x)); }
 
+/* Explanations with evidence (values: {delta}, {assoc_value}) and the one written before the
+ * exploit survive tokens -> text -> tokens; the text shows the latter on one "|" line, and
+ * {assoc_value} is the cue's snapshot value as the stream shows it. */
+TEST(test_explanations_round_trip) {
+    Vocab *voc = tok_vocab_new();
+    Err e;
+    static const char *const before[3] = {"{assoc_value} {assoc} tracks {goal}", "{delta} {choice} {verb} {goal}",
+                                          "{choice} {sign} because {delta} ,"};
+    int n = 300, all_ok = 1, one_line = 1, value_ok = 1, expl_ok = 1;
+    Episode *eps = confound_episodes(1, 5, n);
+    play_all(strat_find("expert"), eps, n);
+    for (int k = 0; k < 3; k++) {
+        TokExplain x = *tok_explain_builtin();
+        CHECK(tok_template_set(&x.after_obs, "{actor} {verb} {variable} {delta}", &e) == 0 &&
+                  tok_template_set(&x.nothing, "{actor} changes nothing", &e) == 0 &&
+                  tok_template_set(&x.before_exploit, before[k], &e) == 0 && tok_explain_compile(&x, voc, &e) == 0,
+              "templates compile: %s", e.msg);
+        TokFormat f = {.explain = 1, .spec = &x};
+        for (int i = 0; i < n; i++) {
+            TokSeq a, b;
+            SB text = {0};
+            if (tok_encode(&f, &eps[i].view, &a, &e)) all_ok = 0;
+            for (int j = 0; j < a.n; j++) /* what the model may write when it explains (agent.c) */
+                expl_ok &= a.cls[j] != TOKC_EXPL || tok_is_expl(a.tok[j]);
+            tok_render(voc, a.tok, a.n, 5.0, &eps[i], &text);
+            const char *g = strstr(sb_str(&text), "goal max ");
+            const char *bar = g ? strchr(g, '\n') : NULL;
+            one_line &= bar && strncmp(bar, "\n| ", 3) == 0 && strchr(bar + 1, '\n') && strncmp(strchr(bar + 1, '\n'), "\ndo ", 4) == 0;
+            if (tok_parse(voc, sb_str(&text), &b, &e)) {
+                fprintf(stderr, "parse: %s\n%s", e.msg, sb_str(&text));
+                all_ok = 0;
+            } else if (a.n != b.n || memcmp(a.tok, b.tok, sizeof(int) * (size_t)a.n) || memcmp(a.cls, b.cls, (size_t)a.n)) {
+                fprintf(stderr, "round trip differs:\n%s", sb_str(&text));
+                all_ok = 0;
+            }
+            if (k == 0) { /* "| value cue tracks goal do": the value two tokens after the last "|" */
+                int cue = tok_assoc_cue(&eps[i].view, NULL), at = -1;
+                for (int j = 0; j < a.n; j++)
+                    if (a.tok[j] == TOK_BAR) at = j;
+                value_ok &= cue >= 0 && at >= 0 && a.tok[at + 1] == tok_value(eps[i].view.passive[0][cue]) &&
+                            a.tok[at + 2] == tok_var(cue);
+            }
+            sb_free(&text);
+        }
+        CHECK(all_ok, "tokens -> text -> tokens with '%s'", before[k]);
+        CHECK(one_line, "the explanation before the exploit is one '|' line between the goal and the exploit");
+    }
+    CHECK(value_ok, "{assoc_value} is the cue's shown snapshot value");
+    CHECK(expl_ok, "every token a template writes is one the model may write (tok_is_expl)");
+    TokSeq bad;
+    CHECK(tok_parse(voc, "goal max E\n| C do E\n", &bad, &e) == -1 && strstr(e.msg, "line 2") && strstr(e.msg, "'do'"),
+          "a structure word inside an explanation is refused: %s", e.msg);
+    CHECK(tok_parse(voc, "| C tracks E\n", &bad, &e) == -1 && strstr(e.msg, "line 1"),
+          "an explanation line before the goal is refused: %s", e.msg);
+    free(eps);
+    tok_vocab_free(voc);
+}
+
 /* The one-snapshot associational cue: the variable closest to the goal in the snapshot as the
  * stream shows it (the first of equals, so a model can read it), set
  * the way exploration showed it acts on the goal.  So where the cue is the expert's variable it is
@@ -520,6 +578,7 @@ int main(void) {
     RUN(test_tokens_round_trip);
     RUN(test_exploit_explanation);
     RUN(test_assoc_cue_sign);
+    RUN(test_explanations_round_trip);
     RUN(test_assoc_cue_highest);
     RUN(test_quality_token);
     RUN(test_legal_answers);
