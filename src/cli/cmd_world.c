@@ -70,12 +70,13 @@ static cJSON *json_var(int v) {
 }
 
 static cJSON *episode_json(const Episode *ep, const TokSeq *ts, const Vocab *voc, int index, uint64_t seed,
-                           const char *text) {
+                           const char *by, const char *text) {
     const EpView *v = &ep->view;
     const Scm *w = &ep->world;
     cJSON *o = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "episode", index);
     ju_add_u64(o, "seed", seed);
+    cJSON_AddStringToObject(o, "demonstrator", by);
     cJSON *world = cJSON_AddObjectToObject(o, "world");
     cJSON *vars = cJSON_AddArrayToObject(world, "variables");
     for (int i = 0; i < w->n; i++) cJSON_AddItemToArray(vars, json_var(i));
@@ -121,9 +122,10 @@ static cJSON *episode_json(const Episode *ep, const TokSeq *ts, const Vocab *voc
 }
 
 /* Writes one played episode to stdout in the chosen format; 0, or 1 (out of memory, or stdout
- * closed: stop quietly). */
+ * closed: stop quietly).  by: the strategy that played it; shown in the text's header only when
+ * show_by (a stream of several demonstrators), always in JSON. */
 static int put_episode(int format, const Vocab *voc, const Episode *ep, const TokSeq *ts, int i, uint64_t seed,
-                       double value, const char *what) {
+                       double value, const char *what, const char *by, int show_by) {
     SB out = {0};
     if (format == 1) {
         tok_render_names(voc, ts->tok, ts->n, &out);
@@ -132,10 +134,10 @@ static int put_episode(int format, const Vocab *voc, const Episode *ep, const To
         SB text = {0};
         tok_render(voc, ts->tok, ts->n, value, ep, &text);
         if (format == 0) {
-            sb_printf(&out, "%s# %sepisode %d, seed %llu\n%s", i ? "\n" : "", what, i, (unsigned long long)seed,
-                      sb_str(&text));
+            sb_printf(&out, "%s# %sepisode %d, seed %llu%s%s\n%s", i ? "\n" : "", what, i, (unsigned long long)seed,
+                      show_by ? ", demonstrator " : "", show_by ? by : "", sb_str(&text));
         } else {
-            cJSON *o = episode_json(ep, ts, voc, i, seed, sb_str(&text));
+            cJSON *o = episode_json(ep, ts, voc, i, seed, by, sb_str(&text));
             char *js = o ? cJSON_PrintUnformatted(o) : NULL;
             if (js) sb_printf(&out, "%s\n", js);
             else out.oom = 1;
@@ -206,7 +208,9 @@ static int stream_script(const char *script, const char *arm, const ArgList *set
             status = 1;
             break;
         }
-        status = put_episode(format, voc, p, ts, i, set < 0 ? x->seed : x->eval_seed, x->world.value, what);
+        const char *by = set < 0 ? exp_mix_demonstrator(&x->mix[train_episode_mix(x, (uint64_t)i)]) : "expert";
+        status = put_episode(format, voc, p, ts, i, set < 0 ? x->seed : x->eval_seed, x->world.value, what, by,
+                             by_others && set < 0);
     }
 done:
     free(eps);
@@ -282,7 +286,7 @@ int cmd_stream(int argc, char **argv) {
             status = 1;
             break;
         }
-        status = put_episode(format, voc, &ep, ts, i, w.seed, c.value, "");
+        status = put_episode(format, voc, &ep, ts, i, w.seed, c.value, "", "expert", 0);
     }
     free(ts);
     tok_vocab_free(voc);

@@ -59,7 +59,7 @@ static int not_heldout(const Scm *w, void *ctx) { return !exp_pred_eval((const E
  * reported evaluation (eval_seed). */
 static uint64_t train_seed(const Experiment *x) { return x->seed * 0x9E3779B97F4A7C15ull + 0x7A11u; }
 
-int train_episode(const Experiment *x, uint64_t index, Episode *ep, TokSeq *ts, Err *e) {
+int train_episode_mix(const Experiment *x, uint64_t index) {
     double total = 0;
     for (int m = 0; m < x->n_mix; m++) total += x->mix[m].weight;
     Rng r;
@@ -67,6 +67,11 @@ int train_episode(const Experiment *x, uint64_t index, Episode *ep, TokSeq *ts, 
     double u = rng_uniform(&r) * total;
     int m = 0;
     while (m < x->n_mix - 1 && (u -= x->mix[m].weight) >= 0) m++;
+    return m;
+}
+
+int train_episode(const Experiment *x, uint64_t index, Episode *ep, TokSeq *ts, Err *e) {
+    int m = train_episode_mix(x, index);
     for (uint64_t attempt = 0;; attempt++) {
         if (attempt >= 10000)
             return err_set(e, "train.mix[%d]: its filter accepted none of 10000 episodes (%s)", m + 1,

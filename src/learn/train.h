@@ -43,8 +43,11 @@ typedef struct TrainHooks {
 /* Vocabulary of an experiment: the base stream, its declared words and its templates' words
  * (compiling x->explain against it, hence not const). */
 Vocab *train_vocab(Experiment *x, Err *e);
-/* Training episode `index` (played by the expert) and its tokens: what the model reads. */
+/* Training episode `index` (played by its mix component's demonstrator) and its tokens: what
+ * the model reads. */
 int train_episode(const Experiment *x, uint64_t index, Episode *ep, TokSeq *ts, Err *e);
+/* The mix component (0-based) training episode `index` is drawn from. */
+int train_episode_mix(const Experiment *x, uint64_t index);
 /* Fills one training batch (exposed for tests): tokens, targets (B, T) and weights (B, T);
  * returns T (the longest episode) or -1. */
 int train_batch(const Experiment *x, uint64_t step, int *tokens, int *targets, float *weights, int T_max, Err *e);

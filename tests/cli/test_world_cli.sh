@@ -125,6 +125,16 @@ expect_lines "critical episodes: goal E" "$OUT" 3 '^goal max E$'
 expect_lines "critical episodes: seed of the evaluation" "$OUT" 3 '^# critical episode [0-2], seed 1000$'
 expect_status 0 "stream a script with --set" -- $DOLAB stream experiments/heldout_links.lua --set world.noise=0.75 --episodes 1 --format jsonl
 expect_match "--set reaches the stream" "$OUT" '"noise_sd":0.75'
+# a stream of several demonstrators names each episode's: the one its quality token names
+expect_status 0 "stream of mixed demonstrators" -- $DOLAB stream experiments/mixed_demonstrators.lua --arm mixed_demonstrator_token --episodes 60
+hdr=$(printf '%s\n' "$OUT" | awk '/^# training episode/ {split($0, p, "demonstrator "); by = p[2]; next}
+    /^quality / {n++; if ($2 != by) bad++; kinds[by] = 1} END {k = 0; for (x in kinds) k++; printf "%d %d %d", n, bad + 0, k}')
+[ "$hdr" = "60 0 3" ] && ok || bad "each header names the demonstrator its quality token names, 3 kinds in 60 (episodes, mismatches, kinds: $hdr)"
+expect_status 0 "stream of mixed demonstrators, jsonl" -- $DOLAB stream experiments/mixed_demonstrators.lua --arm mixed_demonstrator_token --episodes 60 --format jsonl
+j=$(printf '%s\n' "$OUT" | grep -c '"demonstrator":"\(expert\|max_seen\|random\)"')
+[ "$j" = 60 ] && ok || bad "jsonl names a demonstrator on every episode ($j of 60)"
+expect_status 0 "stream of one demonstrator" -- $DOLAB stream experiments/heldout_links.lua --episodes 2
+expect_lines "one demonstrator: the header stays short" "$OUT" 2 '^# training episode [01], seed 1$'
 expect_status 1 "stream a missing script" -- $DOLAB stream nope.lua
 expect_match "stream a missing script" "$ERR" 'nope.lua'
 
