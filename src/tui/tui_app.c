@@ -575,6 +575,44 @@ static int k_agent(App *a, int k) {
     return TUI_REDRAW;
 }
 
+/* The next quality token the model is asked for (docs/lua-api.md, quality tokens): none, then
+ * each word the experiment's training mix writes, in vocabulary order. */
+static int k_quality(App *a, int k) {
+    (void)k;
+    if (!a->agent) {
+        app_say(a, 1, "no model: quality tokens condition a model (load or train one)");
+        return TUI_REDRAW;
+    }
+    int n = tok_vocab_size(a->vocab), next = 0, any = 0;
+    for (int t = TOK_WORD0; t < n; t++) {
+        if (!exp_writes_quality(&a->x, tok_name(a->vocab, t))) continue;
+        any = 1;
+        if (t > a->fmt.quality) {
+            next = t;
+            break;
+        }
+    }
+    if (!any) {
+        app_say(a, 1, "this model was trained without quality tokens (train.mix[].quality): nothing to ask for");
+        return TUI_REDRAW;
+    }
+    TokFormat f = a->fmt;
+    f.quality = next;
+    Err e;
+    Strategy *ag = agent_new(a->model, &f, 0.0, 0, &e);
+    if (!ag) {
+        app_say(a, 1, "quality: %s", e.msg);
+        return TUI_REDRAW;
+    }
+    a->agent->destroy(a->agent);
+    a->agent = ag;
+    a->fmt = f;
+    live_preview(a); /* the model's bars under the new token */
+    if (next) app_say(a, 0, "the model is asked to act as 'quality %s' (Q: the next)", tok_name(a->vocab, next));
+    else app_say(a, 0, "the model is asked with no quality token (Q: the next)");
+    return TUI_REDRAW;
+}
+
 static int k_hand(App *a, int k) {
     (void)k;
     a->hand = !a->hand;
@@ -644,6 +682,7 @@ const KeyDef tui_keys[] = {
     {"everywhere", "n", "step: next live decision / next stream line"},
     {"everywhere", "N", "next episode (live or stream)"},
     {"everywhere", "s", "swap the acting agent (model, expert, oracle, ...)"},
+    {"everywhere", "Q", "the next quality token the model is asked for"},
     {"everywhere", "i", "take over (choose by hand) / hand back"},
     {"everywhere", "u", "undo the last live step"},
     {"everywhere", "w", "what would the model and each baseline do now?"},
@@ -686,7 +725,7 @@ static const struct {
 } global_keys[] = {
     {K('?'), k_help},           {K('q'), k_quit},         {K(TK_TAB, TK_BTAB), k_tab}, {K(' '), k_play},
     {K('>', '<'), k_speed},     {K('p'), k_pause_each},   {K('n'), k_step},            {K('N'), k_step},
-    {K('s'), k_agent},          {K('i'), k_hand},         {K('u'), k_undo},            {K('w'), k_what},
+    {K('s'), k_agent},          {K('Q'), k_quality},      {K('i'), k_hand},         {K('u'), k_undo},            {K('w'), k_what},
     {K('v'), k_hidden},         {K('r', 'R'), k_random},  {K('S'), k_seed},            {K(':'), k_lua},
     {K('/'), k_search},         {K('T'), k_train},        {K('X'), k_cancel},          {K('W'), k_save},
     {K('e'), k_evidence},       {K('L'), k_big_log},        {K('t'), k_theme},

@@ -330,6 +330,7 @@ static void record(App *a, const char *actor, StratAction act) {
         char m[3] = {scm_name(d.model_act.var), 0, 0};
         if (d.kind == 2) m[1] = d.model_act.sign > 0 ? '+' : '-';
         cJSON_AddStringToObject(ev, "model_choice", m);
+        if (a->fmt.quality) cJSON_AddStringToObject(ev, "model_quality", tok_name(a->vocab, a->fmt.quality));
     }
     cJSON *b = cJSON_AddObjectToObject(ev, "baselines");
     for (int i = 0; i < STRAT_BUILTIN_COUNT; i++)

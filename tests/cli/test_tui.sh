@@ -31,6 +31,22 @@ expect_status 0 "tui --agent: s goes round to the first baseline" -- "$DOLAB" tu
 expect_match "round" "$OUT" "acting: expert"
 expect_status 1 "tui --agent that cannot start" -- "$DOLAB" tui --no-model --notebook "$TMP/nb.json" --agent /nonexistent/agent --headless ""
 expect_match "tui --agent: clear error" "$ERR" "^dolab tui: --agent: .*status 127"
+# Q: the quality token the model is asked for, in turn; the status line shows it and each
+# decision's event records it
+"$DOLAB" run experiments/mixed_demonstrators.lua --arm mixed_demonstrator_token --quick --quiet -o "$TMP/q.ckpt" --notebook "$TMP/qnb.json" >/dev/null 2>&1
+expect_status 0 "tui: a model trained with quality tokens" -- "$DOLAB" tui --model "$TMP/q.ckpt" --notebook "$TMP/qnb.json" --headless ""
+expect_match "tui: it starts at eval.quality" "$OUT" "model: q\.ckpt as expert · acting: model"
+expect_status 0 "tui: Q" -- "$DOLAB" tui --model "$TMP/q.ckpt" --notebook "$TMP/qnb.json" --headless "Q<esc>"
+expect_match "tui: Q asks for the next quality" "$OUT" "model: q\.ckpt as (max_seen|random) · "
+expect_status 0 "tui: Q four times" -- "$DOLAB" tui --model "$TMP/q.ckpt" --notebook "$TMP/qnb.json" --headless "QQQQ<esc>"
+expect_match "tui: Q goes round (none, then back)" "$OUT" "model: q\.ckpt as expert · "
+expect_status 0 "tui: Q three times" -- "$DOLAB" tui --model "$TMP/q.ckpt" --notebook "$TMP/qnb.json" --headless "QQQ"
+expect_match "tui: no quality token" "$OUT" "asked with no quality token"
+expect_status 0 "tui: Q then steps, saved" -- "$DOLAB" tui --model "$TMP/q.ckpt" --notebook "$TMP/qnb.json" --headless "nnQnnnW"
+q=$(grep -o '"model_quality":"[a-z_]*"' "$TMP/qnb.json" | sort | uniq -c | awk '{printf "%s%s", s, $0; s=","}')
+expect_match "tui: the session records the quality of each decision" "$q" '^ *2 "model_quality":"expert", *3 "model_quality":"(max_seen|random)"$'
+expect_status 0 "tui: Q on a model without quality tokens" -- "$DOLAB" tui --model "$TMP/m.ckpt" --notebook "$TMP/nb.json" --headless "Q"
+expect_match "tui: Q says why not" "$OUT" "trained without quality tokens"
 # a checkpoint whose held-out structures are a Lua predicate: rebuilt from the script it keeps
 cat >"$TMP/luapred.lua" <<'LUA'
 return lab.experiment{ name = "luapred", heldout = function(g) return g:is_ancestor("A", "E") end,

@@ -215,6 +215,72 @@ TEST(test_eval_sets) {
     CHECK(eval_run(&x, NULL, NULL, 0, &r2, &e) == -1 && strstr(e.msg, "critical"), "impossible set: %s", e.msg);
 }
 
+/* The explanation record (eval.sets[].explanations) recomputed another way: the model replayed
+ * on the same episodes, the variable its explanation names read off its tokens here, and each
+ * reference strategy's choice made by playing it after the model's exploit is undone (eval.c
+ * asks it on a copy of the view instead).  Counts and shares must be the same. */
+TEST(test_explanation_record_recomputed) {
+    Experiment x = exp_default();
+    Err e = {""};
+    x.layers = 1, x.dim = 16, x.heads = 2, x.batch = 8, x.steps = 400, x.threads = 1, x.eval_every = 0;
+    x.mix[0].explain = 1;
+    x.explain_eval = 1;
+    CHECK(tok_template_set(&x.explain.before_exploit, "{choice} {verb} {goal}", &e) == 0, "template: %s", e.msg);
+    x.n_sets = 1;
+    x.sets[0].episodes = 120;
+    TrainResult tr = {0};
+    CHECK(train_run(&x, &(TrainHooks){.quiet = 1}, &tr, &e) == 0, "training: %s", e.msg);
+    if (!tr.model) return;
+    /* sampled (temperature 1, seeded), so that the variables named vary: a replay by an agent
+     * of the same seed, on the same episodes in one batch (n < STRAT_BATCH), makes the same draws */
+    TokFormat f = exp_format(&x, -1);
+    Strategy *ag0 = agent_new(tr.model, &f, 1.0, 7, &e), *ag = agent_new(tr.model, &f, 1.0, 7, &e);
+    EvalReport *r = malloc(sizeof *r);
+    CHECK(ag0 && ag && r && eval_run(&x, ag0, NULL, 0, r, &e) == 0, "eval: %s", e.msg);
+    const EvalSetResult *res = &r->sets[0];
+    int n = 120, dis = 0, said = 0, follows = 0, names[EVAL_AGREE_STRATS] = {0};
+    Episode *eps = malloc(sizeof *eps * (size_t)n), **p = malloc(sizeof *p * (size_t)n);
+    CHECK(eval_set_episodes(&x, 0, n, eps, &e) == 0, "episodes: %s", e.msg);
+    for (int i = 0; i < n; i++) p[i] = &eps[i];
+    CHECK(strat_play(ag, p, n, &e) == 0, "replay: %s", e.msg);
+    for (int i = 0; i < n; i++) {
+        int nt, named = -1, goal = -1, choice[EVAL_AGREE_STRATS], sign[EVAL_AGREE_STRATS], same = 1;
+        const int *t = agent_tokens(ag, i, &nt);
+        for (int j = 0; j < nt; j++)
+            if (t[j] == TOK_GOAL) goal = j;
+        for (int j = goal + 3; goal >= 0 && j < nt && t[j] != TOK_DO && named < 0; j++)
+            if (tok_is_var(t[j])) named = t[j] - TOK_VAR0;
+        for (int k = 0; k < res->n_agree; k++) {
+            Episode c = eps[i];
+            Episode *cp = &c;
+            if (ep_undo(&c) || strat_play(strat_find(res->agree_names[k]), &cp, 1, &e)) {
+                CHECK(0, "reference %s: %s", res->agree_names[k], e.msg);
+                goto done;
+            }
+            choice[k] = c.view.exploit_var, sign[k] = c.view.exploit_sign;
+            same &= choice[k] == choice[0] && sign[k] == sign[0];
+        }
+        if (same) continue;
+        dis++;
+        if (named < 0) continue;
+        said++;
+        follows += named == eps[i].view.exploit_var;
+        for (int k = 0; k < res->n_agree; k++) names[k] += named == choice[k];
+    }
+    CHECK(said > 10 && said < dis + 1, "the model named a variable in %d of %d episodes (want some)", said, dis);
+    CHECK(res->n_disagree == dis && res->n_explained == said, "disagree %d = %d, explained %d = %d", res->n_disagree, dis,
+          res->n_explained, said);
+    CHECK(said && res->expl_follows == (double)follows / said, "follows %.4f = %d/%d", res->expl_follows, follows, said);
+    for (int k = 0; said && k < res->n_agree; k++)
+        CHECK(res->expl_names[k] == (double)names[k] / said, "names %s: %.4f = %d/%d", res->agree_names[k],
+              res->expl_names[k], names[k], said);
+done:
+    free(eps), free(p), free(r);
+    if (ag) ag->destroy(ag);
+    if (ag0) ag0->destroy(ag0);
+    train_result_free(&tr);
+}
+
 TEST(test_agent_matches_full_forward) {
     /* The agent's decisions, made through the KV cache in batches, are the argmax of the full
      * forward pass over the same tokens, and do not depend on the batch. */
@@ -423,6 +489,7 @@ int main(void) {
     RUN(test_demonstrators);
     RUN(test_quality_tokens);
     RUN(test_eval_sets);
+    RUN(test_explanation_record_recomputed);
     RUN(test_agent_matches_full_forward);
     RUN(test_training_deterministic_and_saved);
     RUN(test_passive_training_learns);
