@@ -6,7 +6,9 @@
 # checkout; `make fuzz-campaign` builds both and calls it).  Exit 1 if any target crashed.
 # FUZZ_TIMEOUT (seconds, default 20) is libFuzzer's per-input limit: a campaign that will be
 # paused (kill -STOP, to free a core for a measurement) needs one longer than the pause, as
-# libFuzzer times an input by the wall clock.
+# libFuzzer times an input by the wall clock.  FUZZ_WORKERS (default 1) splits each target's
+# RUNS among that many fuzzer processes growing the one corpus (one per core); the line then
+# counts the inputs of all of them.
 set -u
 runs=$1; shift
 timeout=${FUZZ_TIMEOUT:-20}
@@ -18,22 +20,34 @@ for t in "$@"; do
   mkdir -p $asan/corpus/$t
   case $t in theme) seeds=themes;; lua) seeds=experiments;; *) seeds=;; esac
   start=$(date +%s)
-  $fast/fuzz_$t -runs="$runs" -timeout=$timeout -rss_limit_mb=2048 -print_final_stats=1 \
-    -artifact_prefix=$asan/crashes/$t- $asan/corpus/$t tests/fuzz/corpus/$t $seeds \
-    > $asan/$t.campaign.log 2>&1
-  rc=$?
+  workers=${FUZZ_WORKERS:-1}
+  w=1; pids=
+  while [ $w -le $workers ]; do
+    log=$asan/$t.campaign.log; [ $workers = 1 ] || log=$asan/$t.campaign.$w.log
+    $fast/fuzz_$t -runs=$(( runs / workers )) -timeout=$timeout -rss_limit_mb=2048 -print_final_stats=1 \
+      -artifact_prefix=$asan/crashes/$t- $asan/corpus/$t tests/fuzz/corpus/$t $seeds \
+      > $log 2>&1 &
+    pids="$pids $!"; w=$((w + 1))
+  done
+  rc=0
+  for p in $pids; do wait $p || rc=1; done
   secs=$(( $(date +%s) - start ))
-  n=$(sed -n 's/^stat::number_of_executed_units: *//p' $asan/$t.campaign.log | tail -n 1)
-  rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' $asan/$t.campaign.log | tail -n 1)
+  if [ $workers = 1 ]; then logs=$asan/$t.campaign.log; else logs=$(ls $asan/$t.campaign.[0-9]*.log); fi
+  n=0
+  for log in $logs; do
+    k=$(sed -n 's/^stat::number_of_executed_units: *//p' $log | tail -n 1)
+    n=$(( n + ${k:-0} ))
+  done
+  rate=$(( n / (secs > 0 ? secs : 1) ))
   size=$(ls $asan/corpus/$t | wc -l)
   # the whole corpus once under ASan+UBSan
   $asan/fuzz_$t -runs=0 -timeout=$timeout -rss_limit_mb=2048 -artifact_prefix=$asan/crashes/$t- \
     $asan/corpus/$t tests/fuzz/corpus/$t $seeds > $asan/$t.replay.log 2>&1
   arc=$?
   if [ $rc = 0 ] && [ $arc = 0 ]; then verdict="no crash"; else verdict="CRASH (fast exit $rc, asan replay exit $arc)"; fail=1; fi
-  line="$(date -u +%FT%TZ) $commit fuzz_$t: ${n:-?} inputs in ${secs} s (${rate:-?}/s, fast build), corpus $size, ASan replay of the corpus: exit $arc; $verdict"
+  line="$(date -u +%FT%TZ) $commit fuzz_$t: ${n:-?} inputs in ${secs} s (${rate:-?}/s, fast build, $workers worker(s)), corpus $size, ASan replay of the corpus: exit $arc; $verdict"
   echo "$line" | tee -a $asan/campaign.txt
-  [ $rc = 0 ] || grep -E 'ERROR|SUMMARY|property failed|Test unit written' $asan/$t.campaign.log | head -n 8
+  [ $rc = 0 ] || cat $logs | grep -E 'ERROR|SUMMARY|property failed|Test unit written' | head -n 8
   [ $arc = 0 ] || grep -E 'ERROR|SUMMARY|property failed|Test unit written' $asan/$t.replay.log | head -n 8
 done
 exit $fail
