@@ -227,7 +227,8 @@ FUZZ_BUILD   := build-fuzz
 FUZZ_TARGETS ?= ckpt ckpt_raw exp notebook theme stream lua
 FUZZ_JSON    := ckpt exp notebook theme
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-FUZZ_SAN_FAST := -fsanitize=undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_SAN_FAST := -fsanitize=undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
+                 -fsanitize-coverage-ignorelist=tests/fuzz/coverage_ignore.txt
 FUZZ_RUNS    ?= 10000000
 FUZZ_CFLAGS   = -std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 $(WARN) -Isrc -Itests/fuzz $(PKG_CFLAGS) $(FUZZ_SAN)
 FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o)
