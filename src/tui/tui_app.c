@@ -91,6 +91,17 @@ static void drop_model(App *a) {
     a->model_lab = NULL;
 }
 
+/* The model's agent for format f (its quality token, explanations), replacing the one there;
+ * on failure the old one stays. */
+static int set_agent(App *a, const TokFormat *f, Err *e) {
+    Strategy *ag = agent_new(a->model, f, 0.0, 0, e);
+    if (!ag) return -1;
+    if (a->agent) a->agent->destroy(a->agent);
+    a->agent = ag;
+    a->fmt = *f;
+    return 0;
+}
+
 /* Takes over model (may be NULL: the default experiment, no model) and x. */
 static int adopt(App *a, Gpt *model, const Experiment *x, Lab *lab, cJSON *meta, Err *e) {
     drop_model(a);
@@ -100,11 +111,9 @@ static int adopt(App *a, Gpt *model, const Experiment *x, Lab *lab, cJSON *meta,
     a->meta = meta;
     a->vocab = train_vocab(&a->x, e);
     if (!a->vocab) return -1;
-    a->fmt = exp_format(&a->x, -1);
-    if (model) {
-        a->agent = agent_new(model, &a->fmt, 0.0, 0, e);
-        if (!a->agent) return -1;
-    }
+    TokFormat f = exp_format(&a->x, -1);
+    a->fmt = f;
+    if (model && set_agent(a, &f, e)) return -1;
     parse_heldout(a);
     a->actor = model ? 0 : 1;
     return 0;
@@ -599,14 +608,10 @@ static int k_quality(App *a, int k) {
     TokFormat f = a->fmt;
     f.quality = next;
     Err e;
-    Strategy *ag = agent_new(a->model, &f, 0.0, 0, &e);
-    if (!ag) {
+    if (set_agent(a, &f, &e)) {
         app_say(a, 1, "quality: %s", e.msg);
         return TUI_REDRAW;
     }
-    a->agent->destroy(a->agent);
-    a->agent = ag;
-    a->fmt = f;
     live_preview(a); /* the model's bars under the new token */
     if (next) app_say(a, 0, "the model is asked to act as 'quality %s' (Q: the next)", tok_name(a->vocab, next));
     else app_say(a, 0, "the model is asked with no quality token (Q: the next)");
@@ -725,7 +730,8 @@ static const struct {
 } global_keys[] = {
     {K('?'), k_help},           {K('q'), k_quit},         {K(TK_TAB, TK_BTAB), k_tab}, {K(' '), k_play},
     {K('>', '<'), k_speed},     {K('p'), k_pause_each},   {K('n'), k_step},            {K('N'), k_step},
-    {K('s'), k_agent},          {K('Q'), k_quality},      {K('i'), k_hand},         {K('u'), k_undo},            {K('w'), k_what},
+    {K('s'), k_agent},          {K('Q'), k_quality},      {K('i'), k_hand},            {K('u'), k_undo},
+    {K('w'), k_what},
     {K('v'), k_hidden},         {K('r', 'R'), k_random},  {K('S'), k_seed},            {K(':'), k_lua},
     {K('/'), k_search},         {K('T'), k_train},        {K('X'), k_cancel},          {K('W'), k_save},
     {K('e'), k_evidence},       {K('L'), k_big_log},        {K('t'), k_theme},

@@ -215,9 +215,9 @@ static void draw_status(App *a, TuiCanvas *c) {
         }
         return;
     }
+    const char *q = a->model && a->fmt.quality ? tok_name(a->vocab, a->fmt.quality) : NULL; /* the asked quality */
     snprintf(b, sizeof b, " model: %s%s%s · acting: %s · seed %llu · %s ", a->model ? a->model_name : "none (T trains)",
-             a->model && a->fmt.quality ? " as " : "", a->model && a->fmt.quality ? tok_name(a->vocab, a->fmt.quality) : "",
-             a->hand ? "you" : app_actor_name(a, a->actor), (unsigned long long)a->seed, a->theme.name);
+             q ? " as " : "", q ? q : "", a->hand ? "you" : app_actor_name(a, a->actor), (unsigned long long)a->seed, a->theme.name);
     x += tui_text(c, y, x, b, TR_STATUS, c->w - x);
     static const char *const keys[][2] = {{"?", "help"}, {"q", "quit"}, {"Tab", "pane"}, {"spc", "play"},
                                           {"n", "step"}, {"i", "take over"}, {"s", "agent"}, {":", "lua"}};

@@ -349,6 +349,14 @@ void tok_render_names(const Vocab *voc, const int *tok, int n, SB *out) {
     }
 }
 
+/* An explanation's words from tok[i] up to the next structure token ("C raises E, ..."); returns
+ * where it stopped. */
+static int put_explanation(const Vocab *voc, const int *tok, int i, int n, SB *out) {
+    for (; i < n && tok[i] != TOK_DO && tok[i] != TOK_GOAL && tok[i] != TOK_BOS && tok[i] != TOK_BAR; i++)
+        sb_printf(out, tok[i] == TOK_COMMA ? "%s" : " %s", tok_name(voc, tok[i]));
+    return i;
+}
+
 void tok_render(const Vocab *voc, const int *tok, int n, double value, const Episode *ep, SB *out) {
     int i = 0, goal_seen = 0;
     while (i < n) {
@@ -405,15 +413,13 @@ void tok_render(const Vocab *voc, const int *tok, int n, double value, const Epi
             }
             if (i < n && tok[i] == TOK_BAR) {
                 sb_puts(out, "   |");
-                for (i++; i < n && tok[i] != TOK_DO && tok[i] != TOK_GOAL && tok[i] != TOK_BOS; i++)
-                    sb_printf(out, tok[i] == TOK_COMMA ? "%s" : " %s", tok_name(voc, tok[i]));
+                i = put_explanation(voc, tok, i + 1, n, out);
             }
             sb_puts(out, "\n");
         } else if (t == TOK_BAR && goal_seen) {
             /* the explanation written before the exploit: "| C raises E", on one line */
             sb_puts(out, "|");
-            for (i++; i < n && tok[i] != TOK_DO && tok[i] != TOK_GOAL && tok[i] != TOK_BOS && tok[i] != TOK_BAR; i++)
-                sb_printf(out, tok[i] == TOK_COMMA ? "%s" : " %s", tok_name(voc, tok[i]));
+            i = put_explanation(voc, tok, i + 1, n, out);
             sb_puts(out, "\n");
         } else {
             /* anything else (a stray word) goes on a line of its own so nothing is hidden */

@@ -70,8 +70,7 @@ static inline int tok_is_expl(int t) {
  *   nothing            when nothing moved: {actor}
  *   before_exploit     once, after the goal and before the exploit: {goal} {choice} {sign}
  *                      {verb} (the measured effect of choice on goal) {delta} (goal's value
- *                      under do(choice)) {assoc} (the variable most correlated with the goal
- *                      over the passive observations, or over every sample if there are none)
+ *                      under do(choice)) {assoc} (the associational cue, tok_assoc_cue)
  *                      {assoc_value} (the cue's value in the last passive observation, as
  *                      the stream shows it; 0 without passive observations)
  * A callback, if set, replaces its template: it appends explanation tokens (without the

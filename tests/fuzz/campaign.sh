@@ -21,9 +21,10 @@ for t in "$@"; do
   case $t in theme) seeds=themes;; lua) seeds=experiments;; *) seeds=;; esac
   start=$(date +%s)
   workers=${FUZZ_WORKERS:-1}
-  w=1; pids=
+  w=1; pids=; logs=
   while [ $w -le $workers ]; do
     log=$asan/$t.campaign.log; [ $workers = 1 ] || log=$asan/$t.campaign.$w.log
+    logs="$logs $log"
     $fast/fuzz_$t -runs=$(( runs / workers )) -timeout=$timeout -rss_limit_mb=2048 -print_final_stats=1 \
       -artifact_prefix=$asan/crashes/$t- $asan/corpus/$t tests/fuzz/corpus/$t $seeds \
       > $log 2>&1 &
@@ -32,7 +33,6 @@ for t in "$@"; do
   rc=0
   for p in $pids; do wait $p || rc=1; done
   secs=$(( $(date +%s) - start ))
-  if [ $workers = 1 ]; then logs=$asan/$t.campaign.log; else logs=$(ls $asan/$t.campaign.[0-9]*.log); fi
   n=0
   for log in $logs; do
     k=$(sed -n 's/^stat::number_of_executed_units: *//p' $log | tail -n 1)

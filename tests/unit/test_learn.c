@@ -225,7 +225,9 @@ TEST(test_explanation_record_recomputed) {
     x.layers = 1, x.dim = 16, x.heads = 2, x.batch = 8, x.steps = 400, x.threads = 1, x.eval_every = 0;
     x.mix[0].explain = 1;
     x.explain_eval = 1;
-    CHECK(tok_template_set(&x.explain.before_exploit, "{choice} {verb} {goal}", &e) == 0, "template: %s", e.msg);
+    /* evidence first: the model must be able to write a value in its explanation (the agent
+     * once let it write words, variables and "," only) */
+    CHECK(tok_template_set(&x.explain.before_exploit, "{delta} {choice} {verb} {goal}", &e) == 0, "template: %s", e.msg);
     x.n_sets = 1;
     x.sets[0].episodes = 120;
     TrainResult tr = {0};
@@ -238,7 +240,7 @@ TEST(test_explanation_record_recomputed) {
     EvalReport *r = malloc(sizeof *r);
     CHECK(ag0 && ag && r && eval_run(&x, ag0, NULL, 0, r, &e) == 0, "eval: %s", e.msg);
     const EvalSetResult *res = &r->sets[0];
-    int n = 120, dis = 0, said = 0, follows = 0, names[EVAL_AGREE_STRATS] = {0};
+    int n = 120, dis = 0, said = 0, follows = 0, names[EVAL_AGREE_STRATS] = {0}, valued = 0;
     Episode *eps = malloc(sizeof *eps * (size_t)n), **p = malloc(sizeof *p * (size_t)n);
     CHECK(eval_set_episodes(&x, 0, n, eps, &e) == 0, "episodes: %s", e.msg);
     for (int i = 0; i < n; i++) p[i] = &eps[i];
@@ -250,6 +252,7 @@ TEST(test_explanation_record_recomputed) {
             if (t[j] == TOK_GOAL) goal = j;
         for (int j = goal + 3; goal >= 0 && j < nt && t[j] != TOK_DO && named < 0; j++)
             if (tok_is_var(t[j])) named = t[j] - TOK_VAR0;
+        valued += goal >= 0 && goal + 4 < nt && t[goal + 3] == TOK_BAR && tok_is_value(t[goal + 4]);
         for (int k = 0; k < res->n_agree; k++) {
             Episode c = eps[i];
             Episode *cp = &c;
@@ -267,6 +270,7 @@ TEST(test_explanation_record_recomputed) {
         follows += named == eps[i].view.exploit_var;
         for (int k = 0; k < res->n_agree; k++) names[k] += named == choice[k];
     }
+    CHECK(valued > n / 2, "the model wrote a value first, as trained, in %d of %d explanations", valued, n);
     CHECK(said > 10 && said < dis + 1, "the model named a variable in %d of %d episodes (want some)", said, dis);
     CHECK(res->n_disagree == dis && res->n_explained == said, "disagree %d = %d, explained %d = %d", res->n_disagree, dis,
           res->n_explained, said);
