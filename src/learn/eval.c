@@ -46,7 +46,7 @@ static int draw_set(const Experiment *x, int k, int n, uint64_t seed, Episode *e
     const ExpEvalSet *s = &x->sets[k];
     SetWorlds f = {s, x};
     EpConfig c = exp_set_config(x, k);
-    long idx = 0, limit = 2000L * n + 100000;
+    long idx = 0, limit = EP_MAX_DRAWS / 5L * n + EP_MAX_DRAWS * 10L; /* 2,000 n + 100,000 */
     for (int i = 0; i < n; idx++) {
         if (idx >= limit)
             return i ? err_set(e, "only %d of %d episodes fit its filters in %ld draws", i, n, idx)

@@ -73,8 +73,8 @@ int train_episode_mix(const Experiment *x, uint64_t index) {
 int train_episode(const Experiment *x, uint64_t index, Episode *ep, TokSeq *ts, Err *e) {
     int m = train_episode_mix(x, index);
     for (uint64_t attempt = 0;; attempt++) {
-        if (attempt >= 10000)
-            return err_set(e, "train.mix[%d]: its filter accepted none of 10000 episodes (%s)", m + 1,
+        if (attempt >= EP_MAX_DRAWS)
+            return err_set(e, "train.mix[%d]: its filter accepted none of %d episodes (%s)", m + 1, EP_MAX_DRAWS,
                            x->mix[m].accept.desc);
         if (ep_generate(ep, &x->mix[m].ep, train_seed(x), index + (attempt << 40), x->heldout.fn ? not_heldout : NULL,
                         (void *)&x->heldout, e))

@@ -101,7 +101,7 @@ int ep_generate(Episode *ep, const EpConfig *c, uint64_t seed, uint64_t index, E
     Rng r;
     rng_init(&r, seed, index * 0x10001ull + STREAM_WORLD);
     unsigned all = (1u << c->world.n) - 1;
-    for (int tries = 0; tries < 10000; tries++) {
+    for (int tries = 0; tries < EP_MAX_DRAWS; tries++) {
         if (scm_random(&ep->world, &c->world, &r, e)) return -1;
         unsigned relevant = all;
         if (c->cue_size) {
@@ -120,7 +120,8 @@ int ep_generate(Episode *ep, const EpConfig *c, uint64_t seed, uint64_t index, E
         begin(ep, c, goal, relevant, c->cue_size != 0, rng_u64(&r));
         return 0;
     }
-    return err_set(e, "no acceptable world in 10000 draws: the held-out filter rejects (almost) every world");
+    return err_set(e, "no acceptable world in %d draws: the held-out filter rejects (almost) every world",
+                   EP_MAX_DRAWS);
 }
 
 int ep_from_world(Episode *ep, const Scm *world, const EpConfig *c, int goal, unsigned relevant, int cued,

@@ -72,12 +72,19 @@ typedef struct Episode {
     double reward, norm_reward; /* after the exploit */
 } Episode;
 
+/* How many worlds (or episodes) a filter may reject in a row before drawing gives up with an
+ * error.  The fuzz builds lower it (-DEP_MAX_DRAWS=100) so that an input whose filter accepts
+ * nothing reaches that error in milliseconds; every other build keeps 10,000. */
+#ifndef EP_MAX_DRAWS
+#define EP_MAX_DRAWS 10000
+#endif
+
 EpConfig ep_config_default(void);
 int ep_config_check(const EpConfig *c, Err *e);
 
 /* Draws episode `index` of `seed`: a world accepted by filter (NULL = any) in which some
  * relevant non-root variable exists, a cue if the config asks for one, and a goal.  Passive
- * observations are revealed at once.  Fails (with a message) if the filter rejects 10,000
+ * observations are revealed at once.  Fails (with a message) if the filter rejects EP_MAX_DRAWS
  * worlds in a row. */
 int ep_generate(Episode *ep, const EpConfig *c, uint64_t seed, uint64_t index, EpWorldFilter filter,
                 void *filter_ctx, Err *e);
