@@ -135,6 +135,30 @@ const ExpField *exp_field(const char *path) {
     return NULL;
 }
 
+int exp_absent_means(const char *path, const cJSON *v) {
+    if (!cJSON_IsNumber(v) && !cJSON_IsBool(v)) return 0;
+    double d = cJSON_IsNumber(v) ? v->valuedouble : cJSON_IsTrue(v);
+    char p[128];
+    size_t n = 0;
+    for (const char *c = path; *c && n + 3 < sizeof p; c++) { /* "mix[2]" -> "mix[]" */
+        p[n++] = *c;
+        if (*c == '[') {
+            while (c[1] >= '0' && c[1] <= '9') c++;
+        }
+    }
+    p[n] = 0;
+    const ExpField *f = exp_field(p);
+    if (!f && strncmp(p, "train.mix[].", 12) == 0) { /* a mix component's world field */
+        char w[128];
+        snprintf(w, sizeof w, "world.%s", p + 12);
+        f = exp_field(w);
+        if (f && f->scope != EXP_AT_WORLD) f = NULL;
+    }
+    if (!f || !(f->flags & EXP_OPT) || isnan(f->def)) return 0;
+    if (f->kind != EXP_INT && f->kind != EXP_NUM && f->kind != EXP_BOOL) return 0;
+    return d == f->def;
+}
+
 void *exp_scope_base(Experiment *x, ExpScope scope, int i) {
     switch (scope) {
     case EXP_AT_WORLD: return &x->world;

@@ -210,6 +210,11 @@ extern const int exp_n_fields;
 const ExpField *exp_field(const char *path);
 /* A row's path as exp_field takes it. */
 void exp_field_path(const ExpField *f, char *buf, size_t n);
+/* Whether a record that lacks the key at path ("world.assoc_rule", "train.mix[2].explain": a
+ * record's path, indices allowed) means what v says: the key is an optional number or flag
+ * (EXP_OPT) and v is its default.  Records written before the field existed lack it, and
+ * mean its default. */
+int exp_absent_means(const char *path, const cJSON *v);
 /* The member of f in a struct of its scope. */
 static inline void *exp_field_at(const ExpField *f, void *base) { return (char *)base + f->off; }
 static inline const void *exp_field_cat(const ExpField *f, const void *base) { return (const char *)base + f->off; }

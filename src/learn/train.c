@@ -343,18 +343,23 @@ static int first_diff(const cJSON *a, const cJSON *b, const char *at, char *buf,
         cJSON_ArrayForEach(c, a) {
             char sub[200];
             snprintf(sub, sizeof sub, "%s%s%s", at, *at ? "." : "", c->string);
-            if (first_diff(c, cJSON_GetObjectItemCaseSensitive(b, c->string), sub, buf, n)) return 1;
+            const cJSON *d = cJSON_GetObjectItemCaseSensitive(b, c->string);
+            if (!d && exp_absent_means(sub, c)) continue; /* one side older than the field */
+            if (first_diff(c, d, sub, buf, n)) return 1;
         }
         cJSON_ArrayForEach(c, b) if (!cJSON_GetObjectItemCaseSensitive(a, c->string)) {
             snprintf(buf, n, "%s%s%s", at, *at ? "." : "", c->string);
+            if (exp_absent_means(buf, c)) continue;
             return 1;
         }
+        return 0; /* they differ only in keys one side leaves at their default */
     } else if (cJSON_IsArray(a) && cJSON_IsArray(b) && cJSON_GetArraySize(a) == cJSON_GetArraySize(b)) {
         for (int i = 0; i < cJSON_GetArraySize(a); i++) {
             char sub[200];
             snprintf(sub, sizeof sub, "%s[%d]", at, i);
             if (first_diff(cJSON_GetArrayItem(a, i), cJSON_GetArrayItem(b, i), sub, buf, n)) return 1;
         }
+        return 0;
     }
     snprintf(buf, n, "%s", *at ? at : "(the whole experiment)");
     return 1;

@@ -74,6 +74,15 @@ expect_status 0 "own script" -- $DOLAB run "$TMP/own/own.lua" --quick --quiet --
 rm -r "$TMP/own"
 expect_status 0 "eval with the script and its module gone" -- $DOLAB eval "$TMP/own.ckpt" --episodes 5
 expect_match "held-out set of the Lua predicate" "$OUT" 'from held-out worlds \(heldout \(script function\)\)'
+# a checkpoint written before an optional field existed (world.assoc_rule here) still loads: its
+# record lacks the key, which means the default the script's rebuild has; a record whose value
+# differs from what the script builds is still refused, with the field named
+{ head -n 1 "$TMP/own.ckpt" | sed 's/,"assoc_rule":0//g'; tail -n +2 "$TMP/own.ckpt"; } > "$TMP/older.ckpt"
+expect_status 1 "the older record lacks the key" -- grep -c assoc_rule "$TMP/older.ckpt"
+expect_status 0 "eval a checkpoint older than an optional field" -- $DOLAB eval "$TMP/older.ckpt" --episodes 5
+{ head -n 1 "$TMP/own.ckpt" | sed 's/"assoc_rule":0/"assoc_rule":1/'; tail -n +2 "$TMP/own.ckpt"; } > "$TMP/other.ckpt"
+expect_status 1 "eval a checkpoint whose script builds another experiment" -- $DOLAB eval "$TMP/other.ckpt" --episodes 5
+expect_match "it names the field" "$ERR" "no longer builds the experiment it was trained on \(world.assoc_rule differs\)"
 
 expect_status 0 "eval a run's checkpoint" -- $DOLAB eval "$TMP/shortcut.ckpt" --episodes 20
 expect_match "eval rebuilds the experiment" "$OUT" 'experiment shortcut'

@@ -58,9 +58,9 @@ tui 'setmetatable({}, {__tostring = function() error("x") end})'
 expect_match "a failing __tostring ends the line" "$OUT" "Lua: command:1: x"
 tui 't = {} t.self = t return {1, "two", n = {m = {k = {}}}}, t'
 expect_match "tables are shown" "$OUT" '\{1, "two", n = \{m = \{k = \{…\}\}\}\} +\{self = \{…cycle\}\}'
-# 128 MB built from 1 MB pieces (a one-byte unit is 2^27 copies, over the line's 3 s under ASan
-# and load), then a 384 MB concatenation the cap refuses
-tui 'x = string.rep(string.rep("x", 2^20), 2^7) y = x .. x .. x'
+# 32 MB built from 1 MB pieces (a one-byte unit is 2^25 copies, over the line's 3 s under ASan
+# and load; 128 MB was too, at load 8), then a 288 MB concatenation the cap refuses at once
+tui 'x = string.rep(string.rep("x", 2^20), 2^5) y = x .. x .. x .. x .. x .. x .. x .. x .. x'
 expect_match "memory at the cap ends the line" "$OUT" "Lua: command:1: not enough memory \(script memory limit 256 MB\)"
 tui 'while true do end'
 expect_match "a runaway line ends at the : line's own limit" "$OUT" "Lua: command:1: script time limit \(3 s\) exceeded"

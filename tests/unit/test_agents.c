@@ -97,9 +97,12 @@ TEST(test_bad_replies_fall_back) {
     rc = run_bad(SH_AGENT("echo \"{\\\"id\\\":$id,\\\"action\\\":\\\"Z+\\\"}\""), 2000, &st, &e);
     CHECK(rc == 0 && st.illegal == st.decisions && st.marked == 4, "illegal: rc %d, %ld/%ld: %s", rc, st.illegal,
           st.decisions, e.msg);
-    /* sleeps past the timeout on decision 2 only, then answers the stale one (skipped) */
-    rc = run_bad(SH_AGENT("if [ \"$id\" = 2 ]; then sleep 0.6; fi; echo \"{\\\"id\\\":$id,\\\"action\\\":\\\"$first\\\"}\""),
-                 400, &st, &e);
+    /* sleeps past the timeout on decision 2 only, then answers the stale one (skipped).  The
+     * margins hold on a loaded machine (load 7 made a 400 ms limit time out an ordinary decision
+     * too): every other decision has 1.5 s, and decision 3, sent at the timeout, is answered
+     * about 0.5 s later, after the stale reply. */
+    rc = run_bad(SH_AGENT("if [ \"$id\" = 2 ]; then sleep 2; fi; echo \"{\\\"id\\\":$id,\\\"action\\\":\\\"$first\\\"}\""),
+                 1500, &st, &e);
     CHECK(rc == 0 && st.timeouts == 1 && st.malformed + st.illegal == 0 && st.marked == 1, "sleep: rc %d, %ld timeouts, %ld marked: %s", rc,
           st.timeouts, st.marked, e.msg);
     CHECK(no_children(), "a child is left");
