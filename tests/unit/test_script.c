@@ -643,6 +643,30 @@ TEST(test_absent_means) {
     cJSON_Delete(zero), cJSON_Delete(one), cJSON_Delete(two), cJSON_Delete(no), cJSON_Delete(s), cJSON_Delete(m1);
 }
 
+/* a record's graph predicate is read back only from the exact text dolab writes (fuzz_exp: a
+ * scanf space let "A is an ancestor of" + 200 tabs + "E" through, a string the notebook's
+ * record check refuses) */
+TEST(test_predicate_text_exact) {
+    Experiment x;
+    Err e = {""};
+    CHECK(load("return lab.experiment{ heldout = lab.ancestor('A', 'E'), eval = { sets = { { name = 's', where = lab.link('B', 'C') } } } }\n",
+               &x, &e) == 0, "script: %s", e.msg);
+    cJSON *j = exp_to_json(&x);
+    Experiment y;
+    CHECK(exp_from_json(j, &y, &e) == 0 && strcmp(y.heldout.desc, "A is an ancestor of E") == 0 &&
+              strcmp(y.sets[0].where.desc, "edge B->C") == 0, "the written text reads back: %s", e.msg);
+    static const char *const bad[][2] = {{"heldout", "A is an ancestor of \t\t\tE"}, {"heldout", "A  is an ancestor of E"},
+                                         {"heldout", "edge\tA->E"}, {"heldout", "edge  A->E"}};
+    for (int i = 0; i < 4; i++) {
+        cJSON_ReplaceItemInObjectCaseSensitive(j, bad[i][0], cJSON_CreateString(bad[i][1]));
+        Err je = {""}, re = {""};
+        CHECK(exp_from_json(j, &y, &je) == -1 && strstr(je.msg, "cannot be rebuilt without the script"), "'%s': %s", bad[i][1],
+              je.msg);
+        (void)exp_record_check(j, "x", &re);
+    }
+    cJSON_Delete(j);
+}
+
 TEST(test_schema_round_trip) {
     Experiment base, x, y;
     Err e = {""};
@@ -775,6 +799,7 @@ int main(void) {
     RUN(test_print_is_bounded);
     RUN(test_panic_is_reported);
     RUN(test_absent_means);
+    RUN(test_predicate_text_exact);
     RUN(test_schema_round_trip);
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
