@@ -140,7 +140,7 @@ int exp_absent_means(const char *path, const cJSON *v) {
     double d = cJSON_IsNumber(v) ? v->valuedouble : cJSON_IsTrue(v);
     char p[128];
     size_t n = 0;
-    for (const char *c = path; *c && n + 3 < sizeof p; c++) { /* "mix[2]" -> "mix[]" */
+    for (const char *c = path; *c && n + 1 < sizeof p; c++) { /* "mix[2]" -> "mix[]" */
         p[n++] = *c;
         if (*c == '[') {
             while (c[1] >= '0' && c[1] <= '9') c++;
@@ -455,21 +455,21 @@ static const cJSON *jfield(const cJSON *o, const char *key) {
 static int pred_from_desc(const cJSON *d, const char *at, ExpPred *p, Err *e) {
     if (!cJSON_IsString(d)) return err_set(e, "%s: expected a string (a description), got %s", at, ju_kind(d));
     const char *s = d->valuestring;
-    char a, b, end;
+    char a, b;
     if (strcmp(s, "nothing") == 0) {
         memset(p, 0, sizeof *p);
         return 0;
     }
-    /* only the exact text exp_pred_* writes: a scanf space matches any run of white space, and
-     * "A is an ancestor of <200 tabs> E" read as the predicate a record may not hold (the
-     * notebook's reader refuses it; fuzz_exp found it) */
+    /* scanf finds the two names; only the exact text exp_pred_* writes is taken (a scanf space
+     * matches any run of white space: "A is an ancestor of" + 120 tabs + "E" was read, a string
+     * the notebook's record check refuses; fuzz_exp found it) */
     ExpPred q;
-    if (sscanf(s, "edge %c->%c%c", &a, &b, &end) == 2 && a >= 'A' && a <= 'H' && b >= 'A' && b <= 'H' &&
+    if (sscanf(s, "edge %c->%c", &a, &b) == 2 && a >= 'A' && a <= 'H' && b >= 'A' && b <= 'H' &&
         strcmp(s, (q = exp_pred_link(a - 'A', b - 'A')).desc) == 0) {
         *p = q;
         return 0;
     }
-    if (sscanf(s, "%c is an ancestor of %c%c", &a, &b, &end) == 2 && a >= 'A' && a <= 'H' && b >= 'A' && b <= 'H' &&
+    if (sscanf(s, "%c is an ancestor of %c", &a, &b) == 2 && a >= 'A' && a <= 'H' && b >= 'A' && b <= 'H' &&
         strcmp(s, (q = exp_pred_ancestor(a - 'A', b - 'A')).desc) == 0) {
         *p = q;
         return 0;

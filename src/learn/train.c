@@ -348,8 +348,10 @@ static int first_diff(const cJSON *a, const cJSON *b, const char *at, char *buf,
             if (first_diff(c, d, sub, buf, n)) return 1;
         }
         cJSON_ArrayForEach(c, b) if (!cJSON_GetObjectItemCaseSensitive(a, c->string)) {
-            snprintf(buf, n, "%s%s%s", at, *at ? "." : "", c->string);
-            if (exp_absent_means(buf, c)) continue;
+            char sub[200];
+            snprintf(sub, sizeof sub, "%s%s%s", at, *at ? "." : "", c->string);
+            if (exp_absent_means(sub, c)) continue; /* one side older than the field */
+            snprintf(buf, n, "%s", sub);
             return 1;
         }
         return 0; /* they differ only in keys one side leaves at their default */
