@@ -30,6 +30,8 @@ int cmd_train(int argc, char **argv) {
         {"--heads", ARG_INT, &x.heads, RANGE("model.heads"), NULL, "H", "attention heads (default)"},
         {"--lr", ARG_REAL, &x.lr, RANGE("train.lr"), NULL, "LR", "peak learning rate (default)"},
         {"--threads", ARG_INT, &x.threads, RANGE("train.threads"), NULL, "N", "1 or 2; 1 gives bitwise-reproducible weights (default)"},
+        {"--goals", ARG_INT, &x.goals, RANGE("train.goals"), NULL, "K",
+         "goals asked per training episode after its one exploration (default)"},
         {"--eval-every", ARG_INT, &x.eval_every, RANGE("train.eval_every"), NULL, "N",
          "quick held-out dev evaluation every N steps, 0: never (default)"},
         {"-o", ARG_STRING, &out, 0, 0, NULL, "FILE", "checkpoint to write (default heldout_links-seedS.ckpt)"},

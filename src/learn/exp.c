@@ -282,7 +282,9 @@ int exp_max_len(const Experiment *x) {
         int expl = tok_format_explains_steps(&f) ? 1 + f.expl_max : 0;
         int pre = tok_format_explains_exploit(&f) ? 1 + f.expl_max : 0;
         int q = m < x->n_mix ? x->mix[m].quality[0] != 0 : x->quality[0] != 0;
-        int len = 1 + q + (c->cue_size ? 1 + c->cue_size : 0) + c->passive * (1 + n) + k * (2 + n + expl) + 3 + pre + 3;
+        int goals = m < x->n_mix ? x->goals : 1; /* training episodes may ask several goals */
+        int len = 1 + q + (c->cue_size ? 1 + c->cue_size : 0) + c->passive * (1 + n) + k * (2 + n + expl) +
+                  goals * (3 + pre + 3);
         if (len > best) best = len;
     }
     return best;

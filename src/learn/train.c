@@ -70,6 +70,36 @@ int train_episode_mix(const Experiment *x, uint64_t index) {
     return m;
 }
 
+/* train.goals: after the first exploit the same episode asks up to goals - 1 further goals, each
+ * a different possible goal drawn at random, and appends each one's tokens (goal, any explanation
+ * written before the exploit, the demonstrator's exploit) to ts.  The exploration is shown once;
+ * what the demonstrator measured answers every goal.  ep keeps the first goal. */
+static int more_goals(const Experiment *x, uint64_t index, Strategy *who, const TokFormat *f, const Episode *ep,
+                      TokSeq *ts, Err *e) {
+    TokSeq prefix, tail;
+    Episode more = *ep;
+    more.view.goal = -1, more.view.exploit_var = -1, more.view.exploit_sign = 0;
+    if (tok_encode(f, &more.view, &prefix, e)) return -1; /* the tokens every goal shares */
+    Rng r;
+    rng_init(&r, train_seed(x) ^ 0x60A1500ull, index);
+    unsigned used = 1u << ep->goal;
+    for (int k = 1; k < x->goals; k++) {
+        unsigned cand = ep_goal_candidates(ep) & ~used;
+        if (!cand) break; /* as many goals as the world has */
+        int pick = (int)rng_below(&r, (uint32_t)__builtin_popcount(cand)), goal = -1;
+        for (int v = 0; v < ep->view.n && goal < 0; v++)
+            if (((cand >> v) & 1u) && pick-- == 0) goal = v;
+        used |= 1u << goal;
+        Episode *pm = &more;
+        if (ep_regoal(&more, goal, e) || strat_play(who, &pm, 1, e) || tok_encode(f, &more.view, &tail, e)) return -1;
+        if (ts->n + tail.n - prefix.n > TOK_MAX_LEN) return err_set(e, "train.goals: an episode exceeds %d tokens", TOK_MAX_LEN);
+        memcpy(ts->tok + ts->n, tail.tok + prefix.n, sizeof(int) * (size_t)(tail.n - prefix.n));
+        memcpy(ts->cls + ts->n, tail.cls + prefix.n, (size_t)(tail.n - prefix.n));
+        ts->n += tail.n - prefix.n;
+    }
+    return 0;
+}
+
 int train_episode(const Experiment *x, uint64_t index, Episode *ep, TokSeq *ts, Err *e) {
     int m = train_episode_mix(x, index);
     for (uint64_t attempt = 0;; attempt++) {
@@ -88,7 +118,8 @@ int train_episode(const Experiment *x, uint64_t index, Episode *ep, TokSeq *ts, 
     f.quality = exp_quality_token(x, m, ep); /* known once the episode is over (hindsight) */
     if (x->mix[m].quality[0] && !f.quality)
         return err_set(e, "train.mix[%d].quality: its tokens were never compiled (train_vocab)", m + 1);
-    return tok_encode(&f, &ep->view, ts, e);
+    if (tok_encode(&f, &ep->view, ts, e)) return -1;
+    return x->goals > 1 ? more_goals(x, index, who, &f, ep, ts, e) : 0;
 }
 
 int train_batch(const Experiment *x, uint64_t step, int *tokens, int *targets, float *weights, int T_max, Err *e) {

@@ -182,6 +182,21 @@ int ep_exploit(Episode *ep, int var, int sign, Err *e) {
     return 0;
 }
 
+unsigned ep_goal_candidates(const Episode *ep) { return goal_candidates(&ep->world, ep->view.relevant); }
+
+int ep_regoal(Episode *ep, int goal, Err *e) {
+    EpView *v = &ep->view;
+    if (v->n_steps < v->explore_total) return err_set(e, "regoal: exploration is not over");
+    if (goal < 0 || goal >= v->n || !((ep_goal_candidates(ep) >> goal) & 1u))
+        return err_set(e, "regoal: %c is not a possible goal", goal >= 0 && goal < 26 ? scm_name(goal) : '?');
+    v->exploit_var = -1;
+    v->exploit_sign = 0;
+    ep->reward = ep->norm_reward = 0.0;
+    ep->goal = v->goal = goal;
+    set_best(ep);
+    return 0;
+}
+
 int ep_undo(Episode *ep) {
     EpView *v = &ep->view;
     if (v->exploit_var >= 0) {

@@ -103,6 +103,11 @@ int ep_exploit(Episode *ep, int var, int sign, Err *e);
 /* Undoes the exploit, or else the last exploration step (the goal hides again until K steps);
  * returns -1 if there is nothing to undo.  For people taking over in the TUI. */
 int ep_undo(Episode *ep);
+/* After exploration: undoes any exploit and reveals another goal on the same observations (a
+ * further question about what was measured).  goal must be a possible goal (relevant, with a
+ * relevant ancestor); ep_goal_candidates lists them as a bit set. */
+int ep_regoal(Episode *ep, int goal, Err *e);
+unsigned ep_goal_candidates(const Episode *ep);
 /* Expected value of the goal under do(var = sign * exploit_value). */
 double ep_action_reward(const Episode *ep, int var, int sign);
 /* What a view shows, for strategies and explanations: the latest value of y observed under

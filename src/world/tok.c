@@ -358,7 +358,7 @@ static int put_explanation(const Vocab *voc, const int *tok, int i, int n, SB *o
 }
 
 void tok_render(const Vocab *voc, const int *tok, int n, double value, const Episode *ep, SB *out) {
-    int i = 0, goal_seen = 0;
+    int i = 0, goal_seen = 0, goal = -1, first_exploit = 1;
     while (i < n) {
         int t = tok[i];
         if (t == TOK_BOS) {
@@ -380,7 +380,10 @@ void tok_render(const Vocab *voc, const int *tok, int n, double value, const Epi
             sb_puts(out, "\n");
         } else if (t == TOK_GOAL) {
             sb_puts(out, "goal");
-            for (i++; i < n && (tok[i] == TOK_MAX || tok_is_var(tok[i])); i++) sb_printf(out, " %s", tok_name(voc, tok[i]));
+            for (i++; i < n && (tok[i] == TOK_MAX || tok_is_var(tok[i])); i++) {
+                sb_printf(out, " %s", tok_name(voc, tok[i]));
+                if (tok_is_var(tok[i])) goal = tok[i] - TOK_VAR0;
+            }
             sb_puts(out, "\n");
             goal_seen = 1;
         } else if (t == TOK_DO && goal_seen) {
@@ -391,11 +394,17 @@ void tok_render(const Vocab *voc, const int *tok, int n, double value, const Epi
             if (i < n && i + 1 < n && (tok[i + 1] == TOK_PLUS || tok[i + 1] == TOK_MINUS)) {
                 double ev = ep ? ep->view.exploit_value : fabs(value);
                 sb_printf(out, "do %s=%+g", x, sign * ev);
-                if (ep && ep->view.exploit_var >= 0) {
+                int var = tok_is_var(tok[i]) ? tok[i] - TOK_VAR0 : -1;
+                /* the first exploit is the episode's; a further goal's (train.goals) is scored on
+                 * the same world: its outcome is the expected value of that goal */
+                if (ep && ep->view.exploit_var >= 0 &&
+                    (first_exploit || (var >= 0 && var < ep->world.n && goal >= 0 && goal < ep->world.n))) {
+                    double reward = first_exploit ? ep->reward : sign * ev * scm_effect(&ep->world, var, goal);
                     char r[32];
-                    snprintf(r, sizeof r, "%.1f", ep->reward);
-                    sb_printf(out, " → %c=%s", scm_name(ep->goal), strcmp(r, "-0.0") ? r : "0.0"); /* never "-0.0" */
+                    snprintf(r, sizeof r, "%.1f", reward);
+                    sb_printf(out, " → %c=%s", scm_name(first_exploit ? ep->goal : goal), strcmp(r, "-0.0") ? r : "0.0"); /* never "-0.0" */
                 }
+                first_exploit = 0;
                 i += 2;
             } else {
                 sb_printf(out, "do %s", x);

@@ -125,6 +125,14 @@ expect_lines "critical episodes: goal E" "$OUT" 3 '^goal max E$'
 expect_lines "critical episodes: seed of the evaluation" "$OUT" 3 '^# critical episode [0-2], seed 1000$'
 expect_status 0 "stream a script with --set" -- $DOLAB stream experiments/heldout_links.lua --set world.noise=0.75 --episodes 1 --format jsonl
 expect_match "--set reaches the stream" "$OUT" '"noise_sd":0.75'
+# train.goals: one exploration, then several goals, each with its exploit and that goal's outcome
+expect_status 0 "stream with train.goals 3" -- $DOLAB stream experiments/heldout_links.lua --set train.goals=3 --episodes 4
+g=$(printf '%s\n' "$OUT" | grep -c '^goal max [A-E]$'); x=$(printf '%s\n' "$OUT" | grep -c '^do [A-E]=[+-]5 → [A-E]=-\?[0-9.]*$')
+[ "$g" -gt 4 ] && [ "$g" -le 12 ] && [ "$x" = "$g" ] && ok || bad "train.goals 3: $g goal lines and $x exploits in 4 episodes"
+expect_status 0 "stream with train.goals 1" -- $DOLAB stream experiments/heldout_links.lua --set train.goals=1 --episodes 4
+expect_lines "train.goals 1: one goal each" "$OUT" 4 '^goal max [A-E]$'
+expect_status 1 "train.goals 8 refused" -- $DOLAB stream experiments/heldout_links.lua --set train.goals=8 --episodes 1
+expect_match "train.goals 8: the field and its range" "$ERR" 'train.goals: expected an integer from 1 to 7, got 8'
 # a stream of several demonstrators names each episode's: the one its quality token names
 expect_status 0 "stream of mixed demonstrators" -- $DOLAB stream experiments/mixed_demonstrators.lua --arm mixed_demonstrator_token --episodes 60
 hdr=$(printf '%s\n' "$OUT" | awk '/^# training episode/ {split($0, p, "demonstrator "); by = p[2]; next}

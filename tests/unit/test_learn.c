@@ -1,5 +1,6 @@
 /* Tests of src/learn: the training stream, the model as a strategy, evaluation sets,
  * determinism of training, experiment round trips, and that passive training learns. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -425,6 +426,87 @@ TEST(test_passive_training_learns) {
 
 /* train.stop_at: the same run, stopped at the first development evaluation that reaches the
  * threshold, is the full run's prefix (one thread: bitwise), and records the steps it took. */
+/* train.goals: one exploration, then up to k different goals, each answered by the demonstrator
+ * from what it measured; the first goal's tokens are the one-goal episode's, and the text shows
+ * each further exploit's outcome on the same world. */
+TEST(test_train_goals) {
+    Experiment one = exp_default(), x = exp_default();
+    x.goals = 4;
+    Err e = {""};
+    CHECK(exp_check(&x, &e) == 0, "goals 4: %s", e.msg);
+    CHECK(exp_max_len(&x) == exp_max_len(&one) + 3 * 6, "three more goals, 6 tokens each: %d vs %d", exp_max_len(&x),
+          exp_max_len(&one));
+    Vocab *v = train_vocab(&x, &e);
+    TokSeq *a = malloc(sizeof *a), *b = malloc(sizeof *b);
+    int ok = 1, prefix_ok = 1, distinct_ok = 1, count_ok = 1, expert_ok = 1, text_ok = 1, extra = 0;
+    for (int i = 0; i < 300; i++) {
+        Episode ep1, ep;
+        if (train_episode(&one, (uint64_t)i, &ep1, a, &e) || train_episode(&x, (uint64_t)i, &ep, b, &e)) ok = 0;
+        prefix_ok &= b->n >= a->n && memcmp(a->tok, b->tok, sizeof(int) * (size_t)a->n) == 0 && ep.reward == ep1.reward;
+        unsigned seen = 0;
+        int goals = 0;
+        for (int t = 0; t + 5 < b->n; t++) {
+            if (b->tok[t] != TOK_GOAL) continue;
+            int g = b->tok[t + 2] - TOK_VAR0, xv = b->tok[t + 4] - TOK_VAR0, sign = b->tok[t + 5] == TOK_MINUS ? -1 : 1;
+            distinct_ok &= !((seen >> g) & 1u);
+            seen |= 1u << g;
+            goals++;
+            /* the expert: the explored variable under which the goal moved most, with that sign */
+            double best = -1, got = NAN;
+            for (int s = 0; s < ep.view.n_steps; s++) {
+                const EpStep *st = &ep.view.steps[s];
+                if (st->var == g) continue;
+                if (fabs(st->obs[g]) > best) best = fabs(st->obs[g]);
+                if (st->var == xv) got = sign * st->obs[g];
+            }
+            expert_ok &= got == best;
+        }
+        int cands = __builtin_popcount(ep_goal_candidates(&ep));
+        count_ok &= goals == (cands < 4 ? cands : 4);
+        extra += goals - 1;
+        if (i < 20) { /* the text: one outcome line per goal, each the expected value of its goal */
+            SB sb = {0};
+            tok_render(v, b->tok, b->n, 5.0, &ep, &sb);
+            const char *p = sb_str(&sb);
+            int lines = 0;
+            while ((p = strstr(p, "goal max ")) != NULL) {
+                char gname, xname, sgn;
+                double shown;
+                if (sscanf(p, "goal max %c\ndo %c=%c5 → %*c=%lf", &gname, &xname, &sgn, &shown) != 4) {
+                    text_ok = 0;
+                    break;
+                }
+                double want = (sgn == '-' ? -5.0 : 5.0) * scm_effect(&ep.world, xname - 'A', gname - 'A');
+                text_ok &= fabs(shown - want) < 0.051;
+                lines++;
+                p++;
+            }
+            text_ok &= lines == goals;
+            sb_free(&sb);
+        }
+    }
+    CHECK(ok, "episodes: %s", e.msg);
+    CHECK(prefix_ok, "the first goal's episode is the one-goal episode, token for token");
+    CHECK(distinct_ok && count_ok, "each episode asks min(4, possible goals) different goals");
+    CHECK(expert_ok, "every exploit is the expert's answer to its goal from the same measurements");
+    CHECK(text_ok, "the stream text shows each goal's outcome on the episode's world");
+    CHECK(extra > 300, "further goals were asked (%d in 300 episodes)", extra);
+    Episode ep;
+    CHECK(train_episode(&x, 0, &ep, b, &e) == 0, "episode: %s", e.msg);
+    unsigned cand = ep_goal_candidates(&ep);
+    int root = 0;
+    while (root < ep.view.n && ((cand >> root) & 1u)) root++; /* a root is never a possible goal */
+    CHECK(root < ep.view.n && ep_regoal(&ep, root, &e) == -1 && strstr(e.msg, "not a possible goal"), "root: %s", e.msg);
+    ep_restart(&ep);
+    CHECK(ep_regoal(&ep, ep.goal, &e) == -1 && strstr(e.msg, "exploration is not over"), "before exploring: %s", e.msg);
+    x.goals = 0;
+    CHECK(exp_check(&x, &e) == -1 && strstr(e.msg, "train.goals"), "goals 0 refused: %s", e.msg);
+    x.goals = SCM_MAX_VARS;
+    CHECK(exp_check(&x, &e) == -1 && strstr(e.msg, "train.goals"), "goals %d refused: %s", SCM_MAX_VARS, e.msg);
+    free(a), free(b);
+    tok_vocab_free(v);
+}
+
 TEST(test_stop_at) {
     Experiment x = small_experiment();
     x.steps = 300, x.eval_every = 25, x.threads = 1, x.lr = 1e-2;
@@ -488,6 +570,7 @@ TEST(test_schedule_and_value_init) {
 
 int main(void) {
     RUN(test_training_stream);
+    RUN(test_train_goals);
     RUN(test_stop_at);
     RUN(test_schedule_and_value_init);
     RUN(test_demonstrators);
