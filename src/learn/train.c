@@ -76,26 +76,23 @@ int train_episode_mix(const Experiment *x, uint64_t index) {
  * what the demonstrator measured answers every goal.  ep keeps the first goal. */
 static int more_goals(const Experiment *x, uint64_t index, Strategy *who, const TokFormat *f, const Episode *ep,
                       TokSeq *ts, Err *e) {
-    TokSeq prefix, tail;
-    Episode more = *ep;
-    more.view.goal = -1, more.view.exploit_var = -1, more.view.exploit_sign = 0;
-    if (tok_encode(f, &more.view, &prefix, e)) return -1; /* the tokens every goal shares */
+    int shared = 0; /* the tokens before the first goal: what every goal's encoding starts with */
+    while (shared < ts->n && ts->tok[shared] != TOK_GOAL) shared++;
     Rng r;
     rng_init(&r, train_seed(x) ^ 0x60A1500ull, index);
-    unsigned used = 1u << ep->goal;
+    unsigned asked = 1u << ep->goal;
+    Episode more = *ep, *pm = &more;
+    TokSeq tail;
     for (int k = 1; k < x->goals; k++) {
-        unsigned cand = ep_goal_candidates(ep) & ~used;
-        if (!cand) break; /* as many goals as the world has */
-        int pick = (int)rng_below(&r, (uint32_t)__builtin_popcount(cand)), goal = -1;
-        for (int v = 0; v < ep->view.n && goal < 0; v++)
-            if (((cand >> v) & 1u) && pick-- == 0) goal = v;
-        used |= 1u << goal;
-        Episode *pm = &more;
+        int goal = ep_draw_goal(ep, asked, &r);
+        if (goal < 0) break; /* as many goals as the world has */
+        asked |= 1u << goal;
         if (ep_regoal(&more, goal, e) || strat_play(who, &pm, 1, e) || tok_encode(f, &more.view, &tail, e)) return -1;
-        if (ts->n + tail.n - prefix.n > TOK_MAX_LEN) return err_set(e, "train.goals: an episode exceeds %d tokens", TOK_MAX_LEN);
-        memcpy(ts->tok + ts->n, tail.tok + prefix.n, sizeof(int) * (size_t)(tail.n - prefix.n));
-        memcpy(ts->cls + ts->n, tail.cls + prefix.n, (size_t)(tail.n - prefix.n));
-        ts->n += tail.n - prefix.n;
+        int add = tail.n - shared;
+        if (ts->n + add > TOK_MAX_LEN) return err_set(e, "train.goals: an episode exceeds %d tokens", TOK_MAX_LEN);
+        memcpy(ts->tok + ts->n, tail.tok + shared, sizeof(int) * (size_t)add);
+        memcpy(ts->cls + ts->n, tail.cls + shared, (size_t)add);
+        ts->n += add;
     }
     return 0;
 }

@@ -36,6 +36,14 @@ static unsigned goal_candidates(const Scm *w, unsigned relevant) {
     return out;
 }
 
+/* A member of a non-empty bit set, uniformly at random (one draw from r). */
+static int pick_member(Rng *r, unsigned set) {
+    int pick = (int)rng_below(r, (uint32_t)__builtin_popcount(set));
+    for (int v = 0; v < SCM_MAX_VARS; v++)
+        if (((set >> v) & 1u) && pick-- == 0) return v;
+    return -1;
+}
+
 static void observe(const Episode *ep, uint64_t stream, const ScmDo *d, int nd, double *out) {
     Rng r;
     rng_init(&r, ep->seed, stream);
@@ -114,9 +122,7 @@ int ep_generate(Episode *ep, const EpConfig *c, uint64_t seed, uint64_t index, E
         unsigned cand = goal_candidates(&ep->world, relevant);
         if (!cand) continue;
         if (filter && !filter(&ep->world, filter_ctx)) continue;
-        int pick = (int)rng_below(&r, (uint32_t)__builtin_popcount(cand)), goal = -1;
-        for (int v = 0; v < c->world.n; v++)
-            if (((cand >> v) & 1u) && pick-- == 0) goal = v;
+        int goal = pick_member(&r, cand);
         begin(ep, c, goal, relevant, c->cue_size != 0, rng_u64(&r));
         return 0;
     }
@@ -183,6 +189,11 @@ int ep_exploit(Episode *ep, int var, int sign, Err *e) {
 }
 
 unsigned ep_goal_candidates(const Episode *ep) { return goal_candidates(&ep->world, ep->view.relevant); }
+
+int ep_draw_goal(const Episode *ep, unsigned exclude, Rng *r) {
+    unsigned cand = ep_goal_candidates(ep) & ~exclude;
+    return cand ? pick_member(r, cand) : -1;
+}
 
 int ep_regoal(Episode *ep, int goal, Err *e) {
     EpView *v = &ep->view;

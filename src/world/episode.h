@@ -17,6 +17,7 @@
 
 #include "causal/scm.h"
 #include "util/err.h"
+#include "util/rng.h"
 
 #define EP_MAX_PASSIVE 32
 #define EP_MAX_STEPS 16
@@ -108,6 +109,8 @@ int ep_undo(Episode *ep);
  * relevant ancestor); ep_goal_candidates lists them as a bit set. */
 int ep_regoal(Episode *ep, int goal, Err *e);
 unsigned ep_goal_candidates(const Episode *ep);
+/* A possible goal outside the bit set exclude, drawn the way ep_generate draws one; -1 if none. */
+int ep_draw_goal(const Episode *ep, unsigned exclude, Rng *r);
 /* Expected value of the goal under do(var = sign * exploit_value). */
 double ep_action_reward(const Episode *ep, int var, int sign);
 /* What a view shows, for strategies and explanations: the latest value of y observed under

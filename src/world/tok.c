@@ -358,7 +358,7 @@ static int put_explanation(const Vocab *voc, const int *tok, int i, int n, SB *o
 }
 
 void tok_render(const Vocab *voc, const int *tok, int n, double value, const Episode *ep, SB *out) {
-    int i = 0, goal_seen = 0, goal = -1, first_exploit = 1;
+    int i = 0, goal_seen = 0, goal = -1;
     while (i < n) {
         int t = tok[i];
         if (t == TOK_BOS) {
@@ -394,17 +394,14 @@ void tok_render(const Vocab *voc, const int *tok, int n, double value, const Epi
             if (i < n && i + 1 < n && (tok[i + 1] == TOK_PLUS || tok[i + 1] == TOK_MINUS)) {
                 double ev = ep ? ep->view.exploit_value : fabs(value);
                 sb_printf(out, "do %s=%+g", x, sign * ev);
+                /* the outcome: the expected value of the goal line's variable under this exploit,
+                 * on the episode's world (the first goal's is ep->reward; train.goals asks more) */
                 int var = tok_is_var(tok[i]) ? tok[i] - TOK_VAR0 : -1;
-                /* the first exploit is the episode's; a further goal's (train.goals) is scored on
-                 * the same world: its outcome is the expected value of that goal */
-                if (ep && ep->view.exploit_var >= 0 &&
-                    (first_exploit || (var >= 0 && var < ep->world.n && goal >= 0 && goal < ep->world.n))) {
-                    double reward = first_exploit ? ep->reward : sign * ev * scm_effect(&ep->world, var, goal);
+                if (ep && ep->view.exploit_var >= 0 && var >= 0 && var < ep->world.n && goal >= 0 && goal < ep->world.n) {
                     char r[32];
-                    snprintf(r, sizeof r, "%.1f", reward);
-                    sb_printf(out, " → %c=%s", scm_name(first_exploit ? ep->goal : goal), strcmp(r, "-0.0") ? r : "0.0"); /* never "-0.0" */
+                    snprintf(r, sizeof r, "%.1f", sign * ev * scm_effect(&ep->world, var, goal));
+                    sb_printf(out, " → %c=%s", scm_name(goal), strcmp(r, "-0.0") ? r : "0.0"); /* never "-0.0" */
                 }
-                first_exploit = 0;
                 i += 2;
             } else {
                 sb_printf(out, "do %s", x);

@@ -424,8 +424,6 @@ TEST(test_passive_training_learns) {
           "training can be cancelled: %s", e.msg);
 }
 
-/* train.stop_at: the same run, stopped at the first development evaluation that reaches the
- * threshold, is the full run's prefix (one thread: bitwise), and records the steps it took. */
 /* train.goals: one exploration, then up to k different goals, each answered by the demonstrator
  * from what it measured; the first goal's tokens are the one-goal episode's, and the text shows
  * each further exploit's outcome on the same world. */
@@ -491,6 +489,22 @@ TEST(test_train_goals) {
     CHECK(expert_ok, "every exploit is the expert's answer to its goal from the same measurements");
     CHECK(text_ok, "the stream text shows each goal's outcome on the episode's world");
     CHECK(extra > 300, "further goals were asked (%d in 300 episodes)", extra);
+    /* the batch training reads: longer episodes, and the further exploits are action targets */
+    int B = x.batch, T = exp_max_len(&x), actions = 0;
+    int *tok = malloc(sizeof(int) * (size_t)(B * T)), *tgt = malloc(sizeof(int) * (size_t)(B * T));
+    float *w = malloc(sizeof(float) * (size_t)(B * T));
+    int Tb = train_batch(&x, 3, tok, tgt, w, T, &e);
+    double wsum = 0;
+    for (int k = 0; k < B * Tb; k++) wsum += w[k];
+    for (int i = 0; i < B; i++) { /* each episode: 10 exploration action tokens, 3 per goal */
+        Episode epi;
+        if (train_episode(&x, 3 * (uint64_t)B + (uint64_t)i, &epi, b, &e) == 0)
+            for (int t = 1; t < b->n; t++) actions += b->cls[t] == TOKC_ACTION;
+    }
+    CHECK(Tb > 42 && Tb <= T, "a batch with further goals is longer than 42 tokens: %d (at most %d)", Tb, T);
+    CHECK(wsum == actions && actions > 13 * B, "every action token is a target, the further exploits too: %g of %d", wsum,
+          actions);
+    free(tok), free(tgt), free(w);
     Episode ep;
     CHECK(train_episode(&x, 0, &ep, b, &e) == 0, "episode: %s", e.msg);
     unsigned cand = ep_goal_candidates(&ep);
@@ -507,6 +521,8 @@ TEST(test_train_goals) {
     tok_vocab_free(v);
 }
 
+/* train.stop_at: the same run, stopped at the first development evaluation that reaches the
+ * threshold, is the full run's prefix (one thread: bitwise), and records the steps it took. */
 TEST(test_stop_at) {
     Experiment x = small_experiment();
     x.steps = 300, x.eval_every = 25, x.threads = 1, x.lr = 1e-2;
