@@ -832,7 +832,8 @@ const Episode *app_shown(const App *a, EpView *view) {
     const StreamLine *l = &s->lines[a->st.cur.line];
     *view = s->episode.view;
     view->n_steps = l->steps;
-    if (!l->goal) view->goal = -1;
-    if (!l->exploit) view->exploit_var = -1, view->exploit_sign = 0;
+    view->goal = l->goal ? l->goal_var : -1; /* the goal and exploit of this line's question */
+    view->exploit_var = l->exploit ? l->exploit_var : -1;
+    view->exploit_sign = l->exploit ? l->exploit_sign : 0;
     return &s->episode;
 }

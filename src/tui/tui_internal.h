@@ -70,6 +70,8 @@ typedef struct LiveDecision {
 typedef struct StreamLine {
     int steps;        /* exploration steps revealed at this line */
     int goal, exploit;/* goal / exploit revealed at this line */
+    int goal_var;     /* the goal asked at this line (train.goals asks several per episode) */
+    int exploit_var, exploit_sign; /* this line's exploit, when exploit */
     int cls;          /* TokClass of the line's start; -1 for the episode's header line */
     char text[200];
 } StreamLine;

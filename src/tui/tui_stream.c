@@ -49,19 +49,27 @@ static int generate(App *a, StreamSlot *s, uint64_t idx) {
     snprintf(l.text, sizeof l.text, "── episode %llu ──", (unsigned long long)idx + 1);
     int bad = add_line(s, &l);
     const char *p = sb_str(&sb);
-    int steps = 0, goal = 0;
+    int steps = 0, goal = 0, goal_var = s->episode.goal;
     while (*p && !bad) {
         const char *nl = strchr(p, '\n');
         size_t n = nl ? (size_t)(nl - p) : strlen(p);
         StreamLine ln = {0};
         snprintf(ln.text, sizeof ln.text, "%.*s", (int)(n < sizeof ln.text ? n : sizeof ln.text - 1), p);
+        char var, sign;
         if (strncmp(ln.text, "do ", 3) == 0) {
             ln.cls = TOKC_ACTION;
-            if (goal) ln.exploit = 1;
-            else steps++;
+            if (goal) { /* an exploit: "do X=+5 → T=..." (one per goal) */
+                ln.exploit = 1;
+                ln.exploit_var = s->episode.view.exploit_var, ln.exploit_sign = s->episode.view.exploit_sign;
+                if (sscanf(ln.text, "do %c=%c", &var, &sign) == 2 && var >= 'A' && var < 'A' + s->episode.view.n)
+                    ln.exploit_var = var - 'A', ln.exploit_sign = sign == '-' ? -1 : 1;
+            } else {
+                steps++;
+            }
         } else if (strncmp(ln.text, "goal", 4) == 0) {
             ln.cls = TOKC_GOAL;
             goal = 1;
+            if (sscanf(ln.text, "goal max %c", &var) == 1 && var >= 'A' && var < 'A' + s->episode.view.n) goal_var = var - 'A';
         } else if (strncmp(ln.text, "cue", 3) == 0) {
             ln.cls = TOKC_GOAL;
         } else {
@@ -69,6 +77,7 @@ static int generate(App *a, StreamSlot *s, uint64_t idx) {
         }
         ln.steps = steps;
         ln.goal = goal;
+        ln.goal_var = goal_var;
         if (n) bad = add_line(s, &ln);
         p += n + (nl ? 1 : 0);
     }

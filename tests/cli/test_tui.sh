@@ -19,6 +19,24 @@ expect_status 2 "a bad size" -- "$DOLAB" tui --size 10 --headless ""
 expect_status 0 "headless" -- "$DOLAB" tui --model "$TMP/m.ckpt" --notebook "$TMP/nb.json" --headless "C<enter>"
 expect_match "headless: the hand intervention" "$OUT" "\[C=\+5\.0\]"
 expect_match "headless: the model's probabilities" "$OUT" "◀ model"
+# train.goals: on every line of a stream episode that asks several goals, the World pane marks
+# the goal of that line's question and shows that line's exploit (not the episode's first)
+"$DOLAB" train --goals 4 --steps 5 --threads 1 --eval-every 0 --quiet -o "$TMP/goals.ckpt" >/dev/null 2>&1
+checked=0 wrong=
+for k in $(seq 6 16); do
+    keys=$'\t'$(printf 'n%.0s' $(seq 1 "$k"))
+    frame=$("$DOLAB" tui --model "$TMP/goals.ckpt" --notebook "$TMP/goals.json" --headless "$keys" --size 100x30 2>&1)
+    line=$(printf '%s\n' "$frame" | grep -o '▶[^│]*' | sed 's/^▶//; s/ *$//')
+    star=$(printf '%s\n' "$frame" | grep -o '\[[A-E][^]]*\]★' | cut -c2)
+    if [[ $line =~ ^goal\ max\ ([A-E])$ ]]; then
+        checked=$((checked + 1)); [ "$star" = "${BASH_REMATCH[1]}" ] || wrong="$wrong [$line: ★ on $star]"
+    elif [[ $line =~ ^do\ ([A-E])=([+-])5\ →\ ([A-E])=(-?[0-9.]+)$ ]]; then
+        v=${BASH_REMATCH[1]} s=${BASH_REMATCH[2]} t=${BASH_REMATCH[3]}
+        checked=$((checked + 1))
+        printf '%s\n' "$frame" | grep -q "\[$v=${s}5\.0\]" && [ "$star" = "$t" ] || wrong="$wrong [$line: ★ on $star]"
+    fi
+done
+[ "$checked" -ge 6 ] && [ -z "$wrong" ] && ok || bad "train.goals in the World pane: $checked lines checked, wrong:$wrong"
 expect_status 0 "headless without a model" -- "$DOLAB" tui --no-model --notebook "$TMP/nb.json" --headless "" --size 80x24
 expect_match "80x24 shows every variable" "$OUT" "\[A.*" 
 # an external agent (docs/agents.md): s reaches it after the baselines, n lets it act
