@@ -63,3 +63,5 @@ int script_arm_set(const char *cmd, const Experiment *x, const char *name) {
     sb_free(&names);
     return -1;
 }
+
+int script_arm_error(const ScriptArm *a, Err *e) { return a->lab ? lab_callback_error(a->lab, e) : 0; }

@@ -111,6 +111,14 @@ expect_status 1 "escape" -- $DOLAB run "$TMP/escape.lua" --notebook "$NB"
 printf 'return lab.experiment{ train = { mix = { { accept = function(ep) error("no") end } } } }\n' > "$TMP/cb.lua"
 expect_status 1 "error inside a callback" -- $DOLAB run "$TMP/cb.lua" --notebook "$NB" --quick
 expect_match "callback message" "$ERR" "train.mix\[1\].accept: .*cb.lua:1: no"
+# stream and prompt say the script's error too, not "its filter accepted none of 10000 episodes"
+expect_status 1 "stream: error inside a filter" -- $DOLAB stream "$TMP/cb.lua" --episodes 2
+expect_match "stream: the filter's message" "$ERR" "episode 0: train.mix\[1\].accept: .*cb.lua:1: no"
+expect_status 1 "prompt: error inside a filter" -- $DOLAB prompt "$TMP/cb.lua" --shots 2
+expect_match "prompt: the filter's message" "$ERR" "demonstration 1: train.mix\[1\].accept: .*cb.lua:1: no"
+printf 'local d = require "dolab"\nlocal s = d.standard_sets("A", "E", 10)\ns[2].accept = function(ep) error("bad set") end\nreturn lab.experiment{ heldout = lab.link("A", "E"), eval = { sets = s } }\n' > "$TMP/cbset.lua"
+expect_status 1 "stream: error inside a set's filter" -- $DOLAB stream "$TMP/cbset.lua" --eval-set heldout --episodes 2
+expect_match "stream: the set filter's message" "$ERR" "accept: .*cbset.lua:3: bad set"
 expect_status 1 "missing script" -- $DOLAB run "$TMP/nope.lua" --notebook "$NB"
 expect_match "missing script message" "$ERR" "nope.lua: cannot open"
 cmp -s "$NB" "$TMP/before.json" && ok || bad "a failed run changed the notebook"
