@@ -88,6 +88,12 @@ static void show_training(SB *b, const cJSON *tr) {
     sb_puts(b, " tokens/s");
     if (!isnan(nbe_num(tr, "final_loss"))) sb_printf(b, ", final loss %.4f", nbe_num(tr, "final_loss"));
     sb_puts(b, "\n");
+    const cJSON *rs = nbe_get(tr, "restarts"), *r1;
+    if (cJSON_GetArraySize(rs) > 0) { /* train.restart_below: the weights started again after these steps */
+        sb_printf(b, "  restarted from a new initialisation after step");
+        cJSON_ArrayForEach(r1, rs) sb_printf(b, " %.0f", r1->valuedouble);
+        sb_puts(b, "\n");
+    }
     const cJSON *curve = nbe_get(tr, "curve");
     double a, z;
     SB line = {0};

@@ -319,6 +319,9 @@ int exp_check(const Experiment *x, Err *e) {
     if (!(x->lr_min <= x->lr)) return err_set(e, "train.lr_min: expected 0 to lr (%g), got %g", x->lr, x->lr_min);
     if (x->stop_at > 0 && x->eval_every <= 0)
         return err_set(e, "train.stop_at: %g needs train.eval_every > 0 (the development evaluation it reads)", x->stop_at);
+    if (x->restart_below > 0 && x->eval_every <= 0)
+        return err_set(e, "train.restart_below: %g needs train.eval_every > 0 (the development evaluation it reads)",
+                       x->restart_below);
     double cw = 0;
     for (int c = 0; c < TOKC_COUNT; c++) cw += x->class_weight[c];
     if (!(cw > 0)) return err_set(e, "train.loss_weights: every class has weight 0, nothing to learn");

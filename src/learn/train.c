@@ -158,6 +158,7 @@ void train_result_free(TrainResult *r) {
     gpt_free(r->model);
     tok_vocab_free(r->vocab);
     free(r->curve);
+    free(r->restarts);
     memset(r, 0, sizeof *r);
 }
 
@@ -186,6 +187,23 @@ float train_lr(const Experiment *x, long step) {
     return gpt_lr_schedule(step, x->steps, warmup, hold, (float)x->lr, (float)x->lr_min);
 }
 
+uint64_t train_init_seed(const Experiment *x, int k) {
+    if (k == 0) return x->seed;
+    Rng r;
+    rng_init(&r, x->seed, 0x4E57A47ull + (uint64_t)k); /* a stream of its own per restart */
+    return rng_u64(&r);
+}
+
+/* model.value_init on a model just initialised from seed. */
+static int init_values(const Experiment *x, Gpt *m, uint64_t seed, Err *e) {
+    if (!(x->value_init > 0)) return 0;
+    float vals[TOK_NVALUES];
+    for (int k = 0; k < TOK_NVALUES; k++) vals[k] = (float)tok_value_of(TOK_VAL0 + k);
+    if (gpt_init_numeric(m, TOK_VAL0, TOK_NVALUES, vals, (float)TOK_VALUE_MAX, (float)x->value_init, seed))
+        return err_set(e, "model.value_init: out of memory");
+    return 0;
+}
+
 int train_run(Experiment *x, const TrainHooks *hooks, TrainResult *out, Err *e) {
     memset(out, 0, sizeof *out);
     if (exp_check(x, e) || eval_probe(x, e)) return -1;
@@ -199,16 +217,7 @@ int train_run(Experiment *x, const TrainHooks *hooks, TrainResult *out, Err *e) 
                      .dim = x->dim,
                      .heads = x->heads};
     out->model = gpt_create(&cfg, x->seed, e);
-    if (!out->model) goto fail;
-    if (x->value_init > 0) {
-        float vals[TOK_NVALUES];
-        for (int k = 0; k < TOK_NVALUES; k++) vals[k] = (float)tok_value_of(TOK_VAL0 + k);
-        if (gpt_init_numeric(out->model, TOK_VAL0, TOK_NVALUES, vals, (float)TOK_VALUE_MAX, (float)x->value_init,
-                             x->seed)) {
-            err_set(e, "model.value_init: out of memory");
-            goto fail;
-        }
-    }
+    if (!out->model || init_values(x, out->model, x->seed, e)) goto fail;
     gpt_set_threads(out->model, x->threads);
     int B = x->batch, Tm = cfg.context;
     int *tokens = malloc(sizeof(int) * (size_t)B * (size_t)Tm);
@@ -216,7 +225,8 @@ int train_run(Experiment *x, const TrainHooks *hooks, TrainResult *out, Err *e) 
     float *weights = malloc(sizeof(float) * (size_t)B * (size_t)Tm);
     int max_points = x->steps / 50 + (x->eval_every > 0 ? x->steps / x->eval_every : 0) + 2;
     out->curve = malloc(sizeof *out->curve * (size_t)max_points);
-    if (!tokens || !targets || !weights || !out->curve) {
+    out->restarts = malloc(sizeof *out->restarts * (size_t)(x->eval_every > 0 ? x->steps / x->eval_every + 1 : 1));
+    if (!tokens || !targets || !weights || !out->curve || !out->restarts) {
         err_set(e, "out of memory");
         goto fail_buf;
     }
@@ -226,13 +236,14 @@ int train_run(Experiment *x, const TrainHooks *hooks, TrainResult *out, Err *e) 
     double t0 = progress_now(), loss_acc = 0, tok_count = 0;
     int loss_n = 0, every = x->steps >= 50 ? 50 : 1;
     float loss = 0;
-    long step = 0;
+    long step = 0, attempt_start = 0; /* the step the current initialisation started at */
+    double attempt_best = -INFINITY;  /* its best development reward so far */
     for (int stop = 0; step < x->steps && !stop; step++) {
         int T = train_batch(x, (uint64_t)step, tokens, targets, weights, Tm, e);
         if (T < 0) goto fail_buf;
         gpt_zero_grad(out->model);
         if (gpt_backward(out->model, tokens, targets, weights, B, T, &loss, e)) goto fail_buf;
-        float lr = train_lr(x, step);
+        float lr = train_lr(x, step - attempt_start); /* each start has its own warmup and schedule */
         float norm = gpt_update(out->model, &opt, lr);
         if (!isfinite(norm) || !isfinite(loss)) {
             err_set(e, "training diverged at step %ld (loss %g, gradient norm %g): lower the learning rate", step, loss,
@@ -252,10 +263,24 @@ int train_run(Experiment *x, const TrainHooks *hooks, TrainResult *out, Err *e) 
             if (eval_now) {
                 pt->dev_reward = quick_eval(x, out->model, 256, e);
                 stop = x->stop_at > 0 && pt->dev_reward >= x->stop_at;
-                char line[200];
+                if (pt->dev_reward > attempt_best) attempt_best = pt->dev_reward;
+                int restart = !stop && x->restart_below > 0 && attempt_best < x->restart_below &&
+                              step + 1 - attempt_start >= x->restart_after && step + 1 < x->steps;
+                char line[300], why[160] = "";
+                if (stop) snprintf(why, sizeof why, ": reached train.stop_at, training ends here");
+                if (restart)
+                    snprintf(why, sizeof why, ": never reached train.restart_below %g in %ld steps, a new initialisation (restart %d)",
+                             x->restart_below, step + 1 - attempt_start, out->n_restarts + 1);
                 snprintf(line, sizeof line, "step %ld  loss %.4f  dev reward %.3f (256 held-out dev episodes)%s", step + 1,
-                         pt->loss, pt->dev_reward, stop ? ": reached train.stop_at, training ends here" : "");
+                         pt->loss, pt->dev_reward, why);
                 progress_note(&pr, line);
+                if (restart) {
+                    out->restarts[out->n_restarts++] = step + 1;
+                    gpt_reinit(out->model, train_init_seed(x, out->n_restarts));
+                    if (init_values(x, out->model, train_init_seed(x, out->n_restarts), e)) goto fail_buf;
+                    attempt_start = step + 1;
+                    attempt_best = -INFINITY;
+                }
             }
             loss_acc = 0;
             loss_n = 0;
@@ -303,6 +328,10 @@ cJSON *train_record_json(const TrainResult *r) {
         cJSON_AddItemToArray(p, isnan(r->curve[i].dev_reward) ? cJSON_CreateNull() : ju_num(r->curve[i].dev_reward));
         cJSON_AddItemToArray(curve, p);
     }
+    if (r->n_restarts > 0) { /* absent: none (and in records older than train.restart_below) */
+        cJSON *rs = cJSON_AddArrayToObject(tr, "restarts");
+        for (int i = 0; i < r->n_restarts; i++) cJSON_AddItemToArray(rs, cJSON_CreateNumber((double)r->restarts[i]));
+    }
     return tr;
 }
 
@@ -310,6 +339,7 @@ static const JuRule train_rules[] = {
     {"steps", JU_INT, 0, 1e9, 0},           {"seconds", JU_NUM, 0, 1e9, 0},
     {"tokens_per_s", JU_NUM, 0, 1e15, 0},   {"final_loss", JU_NUM_NULL, 0, 1e6, 0},
     {"curve", JU_LIST, 0, 10000000, 0},
+    {"restarts", JU_LIST, 0, 10000000, 0},  {"restarts[]", JU_INT, 1, 1e9, 0},
 };
 
 int train_record_check(const cJSON *tr, const char *name, Err *e) {

@@ -31,6 +31,8 @@ typedef struct TrainResult {
     float final_loss;
     int n_curve;
     TrainPoint *curve;
+    int n_restarts;
+    long *restarts; /* the steps after which the model started again from a new initialisation */
 } TrainResult;
 
 typedef struct TrainHooks {
@@ -55,6 +57,9 @@ int train_run(Experiment *x, const TrainHooks *hooks, TrainResult *out, Err *e);
 /* The learning rate of step (from 0) of x's schedule: warmup over train.warmup of the steps,
  * the peak train.lr until the cosine's share (train.decay) begins, then down to train.lr_min. */
 float train_lr(const Experiment *x, long step);
+/* The seed of a model's initial weights in attempt k (0: the first, x->seed itself; k >= 1:
+ * after k restarts, train.restart_below). */
+uint64_t train_init_seed(const Experiment *x, int k);
 void train_result_free(TrainResult *r);
 
 /* Loads a checkpoint made by train_save: the model (gpt_free), its experiment rebuilt from the

@@ -229,6 +229,13 @@ Gpt *gpt_create(const GptConfig *c, uint64_t seed, Err *e) {
     return m;
 }
 
+void gpt_reinit(Gpt *m, uint64_t seed) {
+    init_params(m, seed);
+    if (m->adam_m) memset(m->adam_m, 0, m->n_params * sizeof *m->adam_m);
+    if (m->adam_v) memset(m->adam_v, 0, m->n_params * sizeof *m->adam_v);
+    m->adam_steps = 0;
+}
+
 int gpt_init_numeric(Gpt *m, int first, int n, const float *vals, float vmax, float scale, uint64_t seed) {
     int C = m->cfg.dim;
     if (scale == 0.0f || n <= 0 || first < 0 || first + n > m->cfg.vocab || !(vmax > 0.0f) || C < 2) return 0;

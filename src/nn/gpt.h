@@ -129,6 +129,9 @@ Gpt *gpt_create(const GptConfig *c, uint64_t seed, Err *e);
  * from seed: the number's sign and size are readable along a line from the first step, instead
  * of being learnt from the loss alone.  A no-op with scale 0.  0, or -1 when out of memory. */
 int gpt_init_numeric(Gpt *m, int first, int n, const float *vals, float vmax, float scale, uint64_t seed);
+/* Initialises m again as gpt_create(&cfg, seed) would, and forgets the optimiser's state
+ * (AdamW moments and step count): a fresh start in the same memory. */
+void gpt_reinit(Gpt *m, uint64_t seed);
 /* The same model with every parameter 0 (no initialisation), for loaders that fill them. */
 Gpt *gpt_alloc(const GptConfig *c, Err *e);
 void gpt_free(Gpt *m);

@@ -139,6 +139,17 @@ assert [s["episodes"] for s in c["eval"]["sets"]] == [60, 20, 60], c["eval"]["se
 assert r["quick"] is True and "(quick)" in r["title"] and len(r["uid"]) == 16
 assert all("sd" in row for s in r["eval"]["sets"] for row in s["strategies"])
 PY
+# train.restart_below: a start that never reached it in restart_after steps begins again; the record says when
+RNB="$TMP/restart.json"
+expect_status 0 "restart" -- $DOLAB run experiments/heldout_links.lua --quick --quiet --notebook "$RNB" -o "$TMP/rs.ckpt" \
+    --set train.restart_below=1 --set train.restart_after=100
+python3 -c "import json,sys; t=json.load(open(sys.argv[1]))['entries'][0]['training']; assert t['restarts']==[100] and t['steps']==200, t" "$RNB" \
+    && ok || bad "the notebook records the restart after step 100 of 200"
+expect_status 0 "show a restarted run" -- $DOLAB notebook "$RNB" show 1
+expect_match "show names the restart" "$OUT" "restarted from a new initialisation after step 100"
+expect_status 1 "restart without evaluations" -- $DOLAB run experiments/heldout_links.lua --notebook "$RNB" \
+    --set train.steps=10 --set train.restart_below=0.2 --set train.eval_every=0
+expect_match "restart without evaluations message" "$ERR" "train.restart_below: 0.2 needs train.eval_every > 0"
 expect_status 1 "--set out of range" -- $DOLAB run experiments/heldout_links.lua --quick --notebook "$SNB" --set train.steps=0
 expect_match "--set out of range names the setting and the range" "$ERR" '^dolab run: --set train.steps=0: .*train.steps: expected an integer from 1 to 100000000, got 0'
 expect_status 1 "--set unknown field" -- $DOLAB run experiments/heldout_links.lua --quick --notebook "$SNB" --set train.stepz=5

@@ -554,6 +554,76 @@ TEST(test_stop_at) {
           "stop_at without evaluations: %s", e.msg);
 }
 
+/* train.restart_below: an attempt whose development reward never reached the threshold in
+ * restart_after steps starts again from a new initialisation (never at the last step); the
+ * record names the steps; a restart is gpt_create's model with the optimiser forgotten. */
+TEST(test_restart) {
+    Experiment x = small_experiment();
+    x.steps = 100, x.eval_every = 25, x.threads = 1, x.restart_below = 1.0, x.restart_after = 50;
+    Err e;
+    TrainResult a, b;
+    CHECK(train_run(&x, &(TrainHooks){.quiet = 1}, &a, &e) == 0, "train: %s", e.msg);
+    CHECK(a.n_restarts == 1 && a.restarts[0] == 50 && a.steps == 100, "one restart, after step 50 (got %d, %ld)",
+          a.n_restarts, a.n_restarts ? a.restarts[0] : -1L);
+    CHECK(train_run(&x, &(TrainHooks){.quiet = 1}, &b, &e) == 0, "train again: %s", e.msg);
+    CHECK(b.n_restarts == 1 && memcmp(a.model->param_mem, b.model->param_mem, sizeof(float) * a.model->n_params) == 0,
+          "the same run twice: the same restarts and weights (one thread)");
+    cJSON *rec = train_record_json(&a);
+    const cJSON *rs = cJSON_GetObjectItemCaseSensitive(rec, "restarts");
+    CHECK(cJSON_GetArraySize(rs) == 1 && cJSON_GetArrayItem(rs, 0)->valuedouble == 50, "the record names step 50");
+    CHECK(train_record_check(rec, "training", &e) == 0, "the record checks: %s", e.msg);
+    cJSON_ReplaceItemInArray(cJSON_GetObjectItemCaseSensitive(rec, "restarts"), 0, cJSON_CreateString("50"));
+    CHECK(train_record_check(rec, "training", &e) == -1 && strstr(e.msg, "training.restarts[0]"),
+          "a restart that is not a step is refused: %s", e.msg);
+    cJSON_Delete(rec);
+    train_result_free(&b);
+    x.restart_below = 0; /* off: no restarts, and the run is the one without the option */
+    CHECK(train_run(&x, &(TrainHooks){.quiet = 1}, &b, &e) == 0, "train: %s", e.msg);
+    cJSON *plain = train_record_json(&b);
+    CHECK(b.n_restarts == 0 && !cJSON_GetObjectItemCaseSensitive(plain, "restarts"), "no restarts, none recorded");
+    int before = 1, n_before = 0;
+    for (int i = 0; i < a.n_curve && i < b.n_curve && a.curve[i].step <= 50; i++, n_before++)
+        before &= a.curve[i].step == b.curve[i].step && a.curve[i].loss == b.curve[i].loss &&
+                  a.curve[i].dev_reward == b.curve[i].dev_reward;
+    CHECK(before && n_before >= 2, "the first attempt is the run without restarts until it restarts (%d points)", n_before);
+    CHECK(memcmp(a.model->param_mem, b.model->param_mem, sizeof(float) * a.model->n_params) != 0,
+          "and the restarted run ends elsewhere");
+    cJSON_Delete(plain);
+    train_result_free(&b);
+    x.steps = 50; /* the check at the last step never restarts: there is nothing left to train */
+    CHECK(train_run(&x, &(TrainHooks){.quiet = 1}, &b, &e) == 0 && b.n_restarts == 0, "no restart at the end");
+    train_result_free(&b);
+    /* gpt_reinit: the weights of gpt_create(seed), and the next update is a first update */
+    Gpt *m = a.model, *fresh = gpt_create(&m->cfg, train_init_seed(&x, 1), &e);
+    if (fresh) gpt_set_threads(fresh, 1); /* as m trained: one thread, bitwise */
+    gpt_reinit(m, train_init_seed(&x, 1));
+    CHECK(fresh && memcmp(m->param_mem, fresh->param_mem, sizeof(float) * m->n_params) == 0,
+          "a restart's weights are a new model's");
+    int B = x.batch, Tm = m->cfg.context;
+    int *tok = malloc(sizeof(int) * (size_t)(B * Tm)), *tgt = malloc(sizeof(int) * (size_t)(B * Tm));
+    float *w = malloc(sizeof(float) * (size_t)(B * Tm)), loss;
+    int T = train_batch(&x, 0, tok, tgt, w, Tm, &e);
+    GptAdamW opt = {0.9f, 0.98f, 1e-8f, 0.01f, 1.0f};
+    Gpt *both[2] = {m, fresh};
+    for (int k = 0; k < 2 && fresh && T > 0; k++) {
+        gpt_zero_grad(both[k]);
+        gpt_backward(both[k], tok, tgt, w, B, T, &loss, &e);
+        gpt_update(both[k], &opt, 1e-3f);
+    }
+    CHECK(fresh && memcmp(m->param_mem, fresh->param_mem, sizeof(float) * m->n_params) == 0,
+          "after a restart the optimiser starts afresh (the same update as a new model's first)");
+    CHECK(train_init_seed(&x, 0) == x.seed && train_init_seed(&x, 1) != x.seed &&
+              train_init_seed(&x, 1) != train_init_seed(&x, 2),
+          "the first attempt keeps the seed, each restart has its own");
+    free(tok), free(tgt), free(w);
+    gpt_free(fresh);
+    train_result_free(&a);
+    x = small_experiment();
+    x.restart_below = 0.2, x.eval_every = 0;
+    CHECK(exp_check(&x, &e) == -1 && strstr(e.msg, "train.restart_below") && strstr(e.msg, "train.eval_every"),
+          "restart_below without evaluations: %s", e.msg);
+}
+
 /* The experiment's schedule as training reads it (train.decay holds the peak first), and
  * model.value_init reaching the model train_run builds. */
 TEST(test_schedule_and_value_init) {
@@ -588,6 +658,7 @@ int main(void) {
     RUN(test_training_stream);
     RUN(test_train_goals);
     RUN(test_stop_at);
+    RUN(test_restart);
     RUN(test_schedule_and_value_init);
     RUN(test_demonstrators);
     RUN(test_quality_tokens);
