@@ -162,14 +162,16 @@ void train_result_free(TrainResult *r) {
     memset(r, 0, sizeof *r);
 }
 
-/* Quick active evaluation on development episodes from the held-out worlds (or the training
- * worlds if nothing is held out). */
+/* The evaluation set whose kind of episodes the development evaluation draws: the experiment's
+ * second (the held-out worlds, by the scripts' convention), or its only one. */
+static int dev_set_index(const Experiment *x) { return x->n_sets > 1 ? 1 : 0; }
+
+/* Quick active evaluation on development episodes drawn like that set's, from another seed. */
 static double quick_eval(const Experiment *x, const Gpt *m, int episodes, Err *e) {
     Experiment dev = *x;
     dev.eval_seed = x->eval_seed ^ 0xDE7DE7DE7ull; /* never the reported evaluation's seed */
     dev.n_sets = 1;
-    int dev_set = x->n_sets > 1 ? 1 : 0; /* the experiment's second set (held-out worlds) */
-    dev.sets[0] = x->sets[dev_set];
+    dev.sets[0] = x->sets[dev_set_index(x)];
     dev.sets[0].episodes = episodes;
     TokFormat f = exp_format(x, -1);
     Strategy *agent = agent_new(m, &f, 0.0, 0, e);
@@ -264,15 +266,15 @@ int train_run(Experiment *x, const TrainHooks *hooks, TrainResult *out, Err *e) 
                 pt->dev_reward = quick_eval(x, out->model, 256, e);
                 stop = x->stop_at > 0 && pt->dev_reward >= x->stop_at;
                 if (pt->dev_reward > attempt_best) attempt_best = pt->dev_reward;
-                int restart = !stop && x->restart_below > 0 && attempt_best < x->restart_below &&
+                int restart = !stop && !isnan(pt->dev_reward) && x->restart_below > 0 && attempt_best < x->restart_below &&
                               step + 1 - attempt_start >= x->restart_after && step + 1 < x->steps;
                 char line[300], why[160] = "";
                 if (stop) snprintf(why, sizeof why, ": reached train.stop_at, training ends here");
                 if (restart)
                     snprintf(why, sizeof why, ": never reached train.restart_below %g in %ld steps, a new initialisation (restart %d)",
                              x->restart_below, step + 1 - attempt_start, out->n_restarts + 1);
-                snprintf(line, sizeof line, "step %ld  loss %.4f  dev reward %.3f (256 held-out dev episodes)%s", step + 1,
-                         pt->loss, pt->dev_reward, why);
+                snprintf(line, sizeof line, "step %ld  loss %.4f  dev reward %.3f (256 dev episodes like set '%s')%s",
+                         step + 1, pt->loss, pt->dev_reward, x->n_sets ? x->sets[dev_set_index(x)].name : "?", why);
                 progress_note(&pr, line);
                 if (restart) {
                     out->restarts[out->n_restarts++] = step + 1;
