@@ -278,8 +278,9 @@ int train_run(Experiment *x, const TrainHooks *hooks, TrainResult *out, Err *e) 
                 progress_note(&pr, line);
                 if (restart) {
                     out->restarts[out->n_restarts++] = step + 1;
-                    gpt_reinit(out->model, train_init_seed(x, out->n_restarts));
-                    if (init_values(x, out->model, train_init_seed(x, out->n_restarts), e)) goto fail_buf;
+                    uint64_t seed = train_init_seed(x, out->n_restarts);
+                    gpt_reinit(out->model, seed);
+                    if (init_values(x, out->model, seed, e)) goto fail_buf;
                     attempt_start = step + 1;
                     attempt_best = -INFINITY;
                 }
