@@ -29,7 +29,7 @@ int script_arm_load(ScriptArm *a, const char *cmd, const char *script, const cha
             return 2;
         }
     if (lab_load_experiments(a->lab, script, a->xs, ARM_MAX, &a->narms, &e)) {
-        fprintf(stderr, "dolab %s: %s\n", cmd, e.msg);
+        script_load_error(cmd, sets, e.msg);
         return 1;
     }
     int k = 0;
@@ -45,6 +45,34 @@ int script_arm_load(ScriptArm *a, const char *cmd, const char *script, const cha
         return 1;
     }
     return 0;
+}
+
+/* msg without a leading "file:12: " */
+static const char *after_position(const char *msg) {
+    const char *c = strchr(msg, ':');
+    if (!c || memchr(msg, '\n', (size_t)(c - msg))) return msg;
+    const char *d = c + 1;
+    while (*d >= '0' && *d <= '9') d++;
+    return d > c + 1 && d[0] == ':' && d[1] == ' ' ? d + 2 : msg;
+}
+
+void script_load_error(const char *cmd, const ArgList *sets, const char *msg) {
+    const char *body = after_position(msg), *which = NULL;
+    int is_set = strncmp(body, "--set ", 6) == 0; /* raised while applying a setting: names it */
+    for (int i = 0; sets && i < sets->n && !which && !is_set; i++) {
+        const char *eq = strchr(sets->v[i], '=');
+        char path[160];
+        snprintf(path, sizeof path, "%.*s:", (int)(eq - sets->v[i]), sets->v[i]);
+        if (strstr(body, path)) which = sets->v[i]; /* "train.lr: ..." */
+    }
+    if (!is_set && !which) {
+        fprintf(stderr, "dolab %s: %s\n", cmd, msg);
+        return;
+    }
+    const char *tb = strstr(body, "\nstack traceback:");
+    int len = tb ? (int)(tb - body) : (int)strlen(body);
+    if (which) fprintf(stderr, "dolab %s: --set %s: %.*s\n", cmd, which, len, body);
+    else fprintf(stderr, "dolab %s: %.*s\n", cmd, len, body);
 }
 
 void script_arm_free(ScriptArm *a) {

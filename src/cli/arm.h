@@ -23,6 +23,10 @@ typedef struct ScriptArm {
 int script_arm_load(ScriptArm *a, const char *cmd, const char *script, const char *arm, const ArgList *sets, int quick,
                     const uint64_t *seed);
 void script_arm_free(ScriptArm *a);
+/* Prints "dolab CMD: MSG" for a script that failed to load with --set fields.  An error about
+ * one of the fields is the setting's, not the script's: it is printed as "--set F=V: what is
+ * wrong", without the script position of the lab.experiment call and without the traceback. */
+void script_load_error(const char *cmd, const ArgList *sets, const char *msg);
 /* The index of x's evaluation set called name, or -1 after the message (which names the sets). */
 int script_arm_set(const char *cmd, const Experiment *x, const char *name);
 /* Whether a script function (a filter, a demonstrator, a predicate) failed: -1 with its error

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli/args.h"
+#include "cli/arm.h"
 #include "cli/commands.h"
 #include "cli/version.h"
 #include "learn/agent.h"
@@ -130,7 +131,7 @@ int cmd_run(int argc, char **argv) {
         {"--script-time", ARG_REAL, &seconds, 0.01, 3600, NULL, "S", "time a script call may take (default 10)"},
         {"--quiet", ARG_FLAG, &quiet, 0, 0, NULL, NULL, "no progress on stderr"},
         {"--set", ARG_LIST, &sets, 0, 0, NULL, "FIELD=V",
-         "set an experiment field by its path (train.steps=500, world.noise=0.5); repeatable"},
+         "set an experiment field by its path (train.steps=500, world.noise=0.5, a list in braces: train.betas={0.9,0.95}); repeatable"},
         {"--agents", ARG_FLAG, &allow_agents, 0, 0, NULL, NULL,
          "run the external agents the script names (eval.agents: commands run under /bin/sh -c)"},
         {"--arm", ARG_STRING, &arm, 0, 0, NULL, "NAME", "run only this arm of a script that returns several"},
@@ -222,15 +223,7 @@ int cmd_run(int argc, char **argv) {
     if (access(pos[0], F_OK) != 0 && pos[0][0] != '/') fio_data_path(NULL, pos[0], script, sizeof script);
     else snprintf(script, sizeof script, "%s", pos[0]);
     if (lab_load_experiments(lab, script, xs, MAX_ARMS, &narms, &e)) {
-        const char *which = NULL; /* the setting the message is about, if any */
-        for (int i = 0; i < sets.n && !which; i++) {
-            const char *eq = strchr(sets.v[i], '=');
-            char path[128];
-            snprintf(path, sizeof path, "%.*s:", (int)(eq - sets.v[i]), sets.v[i]);
-            if (strstr(e.msg, path)) which = sets.v[i];
-        }
-        if (which && strncmp(e.msg, "--set ", 6) != 0) fprintf(stderr, "dolab run: --set %s: %s\n", which, e.msg);
-        else fprintf(stderr, "dolab run: %s\n", e.msg);
+        script_load_error("run", &sets, e.msg);
         goto done;
     }
     if (arm) {

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "cli/args.h"
+#include "cli/arm.h"
 #include "cli/commands.h"
 #include "cli/proc.h"
 #include "cli/version.h"
@@ -115,7 +116,8 @@ static int parse_setting(const char *arg, Setting *st, Err *e) {
     memset(st, 0, sizeof *st);
     const char *eq = strchr(arg, '=');
     if (!eq || eq == arg || !eq[1] || (size_t)(eq - arg) >= sizeof st->path)
-        return err_set(e, "--set %s: expected FIELD=V1,V2,... (e.g. train.steps=500,1000)", arg);
+        return err_set(e, "--set %s: expected FIELD=V1,V2,... (e.g. train.steps=500,1000; a list value in braces: "
+                          "train.betas={0.9,0.95},{0.9,0.99})", arg);
     snprintf(st->path, sizeof st->path, "%.*s", (int)(eq - arg), arg);
     st->copy = strdup(eq + 1);
     if (!st->copy) return err_set(e, "out of memory");
@@ -124,7 +126,9 @@ static int parse_setting(const char *arg, Setting *st, Err *e) {
     st->values = calloc((size_t)cap, sizeof *st->values);
     if (!st->values) return err_set(e, "out of memory");
     for (char *p = st->copy;;) {
-        char *comma = strchr(p, ',');
+        char *comma = p; /* the next comma outside a {list} value (train.betas={0.9,0.95},{0.9,0.99}) */
+        for (int depth = 0; *comma && (depth > 0 || *comma != ','); comma++) depth += (*comma == '{') - (*comma == '}');
+        if (!*comma) comma = NULL;
         if (comma) *comma = 0;
         if (!*p) return err_set(e, "--set %s: an empty value", arg);
         st->values[st->n++] = p;
@@ -361,27 +365,28 @@ int cmd_sweep(int argc, char **argv) {
             break;
         }
         lab_set_quick(lab, quick);
-        char assign[400];
+        char assign[ARG_LIST_MAX][400];
+        ArgList given = {.n = 0}; /* this combination's settings, as dolab run gets them */
         for (int i = 0; i < nsettings && !failed; i++) {
-            int w = snprintf(assign, sizeof assign, "%s=%s", settings[i].path, combo_value(settings, nsettings, c, i));
-            if (w < 0 || (size_t)w >= sizeof assign) {
+            int w = snprintf(assign[i], sizeof assign[i], "%s=%s", settings[i].path, combo_value(settings, nsettings, c, i));
+            if (w < 0 || (size_t)w >= sizeof assign[i]) {
                 fprintf(stderr, "dolab sweep: --set %s: the value is too long\n", settings[i].path);
                 failed = 1;
-            } else if (lab_set_field(lab, assign, &e)) {
+            } else if (lab_set_field(lab, assign[i], &e)) {
                 fprintf(stderr, "dolab sweep: %s\n", e.msg);
                 failed = 1;
+            } else {
+                given.v[given.n++] = assign[i];
             }
         }
         int n = 0;
         if (!failed && lab_load_experiments(lab, script, xs, SWEEP_MAX_ARMS, &n, &e)) {
-            fprintf(stderr, "dolab sweep: %s", e.msg);
+            script_load_error("sweep", &given, e.msg);
             if (nsettings) {
-                fprintf(stderr, "\n  (with");
-                for (int i = 0; i < nsettings; i++)
-                    fprintf(stderr, " %s=%s", settings[i].path, combo_value(settings, nsettings, c, i));
-                fprintf(stderr, ")");
+                fprintf(stderr, "  (with");
+                for (int i = 0; i < nsettings; i++) fprintf(stderr, " %s", assign[i]);
+                fprintf(stderr, ")\n");
             }
-            fprintf(stderr, "\n");
             failed = 1;
         }
         for (int a = 0; a < n && !failed; a++) {

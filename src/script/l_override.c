@@ -54,14 +54,47 @@ void lab_settings_free(Lab *lab) {
     lab->n_settings = 0;
 }
 
-/* Pushes the value of a setting: a number as Lua reads it, true/false, else the text. */
-static void push_value(lua_State *L, const char *v) {
+static int oerr(lua_State *L, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Pushes one scalar: a number as Lua reads it, true/false, else the text. */
+static void push_scalar(lua_State *L, const char *v) {
     if (strcmp(v, "true") == 0)
         lua_pushboolean(L, 1);
     else if (strcmp(v, "false") == 0)
         lua_pushboolean(L, 0);
     else if (!lua_stringtonumber(L, v))
         lua_pushstring(L, v);
+}
+
+/* Pushes the value of a setting: "{a, b, ...}" a list of scalars (train.betas={0.9,0.95}),
+ * anything else one scalar.  Items are trimmed of spaces; "{}" is an empty list. */
+static void push_value(lua_State *L, const char *setting, const char *v) {
+    size_t n = strlen(v);
+    if (n < 2 || v[0] != '{' || v[n - 1] != '}') {
+        push_scalar(L, v);
+        return;
+    }
+    lua_newtable(L);
+    char item[256];
+    lua_Integer k = 0;
+    for (const char *p = v + 1, *end = v + n - 1; p < end;) {
+        const char *comma = memchr(p, ',', (size_t)(end - p));
+        const char *q = comma ? comma : end;
+        while (p < q && *p == ' ') p++;
+        const char *r = q;
+        while (r > p && r[-1] == ' ') r--;
+        if (r == p) {
+            if (!comma && k == 0) break; /* "{}" or "{ }" */
+            oerr(L, "--set %s: an empty item in the list", setting);
+        }
+        if ((size_t)(r - p) >= sizeof item) oerr(L, "--set %s: an item of the list is too long", setting);
+        memcpy(item, p, (size_t)(r - p));
+        item[r - p] = 0;
+        push_scalar(L, item);
+        lua_rawseti(L, -2, ++k);
+        p = comma ? comma + 1 : end;
+        if (comma && p == end) oerr(L, "--set %s: the list ends with a comma", setting);
+    }
 }
 
 /* In a list of named tables (eval.sets), the position of the one called name; 0 if none. */
@@ -81,7 +114,6 @@ static lua_Integer find_named(lua_State *L, int t, const char *name) {
 }
 
 /* luaL_error with printf formats (lua_pushfstring knows no %.*s or %ld). */
-static int oerr(lua_State *L, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int oerr(lua_State *L, const char *fmt, ...) {
     char buf[400];
     va_list ap;
@@ -113,7 +145,7 @@ static void apply_one(lua_State *L, int t, const char *setting) {
             numeric = 1;
         }
         if (!dot) {
-            push_value(L, eq + 1);
+            push_value(L, setting, eq + 1);
             if (numeric) lua_rawseti(L, -2, idx);
             else lua_setfield(L, -2, key);
             lua_pop(L, 1);

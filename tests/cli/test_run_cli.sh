@@ -158,6 +158,28 @@ expect_status 2 "--set without =" -- $DOLAB run experiments/heldout_links.lua --
 expect_match "--set without =" "$ERR" '^dolab run: --set train.steps: expected FIELD=VALUE'
 expect_status 1 "--set a set by a missing name" -- $DOLAB run experiments/heldout_links.lua --quick --notebook "$SNB" --set eval.sets.nosuch.episodes=3
 expect_match "--set a set by a missing name" "$ERR" "no element named 'nosuch' in eval.sets"
+expect_no_match "--set errors are the setting's: no script position, no traceback" "$ERR" 'stack traceback|heldout_links.lua:[0-9]'
+# a list value in braces: the pair fields (train.betas, world.weights)
+LNB="$TMP/list.json"
+expect_status 0 "--set a list" -- $DOLAB run experiments/heldout_links.lua --quick --quiet --notebook "$LNB" -o "$TMP/list.ckpt" \
+    --set 'train.betas={0.9, 0.95}' --set 'world.weights={0.25,2}' --set train.steps=20
+python3 - "$LNB" <<'PY' && ok || bad "--set lists reach the record"
+import json, sys
+r = json.load(open(sys.argv[1]))["entries"][-1]
+c = r["config"]
+assert c["train"]["betas"] == [0.9, 0.95], c["train"]
+assert c["world"]["weights"] == [0.25, 2], c["world"]
+PY
+expect_status 0 "a checkpoint made with list settings loads again (its script is rebuilt with them)" -- \
+    $DOLAB eval "$TMP/list.ckpt" --episodes 5 --json
+expect_status 1 "--set a list with a bad item" -- $DOLAB run experiments/heldout_links.lua --quick --notebook "$LNB" --set 'train.betas={0.9,2}'
+expect_match "--set a list out of range" "$ERR" '^dolab run: --set train.betas=\{0.9,2\}: train.betas: expected \{lo, hi\}, two numbers from 0 to 0.999$'
+expect_status 1 "--set a list ending in a comma" -- $DOLAB run experiments/heldout_links.lua --quick --notebook "$LNB" --set 'train.betas={0.9,}'
+expect_match "--set a list ending in a comma" "$ERR" '^dolab run: --set train.betas=\{0.9,\}: the list ends with a comma$'
+expect_status 1 "--set a list with an empty item" -- $DOLAB run experiments/heldout_links.lua --quick --notebook "$LNB" --set 'train.betas={,0.9}'
+expect_match "--set a list with an empty item" "$ERR" 'an empty item in the list'
+expect_status 1 "--set a list from stream" -- $DOLAB stream experiments/heldout_links.lua --set 'train.betas={1,2,3}'
+expect_match "stream names the setting too" "$ERR" '^dolab stream: --set train.betas=\{1,2,3\}: train.betas: expected'
 n=$(python3 -c "import json,sys; print(len(json.load(open(sys.argv[1]))['entries']))" "$SNB")
 [ "$n" = 1 ] && ok || bad "failed --set runs add nothing ($n entries)"
 # --arm, and a sweep job recorded once

@@ -22,6 +22,15 @@ expect_match "--set checked like the script's field" "$ERR" 'train.steps: expect
 expect_match "--set names the combination" "$ERR" '\(with train.steps=0\)'
 expect_status 1 "--set unknown field" -- $DOLAB sweep "$TMP/two.lua" --seeds 1 --set model.depth=2 --dir "$R"
 expect_match "--set unknown field" "$ERR" 'model.depth: unknown field'
+# a list value in braces is one value: its commas do not split it
+expect_status 0 "--set lists in a sweep" -- $DOLAB sweep "$TMP/two.lua" --seeds 1 --quick --name bl --dir "$TMP/bl" \
+    --set 'train.betas={0.9,0.95},{0.9,0.99}' --print
+expect_match "a list is one value (1)" "$OUT" "--set 'train.betas=\\{0.9,0.95\\}'"
+expect_match "a list is one value (2)" "$OUT" "--set 'train.betas=\\{0.9,0.99\\}'"
+expect_match "4 jobs: 2 arms x 2 lists" "$OUT" "4 jobs \\(2 arms x 2 settings x 1 seed\\)"
+expect_status 1 "--set a bad list in a sweep" -- $DOLAB sweep "$TMP/two.lua" --seeds 1 --set 'train.betas={0.9,0.95},{2,3}' --dir "$R"
+expect_match "a bad list names the setting" "$ERR" '^dolab sweep: --set train.betas=\{2,3\}: train.betas: expected'
+expect_no_match "no traceback" "$ERR" 'stack traceback'
 expect_status 2 "--local with --print" -- $DOLAB sweep "$TMP/two.lua" --seeds 1 --local --print --dir "$R"
 [ ! -e "$R" ] && ok || bad "refused sweeps write nothing"
 
