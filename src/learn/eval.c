@@ -31,12 +31,16 @@ typedef struct SetWorlds {
     const Experiment *x;
 } SetWorlds;
 
-static int set_world_ok(const Scm *w, void *ctx) {
+static int set_world_ok(const Scm *w, void *ctx, Err *e) {
     const ExpEvalSet *s = ((const SetWorlds *)ctx)->set;
     const Experiment *x = ((const SetWorlds *)ctx)->x;
-    if (s->where.fn && !exp_pred_eval(&s->where, w)) return 0;
+    if (s->where.fn) {
+        int v = exp_pred_eval(&s->where, w, e);
+        if (v <= 0) return v;
+    }
     if (s->worlds == EXP_WORLDS_ALL || !x->heldout.fn) return 1;
-    return exp_pred_eval(&x->heldout, w) == (s->worlds == EXP_WORLDS_HELDOUT);
+    int v = exp_pred_eval(&x->heldout, w, e);
+    return v < 0 ? -1 : v == (s->worlds == EXP_WORLDS_HELDOUT);
 }
 
 static uint64_t set_seed(uint64_t seed, int k) { return seed * 0x2545F4914F6CDD1Dull + 0xE7A1u + (uint64_t)k; }
@@ -54,7 +58,9 @@ static int draw_set(const Experiment *x, int k, int n, uint64_t seed, Episode *e
         if (ep_generate(&eps[i], &c, set_seed(seed, k), (uint64_t)idx, set_world_ok, &f, e)) return -1;
         if (s->goal >= 0 && eps[i].goal != s->goal) continue;
         if (s->best_var >= 0 && eps[i].best_var != s->best_var) continue;
-        if (!exp_ep_pred_eval(&s->accept, &eps[i])) continue;
+        int ok = exp_ep_pred_eval(&s->accept, &eps[i], e);
+        if (ok < 0) return -1;
+        if (!ok) continue;
         i++;
     }
     *draws = idx;

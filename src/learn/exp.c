@@ -18,12 +18,14 @@ static const PairCtx pairs[SCM_MAX_VARS][SCM_MAX_VARS] = {
 #undef ROW
 };
 
-static int pred_link(const Scm *g, const void *ctx) {
+static int pred_link(const Scm *g, const void *ctx, Err *e) {
+    (void)e;
     const PairCtx *p = ctx;
     return p->a < g->n && p->b < g->n && scm_has_edge(g, p->a, p->b);
 }
 
-static int pred_ancestor(const Scm *g, const void *ctx) {
+static int pred_ancestor(const Scm *g, const void *ctx, Err *e) {
+    (void)e;
     const PairCtx *p = ctx;
     return p->a < g->n && p->b < g->n && scm_is_ancestor(g, p->a, p->b);
 }
@@ -43,12 +45,12 @@ ExpPred exp_pred_ancestor(int a, int b) {
 /* Compares the cue with what the expert does in this very episode (its exploration shows the
  * same values whenever it is replayed), so in training the cue and the demonstrated choice are
  * perfectly confounded, noise and near-ties included. */
-static int ep_assoc(const Episode *ep, const void *ctx) {
+static int ep_assoc(const Episode *ep, const void *ctx, Err *e) {
     int agree = *(const int *)ctx, sign = 1;
     Episode copy = *ep;
     Episode *p = &copy;
     ep_restart(&copy);
-    if (strat_play(strat_find("expert"), &p, 1, NULL)) return 0;
+    if (strat_play(strat_find("expert"), &p, 1, e)) return -1;
     int cue = tok_assoc_cue(&copy.view, &sign);
     int same = cue == copy.view.exploit_var && sign == copy.view.exploit_sign;
     return agree ? same : !same;

@@ -22,9 +22,10 @@
 #define EXP_MAX_AGENTS 4
 #define EXP_AGENT_CMD 512
 
-/* A predicate on a graph (structure-level: the same edge set must give the same answer). */
+/* A predicate on a graph (structure-level: the same edge set must give the same answer).
+ * fn answers 1 or 0, or -1 when it failed (a script function's error), with the reason in e. */
 typedef struct ExpPred {
-    int (*fn)(const Scm *g, const void *ctx); /* NULL: always false */
+    int (*fn)(const Scm *g, const void *ctx, Err *e); /* NULL: always false */
     const void *ctx;
     char desc[96]; /* for people: "edge A->E" */
 } ExpPred;
@@ -32,16 +33,17 @@ typedef struct ExpPred {
 /* Built-in predicates (ctx is a static table entry: nothing to free). */
 ExpPred exp_pred_link(int a, int b);     /* g has the edge a -> b */
 ExpPred exp_pred_ancestor(int a, int b); /* a is an ancestor of b */
-static inline int exp_pred_eval(const ExpPred *p, const Scm *g) { return p->fn ? p->fn(g, p->ctx) : 0; }
+/* 1, 0, or -1 with the predicate's error in e. */
+static inline int exp_pred_eval(const ExpPred *p, const Scm *g, Err *e) { return p->fn ? p->fn(g, p->ctx, e) : 0; }
 
 /* A predicate on a whole episode, truth included (it selects data; it never acts), e.g.
  * "the associational cue agrees with the causal choice".  fn NULL: always true. */
 typedef struct ExpEpPred {
-    int (*fn)(const Episode *ep, const void *ctx);
+    int (*fn)(const Episode *ep, const void *ctx, Err *e); /* 1, 0, or -1 failed (reason in e) */
     const void *ctx;
     char desc[96];
 } ExpEpPred;
-static inline int exp_ep_pred_eval(const ExpEpPred *p, const Episode *ep) { return p->fn ? p->fn(ep, p->ctx) : 1; }
+static inline int exp_ep_pred_eval(const ExpEpPred *p, const Episode *ep, Err *e) { return p->fn ? p->fn(ep, p->ctx, e) : 1; }
 /* Built-in: the associational cue (tok_assoc_cue, with its sign) is (agree = 1) / is not
  * (agree = 0) the expert's exploit in this episode. */
 ExpEpPred exp_ep_assoc_agrees(int agree);

@@ -53,7 +53,10 @@ fail:
     return NULL;
 }
 
-static int not_heldout(const Scm *w, void *ctx) { return !exp_pred_eval((const ExpPred *)ctx, w); }
+static int not_heldout(const Scm *w, void *ctx, Err *e) {
+    int v = exp_pred_eval((const ExpPred *)ctx, w, e);
+    return v < 0 ? -1 : !v;
+}
 
 /* Stream seeds: training episodes and the quick dev evaluation never share a seed with the
  * reported evaluation (eval_seed). */
@@ -106,7 +109,9 @@ int train_episode(const Experiment *x, uint64_t index, Episode *ep, TokSeq *ts, 
         if (ep_generate(ep, &x->mix[m].ep, train_seed(x), index + (attempt << 40), x->heldout.fn ? not_heldout : NULL,
                         (void *)&x->heldout, e))
             return -1;
-        if (exp_ep_pred_eval(&x->mix[m].accept, ep)) break;
+        int ok = exp_ep_pred_eval(&x->mix[m].accept, ep, e);
+        if (ok < 0) return -1; /* a script function's message names it (train.mix[k].accept) */
+        if (ok) break;
     }
     TokFormat f = exp_format(x, m);
     Strategy *who = x->mix[m].custom ? x->mix[m].custom : strat_find(exp_mix_demonstrator(&x->mix[m]));

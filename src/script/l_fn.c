@@ -212,16 +212,23 @@ static int call_graph_pred(LabFn *f, const Scm *g, Err *e) {
     return c.yes;
 }
 
-static int graph_pred(const Scm *g, const void *ctx) {
+/* A function that failed keeps its first error (lab_callback_error reports it too) and fails
+ * again with it at once on every later call. */
+static int fn_failed(const LabFn *f, Err *e) {
+    if (e) *e = f->err;
+    return -1;
+}
+
+static int graph_pred(const Scm *g, const void *ctx, Err *e) {
     LabFn *f = (LabFn *)ctx; /* the cache is the Lab's own: writable */
     uint64_t id = scm_id(g) ^ ((uint64_t)g->n << 61);
     int v;
     if (cache_find(f, id, &v)) return v;
-    if (f->failed) return 0;
+    if (f->failed) return fn_failed(f, e);
     v = call_graph_pred(f, g, &f->err);
     if (v < 0) {
         f->failed = 1;
-        return 0;
+        return fn_failed(f, e);
     }
     cache_put(f, id, v);
     return v;
@@ -307,13 +314,13 @@ void l_get_graph_pred(lua_State *L, int t, const char *path, const char *key, Ex
     lua_pop(L, 1);
 }
 
-static int ep_pred(const Episode *ep, const void *ctx) {
+static int ep_pred(const Episode *ep, const void *ctx, Err *e) {
     LabFn *f = (LabFn *)ctx;
-    if (f->failed) return 0;
+    if (f->failed) return fn_failed(f, e);
     FnCall c = {.f = f, .kind = FN_EPISODE, .ep = ep};
     if (fn_call(&c, &f->err)) {
         f->failed = 1;
-        return 0;
+        return fn_failed(f, e);
     }
     return c.yes;
 }

@@ -15,14 +15,15 @@
 #include "util/jsonu.h"
 #include "tui/tui_internal.h"
 
-static int filter_train(const Scm *w, void *ctx) {
+static int filter_train(const Scm *w, void *ctx, Err *e) {
     const App *a = ctx;
-    return !exp_pred_eval(&a->x.heldout, w);
+    int v = exp_pred_eval(&a->x.heldout, w, e);
+    return v < 0 ? -1 : !v;
 }
 
-static int filter_heldout(const Scm *w, void *ctx) {
+static int filter_heldout(const Scm *w, void *ctx, Err *e) {
     const App *a = ctx;
-    return exp_pred_eval(&a->x.heldout, w);
+    return exp_pred_eval(&a->x.heldout, w, e);
 }
 
 /* What strategy s would do now in the live episode. */

@@ -53,7 +53,8 @@ void tui_draw_world(App *a, TuiCanvas *c, TuiRect r) {
     int goal = v.goal;
     if (a->lesson && goal < 0) goal = a->lesson->step[a->lstep].goal; /* a lesson says its goal at once */
     /* header */
-    int heldout = a->x.heldout.fn && exp_pred_eval(&a->x.heldout, g);
+    Err pe; /* a failed script predicate marks nothing; the live episode's draw reports it */
+    int heldout = a->x.heldout.fn && exp_pred_eval(&a->x.heldout, g, &pe) > 0;
     char head[200];
     snprintf(head, sizeof head, "%s · %s%s", a->view_live ? "live" : "stream",
              a->lesson ? "the step's world" : a->view_live ? (a->world_src == 0 ? "training world" : a->world_src == 1 ? "held-out world" : "edited world")

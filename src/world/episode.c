@@ -121,7 +121,11 @@ int ep_generate(Episode *ep, const EpConfig *c, uint64_t seed, uint64_t index, E
         }
         unsigned cand = goal_candidates(&ep->world, relevant);
         if (!cand) continue;
-        if (filter && !filter(&ep->world, filter_ctx)) continue;
+        if (filter) {
+            int ok = filter(&ep->world, filter_ctx, e);
+            if (ok < 0) return -1;
+            if (!ok) continue;
+        }
         int goal = pick_member(&r, cand);
         begin(ep, c, goal, relevant, c->cue_size != 0, rng_u64(&r));
         return 0;

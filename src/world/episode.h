@@ -34,8 +34,9 @@ typedef struct EpConfig {
                              closest to the goal (default), 1 the highest variable */
 } EpConfig;
 
-/* Accepts or rejects a sampled world (held-out structures); 1 = accept. */
-typedef int (*EpWorldFilter)(const Scm *world, void *ctx);
+/* Accepts or rejects a sampled world (held-out structures): 1 accept, 0 reject, -1 failed (a
+ * script's predicate raised an error) with the reason in e; ep_generate then fails with it. */
+typedef int (*EpWorldFilter)(const Scm *world, void *ctx, Err *e);
 
 typedef struct EpStep {
     int var;                    /* intervened variable */

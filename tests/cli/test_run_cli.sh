@@ -119,6 +119,15 @@ expect_match "prompt: the filter's message" "$ERR" "demonstration 1: train.mix\[
 printf 'local d = require "dolab"\nlocal s = d.standard_sets("A", "E", 10)\ns[2].accept = function(ep) error("bad set") end\nreturn lab.experiment{ heldout = lab.link("A", "E"), eval = { sets = s } }\n' > "$TMP/cbset.lua"
 expect_status 1 "stream: error inside a set's filter" -- $DOLAB stream "$TMP/cbset.lua" --eval-set heldout --episodes 2
 expect_match "stream: the set filter's message" "$ERR" "accept: .*cbset.lua:3: bad set"
+# a held-out function on 6-variable worlds runs lazily (once per new structure) during training:
+# its error stops the run at that world, with its message, and nothing is recorded
+printf 'return lab.experiment{ world = { variables = 6 }, heldout = function(g) if g:edge("A", "F") then error("no F") end return false end }\n' > "$TMP/cbheld.lua"
+expect_status 1 "run: error inside a lazy held-out function" -- $DOLAB run "$TMP/cbheld.lua" --notebook "$TMP/cbheld.json" --quick --quiet
+expect_match "run: the held-out function's message" "$ERR" "heldout: .*cbheld.lua:1: no F"
+expect_no_match "run: it stops at once, not after 10000 draws" "$ERR" "accepted none|no acceptable world"
+[ ! -e "$TMP/cbheld.json" ] && ok || bad "a failed held-out function records nothing"
+expect_status 1 "stream: error inside a lazy held-out function" -- $DOLAB stream "$TMP/cbheld.lua" --episodes 50
+expect_match "stream: the held-out function's message" "$ERR" "cbheld.lua:1: no F"
 expect_status 1 "missing script" -- $DOLAB run "$TMP/nope.lua" --notebook "$NB"
 expect_match "missing script message" "$ERR" "nope.lua: cannot open"
 cmp -s "$NB" "$TMP/before.json" && ok || bad "a failed run changed the notebook"

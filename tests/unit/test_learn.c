@@ -365,7 +365,7 @@ TEST(test_training_deterministic_and_saved) {
     cJSON *j1 = exp_to_json(&x), *j2 = exp_to_json(&y);
     char *s1 = cJSON_PrintUnformatted(j1), *s2 = cJSON_PrintUnformatted(j2);
     CHECK(strcmp(s1, s2) == 0, "experiment round trip:\n%s\n%s", s1, s2);
-    CHECK(exp_pred_eval(&y.heldout, &(Scm){0}) == 0 && strcmp(y.heldout.desc, "edge A->C") == 0, "held-out predicate back");
+    CHECK(exp_pred_eval(&y.heldout, &(Scm){0}, &e) == 0 && strcmp(y.heldout.desc, "edge A->C") == 0, "held-out predicate back");
     CHECK(cJSON_GetArraySize(cJSON_GetObjectItem(meta, "vocab")) == tok_vocab_size(a.vocab), "vocabulary stored");
     free(s1), free(s2);
     cJSON_Delete(j1), cJSON_Delete(j2), cJSON_Delete(meta);

@@ -165,9 +165,9 @@ TEST(test_experiment_fields) {
     scm_init(&g, 4, 0.1, &e);
     scm_add_edge(&g, 0, 1, 1.0, &e);
     scm_add_edge(&g, 1, 3, 1.0, &e);
-    CHECK(exp_pred_eval(&x.heldout, &g) == 1, "A->B->D: A is an ancestor of D");
+    CHECK(exp_pred_eval(&x.heldout, &g, &e) == 1, "A->B->D: A is an ancestor of D");
     scm_remove_edge(&g, 1, 3);
-    CHECK(exp_pred_eval(&x.heldout, &g) == 0, "without B->D it is not");
+    CHECK(exp_pred_eval(&x.heldout, &g, &e) == 0, "without B->D it is not");
     lab_free(lab);
 }
 
@@ -389,7 +389,13 @@ TEST(test_callbacks_are_checked) {
           "load: %s", e.msg);
     static Episode ep;
     CHECK(ep_generate(&ep, &x.world, 1, 0, NULL, NULL, &e) == 0, "episode: %s", e.msg);
-    CHECK(exp_ep_pred_eval(&x.mix[0].accept, &ep) == 0 && lab_callback_error(lab, &e) == -1 &&
+    Err pe = {{0}};
+    CHECK(exp_ep_pred_eval(&x.mix[0].accept, &ep, &pe) == -1 &&
+              strstr(pe.msg, "x.lua:1: the function must return true or false, it returned string"),
+          "the failed predicate answers -1 with its error: %s", pe.msg);
+    CHECK(exp_ep_pred_eval(&x.mix[0].accept, &ep, &pe) == -1 && strstr(pe.msg, "it returned string"),
+          "and again at once on the next call: %s", pe.msg);
+    CHECK(lab_callback_error(lab, &e) == -1 &&
               strstr(e.msg, "train.mix[1].accept: ") && strstr(e.msg, "x.lua:1: the function must return true or false, it returned string"),
           "accept returning a string is refused: %s", e.msg);
     lab_free(lab);

@@ -172,8 +172,11 @@ TEST(test_soak) {
 
 /* ---- property: the saved session is a replay of its episodes ----------------------------------- */
 
-static int filter_train(const Scm *w, void *ctx) { return !exp_pred_eval(&((const Experiment *)ctx)->heldout, w); }
-static int filter_heldout(const Scm *w, void *ctx) { return exp_pred_eval(&((const Experiment *)ctx)->heldout, w); }
+static int filter_train(const Scm *w, void *ctx, Err *e) {
+    int v = exp_pred_eval(&((const Experiment *)ctx)->heldout, w, e);
+    return v < 0 ? -1 : !v;
+}
+static int filter_heldout(const Scm *w, void *ctx, Err *e) { return exp_pred_eval(&((const Experiment *)ctx)->heldout, w, e); }
 
 /* Replays one saved episode; returns the number of mismatches. */
 static int replay(const cJSON *rec, const Experiment *x, double *norm) {

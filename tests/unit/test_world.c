@@ -190,8 +190,8 @@ TEST(test_cued_episodes) {
     free(eps);
 }
 
-static int reject_a_to_e(const Scm *w, void *ctx) {
-    (void)ctx;
+static int reject_a_to_e(const Scm *w, void *ctx, Err *e) {
+    (void)ctx, (void)e;
     return !scm_has_edge(w, 0, 4);
 }
 
@@ -215,8 +215,16 @@ TEST(test_filter_and_determinism) {
     CHECK(ep_generate(&a, &c, 1, 1, NULL, NULL, &e) == -1 && strstr(e.msg, "variables"), "bad config: %s", e.msg);
 }
 
-static int reject_all(const Scm *w, void *ctx) {
-    (void)w, (void)ctx;
+static int reject_all(const Scm *w, void *ctx, Err *e) {
+    (void)w, (void)ctx, (void)e;
+    return 0;
+}
+
+/* A filter that fails on its third world: ep_generate stops there with the filter's message. */
+static int fail_third(const Scm *w, void *ctx, Err *e) {
+    (void)w;
+    int *calls = ctx;
+    if (++*calls == 3) return err_set(e, "the filter broke on world %d", *calls);
     return 0;
 }
 
@@ -342,6 +350,10 @@ TEST(test_tokens_round_trip) {
           "off-grid value refused: %s", e.msg);
     CHECK(tok_parse(voc, "do A=+5 → A=5.0\nwobble\n", &bad, &e) == -1 && strstr(e.msg, "line 2"), "unknown line: %s",
           e.msg);
+    int calls = 0;
+    CHECK(ep_generate(&ep, &c, 1, 0, fail_third, &calls, &e) == -1 && calls == 3 &&
+              strcmp(e.msg, "the filter broke on world 3") == 0,
+          "a failing filter stops the draw at once with its own message: %d calls, %s", calls, e.msg);
     CHECK(ep_generate(&ep, &c, 1, 0, reject_all, NULL, &e) == -1 && strstr(e.msg, "filter"), "impossible filter: %s",
           e.msg);
     tok_vocab_free(voc);
