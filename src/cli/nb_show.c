@@ -94,6 +94,9 @@ static void show_training(SB *b, const cJSON *tr) {
         cJSON_ArrayForEach(r1, rs) sb_printf(b, " %.0f", r1->valuedouble);
         sb_puts(b, "\n");
     }
+    if (cJSON_IsNumber(nbe_get(tr, "cooled_from"))) /* train.cooldown */
+        sb_printf(b, "  reached train.stop_at at step %.0f, then the rate decayed to train.lr_min until step %.0f\n",
+                  nbe_num(tr, "cooled_from"), nbe_num(tr, "steps"));
     const cJSON *curve = nbe_get(tr, "curve");
     double a, z;
     SB line = {0};

@@ -321,6 +321,9 @@ int exp_check(const Experiment *x, Err *e) {
     if (!(x->lr_min <= x->lr)) return err_set(e, "train.lr_min: expected 0 to lr (%g), got %g", x->lr, x->lr_min);
     if (x->stop_at > 0 && x->eval_every <= 0)
         return err_set(e, "train.stop_at: %g needs train.eval_every > 0 (the development evaluation it reads)", x->stop_at);
+    if (x->cooldown > 0 && !(x->stop_at > 0))
+        return err_set(e, "train.cooldown: %d steps need train.stop_at > 0 (the cooldown begins when it is reached)",
+                       x->cooldown);
     if (x->restart_below > 0 && x->eval_every <= 0)
         return err_set(e, "train.restart_below: %g needs train.eval_every > 0 (the development evaluation it reads)",
                        x->restart_below);

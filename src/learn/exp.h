@@ -104,6 +104,7 @@ typedef struct Experiment {
     int goals;                       /* goals asked per training episode after one exploration (1: one) */
     double restart_below;            /* a dev reward still below this restart_after steps into an attempt */
     int restart_after;               /* starts a new initialisation (0: never; docs/model.md) */
+    int cooldown;                    /* steps of linear decay to lr_min once stop_at is reached (0: stop at once) */
     /* model */
     int layers, dim, heads, context; /* context 0: the longest episode */
     double value_init;               /* value tokens' embeddings start carrying their number (0: off) */
@@ -159,6 +160,7 @@ typedef struct Experiment {
     X(TOP, "train", goals, INT, goals, goals, 1, SCM_MAX_VARS - 1, 1, NAN, EXP_OPT)                                \
     X(TOP, "train", restart_below, NUM, restart_below, restart_below, 0, 1, 0, NAN, EXP_OPT)                       \
     X(TOP, "train", restart_after, INT, restart_after, restart_after, 1, 100000000, 2000, NAN, EXP_OPT)            \
+    X(TOP, "train", cooldown, INT, cooldown, cooldown, 0, 100000000, 0, NAN, EXP_OPT)                             \
     X(TOP, "train.loss_weights", action, NUM, class_weight[TOKC_ACTION], class_weight[TOKC_ACTION], 0, 1e6, 1, NAN, 0) \
     X(TOP, "train.loss_weights", observation, NUM, class_weight[TOKC_OBS], class_weight[TOKC_OBS], 0, 1e6, 0, NAN, 0) \
     X(TOP, "train.loss_weights", goal, NUM, class_weight[TOKC_GOAL], class_weight[TOKC_GOAL], 0, 1e6, 0, NAN, 0)    \

@@ -194,6 +194,13 @@ float train_lr(const Experiment *x, long step) {
     return gpt_lr_schedule(step, x->steps, warmup, hold, (float)x->lr, (float)x->lr_min);
 }
 
+float train_cooldown_lr(const Experiment *x, float lr0, long k) {
+    if (x->cooldown <= 0) return lr0;
+    double f = (double)(k + 1) / x->cooldown; /* the cooldown's last step runs at lr_min */
+    if (f > 1) f = 1;
+    return (float)(lr0 + ((double)x->lr_min - lr0) * f);
+}
+
 uint64_t train_init_seed(const Experiment *x, int k) {
     if (k == 0) return x->seed;
     Rng r;
@@ -245,12 +252,14 @@ int train_run(Experiment *x, const TrainHooks *hooks, TrainResult *out, Err *e) 
     float loss = 0;
     long step = 0, attempt_start = 0; /* the step the current initialisation started at */
     double attempt_best = -INFINITY;  /* its best development reward so far */
+    float cool_lr0 = 0;               /* train.cooldown: the rate when stop_at was reached */
     for (int stop = 0; step < x->steps && !stop; step++) {
         int T = train_batch(x, (uint64_t)step, tokens, targets, weights, Tm, e);
         if (T < 0) goto fail_buf;
         gpt_zero_grad(out->model);
         if (gpt_backward(out->model, tokens, targets, weights, B, T, &loss, e)) goto fail_buf;
-        float lr = train_lr(x, step - attempt_start); /* each start has its own warmup and schedule */
+        float lr = out->cooled_from ? train_cooldown_lr(x, cool_lr0, step - out->cooled_from)
+                                    : train_lr(x, step - attempt_start); /* each start has its own warmup and schedule */
         float norm = gpt_update(out->model, &opt, lr);
         if (!isfinite(norm) || !isfinite(loss)) {
             err_set(e, "training diverged at step %ld (loss %g, gradient norm %g): lower the learning rate", step, loss,
@@ -260,7 +269,8 @@ int train_run(Experiment *x, const TrainHooks *hooks, TrainResult *out, Err *e) 
         tok_count += (double)B * T;
         loss_acc += loss;
         loss_n++;
-        int eval_now = x->eval_every > 0 && ((step + 1) % x->eval_every == 0 || step + 1 == x->steps);
+        int cooled = out->cooled_from && step + 1 - out->cooled_from >= x->cooldown; /* the cooldown's last step */
+        int eval_now = x->eval_every > 0 && ((step + 1) % x->eval_every == 0 || step + 1 == x->steps || cooled);
         if ((step + 1) % every == 0 || step + 1 == x->steps || eval_now) {
             TrainPoint *pt = &out->curve[out->n_curve < max_points ? out->n_curve++ : max_points - 1];
             pt->step = step + 1;
@@ -269,18 +279,29 @@ int train_run(Experiment *x, const TrainHooks *hooks, TrainResult *out, Err *e) 
             pt->dev_reward = NAN;
             if (eval_now) {
                 pt->dev_reward = quick_eval(x, out->model, 256, e);
-                stop = x->stop_at > 0 && pt->dev_reward >= x->stop_at;
+                int reached = !out->cooled_from && x->stop_at > 0 && pt->dev_reward >= x->stop_at;
+                int cool = reached && x->cooldown > 0 && step + 1 < x->steps; /* the rate decays before the end */
+                stop = (reached && !cool) || cooled;
                 if (pt->dev_reward > attempt_best) attempt_best = pt->dev_reward;
-                int restart = !stop && !isnan(pt->dev_reward) && x->restart_below > 0 && attempt_best < x->restart_below &&
+                int restart = !stop && !cool && !out->cooled_from && !isnan(pt->dev_reward) && x->restart_below > 0 &&
+                              attempt_best < x->restart_below &&
                               step + 1 - attempt_start >= x->restart_after && step + 1 < x->steps;
                 char line[300], why[160] = "";
-                if (stop) snprintf(why, sizeof why, ": reached train.stop_at, training ends here");
+                if (stop && cooled) snprintf(why, sizeof why, ": the cooldown is over, training ends here");
+                else if (stop) snprintf(why, sizeof why, ": reached train.stop_at, training ends here");
+                if (cool)
+                    snprintf(why, sizeof why, ": reached train.stop_at, the rate now decays to train.lr_min over %d steps (train.cooldown)",
+                             x->cooldown);
                 if (restart)
                     snprintf(why, sizeof why, ": never reached train.restart_below %g in %ld steps, a new initialisation (restart %d)",
                              x->restart_below, step + 1 - attempt_start, out->n_restarts + 1);
                 snprintf(line, sizeof line, "step %ld  loss %.4f  dev reward %.3f (256 dev episodes like set '%s')%s",
                          step + 1, pt->loss, pt->dev_reward, x->n_sets ? x->sets[dev_set_index(x)].name : "?", why);
                 progress_note(&pr, line);
+                if (cool) {
+                    out->cooled_from = step + 1;
+                    cool_lr0 = lr;
+                }
                 if (restart) {
                     out->restarts[out->n_restarts++] = step + 1;
                     uint64_t seed = train_init_seed(x, out->n_restarts);
@@ -336,6 +357,7 @@ cJSON *train_record_json(const TrainResult *r) {
         cJSON_AddItemToArray(p, isnan(r->curve[i].dev_reward) ? cJSON_CreateNull() : ju_num(r->curve[i].dev_reward));
         cJSON_AddItemToArray(curve, p);
     }
+    if (r->cooled_from > 0) cJSON_AddNumberToObject(tr, "cooled_from", (double)r->cooled_from); /* absent: none */
     if (r->n_restarts > 0) { /* absent: none (and in records older than train.restart_below) */
         cJSON *rs = cJSON_AddArrayToObject(tr, "restarts");
         for (int i = 0; i < r->n_restarts; i++) cJSON_AddItemToArray(rs, cJSON_CreateNumber((double)r->restarts[i]));
@@ -348,6 +370,7 @@ static const JuRule train_rules[] = {
     {"tokens_per_s", JU_NUM, 0, 1e15, 0},   {"final_loss", JU_NUM_NULL, 0, 1e6, 0},
     {"curve", JU_LIST, 0, 10000000, 0},
     {"restarts", JU_LIST, 0, 10000000, 0},  {"restarts[]", JU_INT, 1, 1e9, 0},
+    {"cooled_from", JU_INT, 1, 1e9, 0},
 };
 
 int train_record_check(const cJSON *tr, const char *name, Err *e) {
@@ -368,6 +391,10 @@ int train_record_check(const cJSON *tr, const char *name, Err *e) {
                               "a reward -1 to 1)", name, i);
         i++;
     }
+    const cJSON *cf = cJSON_GetObjectItemCaseSensitive(tr, "cooled_from"), *st = cJSON_GetObjectItemCaseSensitive(tr, "steps");
+    if (cf && st && cf->valuedouble >= st->valuedouble)
+        return err_set(e, "%s.cooled_from: %.0f is not before the run's last step (%.0f)", name, cf->valuedouble,
+                       st->valuedouble);
     return 0;
 }
 

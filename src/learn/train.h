@@ -33,6 +33,7 @@ typedef struct TrainResult {
     TrainPoint *curve;
     int n_restarts;
     long *restarts; /* the steps after which the model started again from a new initialisation */
+    long cooled_from; /* train.cooldown: the step stop_at was reached and the cooldown began; 0: none */
 } TrainResult;
 
 typedef struct TrainHooks {
@@ -57,6 +58,9 @@ int train_run(Experiment *x, const TrainHooks *hooks, TrainResult *out, Err *e);
 /* The learning rate of step (from 0) of x's schedule: warmup over train.warmup of the steps,
  * the peak train.lr until the cosine's share (train.decay) begins, then down to train.lr_min. */
 float train_lr(const Experiment *x, long step);
+/* train.cooldown: the rate k steps (from 0) after stop_at was reached at rate lr0, straight down
+ * to train.lr_min at the cooldown's last step. */
+float train_cooldown_lr(const Experiment *x, float lr0, long k);
 /* The seed of a model's initial weights in attempt k (0: the first, x->seed itself; k >= 1:
  * after k restarts, train.restart_below). */
 uint64_t train_init_seed(const Experiment *x, int k);

@@ -156,8 +156,19 @@ python3 -c "import json,sys; t=json.load(open(sys.argv[1]))['entries'][0]['train
     && ok || bad "the notebook records the restart after step 100 of 200"
 expect_status 0 "show a restarted run" -- $DOLAB notebook "$RNB" show 1
 expect_match "show names the restart" "$OUT" "restarted from a new initialisation after step 100"
+# train.cooldown: seed 1's quick run reaches a tiny stop_at at its first evaluation (step 25)
+CNB="$TMP/cool.json"
+expect_status 0 "cooldown" -- $DOLAB run experiments/heldout_links.lua --quick --quiet --seed 1 --notebook "$CNB" -o "$TMP/cool.ckpt" \
+    --set train.stop_at=0.000001 --set train.cooldown=50 --set train.eval_every=25
+python3 -c "import json,sys; t=json.load(open(sys.argv[1]))['entries'][0]['training']; assert t['cooled_from']==25 and t['steps']==75 and t['curve'][-1][0]==75, t" "$CNB" \
+    && ok || bad "the notebook records the cooldown from step 25 to step 75"
+expect_status 0 "show a cooled run" -- $DOLAB notebook "$CNB" show 1
+expect_match "show names the cooldown" "$OUT" "reached train.stop_at at step 25, then the rate decayed to train.lr_min until step 75"
+expect_status 1 "cooldown without stop_at" -- $DOLAB run experiments/heldout_links.lua --quick --notebook "$CNB" \
+    --set train.stop_at=0 --set train.cooldown=100
+expect_match "cooldown without stop_at message" "$ERR" "train.cooldown: 100 steps need train.stop_at > 0"
 expect_status 1 "restart without evaluations" -- $DOLAB run experiments/heldout_links.lua --notebook "$RNB" \
-    --set train.steps=10 --set train.restart_below=0.2 --set train.eval_every=0
+    --set train.steps=10 --set train.restart_below=0.2 --set train.eval_every=0 --set train.stop_at=0 --set train.cooldown=0
 expect_match "restart without evaluations message" "$ERR" "train.restart_below: 0.2 needs train.eval_every > 0"
 expect_status 1 "--set out of range" -- $DOLAB run experiments/heldout_links.lua --quick --notebook "$SNB" --set train.steps=0
 expect_match "--set out of range names the setting and the range" "$ERR" '^dolab run: --set train.steps=0: .*train.steps: expected an integer from 1 to 100000000, got 0'

@@ -624,6 +624,57 @@ TEST(test_restart) {
           "restart_below without evaluations: %s", e.msg);
 }
 
+/* train.cooldown: once stop_at is reached the rate decays to lr_min over the cooldown, then
+ * training ends; the run before it is the run without the option, and the record says where. */
+TEST(test_cooldown) {
+    Experiment x = small_experiment();
+    x.steps = 200, x.eval_every = 10, x.threads = 1;
+    Err e;
+    TrainResult p, c;
+    CHECK(train_run(&x, &(TrainHooks){.quiet = 1}, &p, &e) == 0, "plain run: %s", e.msg);
+    double level = 1e-6;
+    long k = 0; /* the first evaluation at or above level */
+    for (int i = 0; i < p.n_curve && !k; i++)
+        if (!isnan(p.curve[i].dev_reward) && p.curve[i].dev_reward >= level && p.curve[i].step + 30 < x.steps)
+            k = p.curve[i].step;
+    CHECK(k > 0, "the plain run reaches %g early enough to test a cooldown", level);
+    x.stop_at = level, x.cooldown = 30;
+    CHECK(train_run(&x, &(TrainHooks){.quiet = 1}, &c, &e) == 0, "cooldown run: %s", e.msg);
+    CHECK(c.cooled_from == k && c.steps == k + 30, "cooled from step %ld (got %ld), ended 30 steps later (got %ld)", k,
+          c.cooled_from, c.steps);
+    int same = 1, n = 0;
+    for (int i = 0; i < c.n_curve && i < p.n_curve && c.curve[i].step <= k; i++, n++)
+        same &= c.curve[i].step == p.curve[i].step && c.curve[i].loss == p.curve[i].loss &&
+                c.curve[i].dev_reward == p.curve[i].dev_reward;
+    CHECK(same && n >= 2, "until stop_at it is the plain run (%d points)", n);
+    CHECK(c.n_curve > 0 && c.curve[c.n_curve - 1].step == c.steps && !isnan(c.curve[c.n_curve - 1].dev_reward),
+          "the cooldown's last step is evaluated");
+    float lr0 = train_lr(&x, k - 1);
+    CHECK(train_cooldown_lr(&x, lr0, 0) < lr0 && fabsf(train_cooldown_lr(&x, lr0, 29) - (float)x.lr_min) < 1e-9f &&
+              train_cooldown_lr(&x, lr0, 14) > train_cooldown_lr(&x, lr0, 15),
+          "the rate falls straight to lr_min at the cooldown's last step");
+    cJSON *rec = train_record_json(&c);
+    CHECK(cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(rec, "cooled_from")) == (double)k &&
+              train_record_check(rec, "training", &e) == 0,
+          "the record names the step and checks: %s", e.msg);
+    cJSON_ReplaceItemInObject(rec, "cooled_from", cJSON_CreateNumber((double)c.steps));
+    CHECK(train_record_check(rec, "training", &e) == -1 && strstr(e.msg, "training.cooled_from"),
+          "a cooldown that begins at the last step is refused: %s", e.msg);
+    cJSON_Delete(rec);
+    train_result_free(&c);
+    x.cooldown = 0;
+    CHECK(train_run(&x, &(TrainHooks){.quiet = 1}, &c, &e) == 0 && c.steps == k && c.cooled_from == 0,
+          "without a cooldown the run stops at step %ld (got %ld)", k, c.steps);
+    cJSON *plain = train_record_json(&c);
+    CHECK(!cJSON_GetObjectItemCaseSensitive(plain, "cooled_from"), "and records none");
+    cJSON_Delete(plain);
+    train_result_free(&c);
+    train_result_free(&p);
+    x.stop_at = 0, x.cooldown = 100;
+    CHECK(exp_check(&x, &e) == -1 && strstr(e.msg, "train.cooldown") && strstr(e.msg, "train.stop_at"),
+          "a cooldown without stop_at is refused: %s", e.msg);
+}
+
 /* The experiment's schedule as training reads it (train.decay holds the peak first), and
  * model.value_init reaching the model train_run builds. */
 TEST(test_schedule_and_value_init) {
@@ -659,6 +710,7 @@ int main(void) {
     RUN(test_train_goals);
     RUN(test_stop_at);
     RUN(test_restart);
+    RUN(test_cooldown);
     RUN(test_schedule_and_value_init);
     RUN(test_demonstrators);
     RUN(test_quality_tokens);

@@ -722,8 +722,9 @@ TEST(test_schema_round_trip) {
                  f->scope == EXP_AT_SET || f->scope == EXP_AT_AGENT ? "" : ", eval = { sets = { { name = 's' } } }",
                  f->scope == EXP_AT_MIX ? "" : ", train = { mix = { {} } }");
         if (f->scope == EXP_AT_TOP && (!strcmp(f->section, "train") || !strcmp(f->section, "train.loss_weights"))) {
-            snprintf(text, sizeof text, "return lab.experiment{ %.*s, mix = { {} } }, eval = { sets = { { name = 's' } } } }\n",
-                     (int)strlen(place) - 2, place);
+            snprintf(text, sizeof text, "return lab.experiment{ %.*s, %smix = { {} } }, eval = { sets = { { name = 's' } } } }\n",
+                     (int)strlen(place) - 2, place,
+                     !strcmp(path, "train.cooldown") ? "stop_at = 0.5, " : ""); /* a cooldown needs stop_at */
         }
         if (f->scope == EXP_AT_TOP && !strcmp(f->section, "eval"))
             snprintf(text, sizeof text,
