@@ -159,7 +159,9 @@ uninstall:
 # and AdamW, full logits as PyTorch would compute them), run beside dolab's own figures with the
 # dolab/torch ratios.  Installs Debian's python3-torch (large) if it is missing.  A benchmark,
 # never part of `make test`.  Debian's torch lives in /usr/bin/python3's packages, so that
-# interpreter is used when the `python3` on PATH cannot import torch.
+# interpreter is used when the `python3` on PATH cannot import torch.  BENCH_ARGS go to both
+# sides (--dim 32 --batch 64: the model experiments/heldout_links.lua trains).
+BENCH_ARGS ?=
 bench-torch: setup
 	@dpkg-query -W -f='$${Status}' python3-torch 2>/dev/null | grep -q 'install ok installed' || { \
 	  if ! command -v apt-get >/dev/null; then \
@@ -167,11 +169,11 @@ bench-torch: setup
 	  SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
 	  echo "make bench-torch: installing python3-torch"; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq python3-torch; }
-	@out=$$(./dolab bench train) || exit 1; echo "$$out"; \
+	@out=$$(./dolab bench train $(BENCH_ARGS)) || exit 1; echo "$$out"; \
 	tps=$$(echo "$$out" | awk '{ for (i = 2; i <= NF; i++) if ($$i == "tokens/s") printf "%s:%s ", $$1, $$(i - 1) }'); \
 	[ -n "$$tps" ] || { echo "make bench-torch: no tokens/s figures in dolab's output" >&2; exit 1; }; \
 	py=python3; $$py -c 'import torch' 2>/dev/null || { [ -x /usr/bin/python3 ] && py=/usr/bin/python3; }; \
-	$$py bench/torch_ref.py --dolab-tokens-per-s $$tps
+	$$py bench/torch_ref.py $(BENCH_ARGS) --dolab-tokens-per-s $$tps
 
 # The sgemm calls of one training step on OpenBLAS, BLIS and libxsmm side by side (issue 13:
 # choose kernels by numbers).  Like Graphviz above, BLIS and libxsmm are not dependencies of
