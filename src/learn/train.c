@@ -279,6 +279,7 @@ int train_run(Experiment *x, const TrainHooks *hooks, TrainResult *out, Err *e) 
             pt->dev_reward = NAN;
             if (eval_now) {
                 pt->dev_reward = quick_eval(x, out->model, 256, e);
+                if (hooks->on_eval) hooks->on_eval(hooks->ctx, step + 1, pt->dev_reward);
                 int reached = !out->cooled_from && x->stop_at > 0 && pt->dev_reward >= x->stop_at;
                 int cool = reached && x->cooldown > 0 && step + 1 < x->steps; /* the rate decays before the end */
                 stop = (reached && !cool) || cooled;

@@ -39,6 +39,8 @@ typedef struct TrainResult {
 typedef struct TrainHooks {
     /* Called after every step; returning non-zero cancels training (an error "cancelled"). */
     int (*on_step)(void *ctx, long step, long total, float loss);
+    /* Called after every development evaluation (train.eval_every): its step and reward. */
+    void (*on_eval)(void *ctx, long step, double dev_reward);
     void *ctx;
     int quiet; /* no progress on stderr */
 } TrainHooks;

@@ -197,7 +197,9 @@ static void draw_status(App *a, TuiCanvas *c) {
     if (a->train) { /* whichever pane is on screen, the training's progress is here */
         TuiTrainStatus ts;
         tui_train_status(a->train, &ts);
-        x += tui_textf(c, y, x, TR_STATUS_MODE, c->w - x, "%s %ld/%ld ", ts.phase, ts.step, ts.total);
+        char dev[64] = ""; /* a run that stops on its development reward says how far it is */
+        if (ts.stop_at > 0 && !isnan(ts.dev)) snprintf(dev, sizeof dev, " dev %.2f, stops at %g", ts.dev, ts.stop_at);
+        x += tui_textf(c, y, x, TR_STATUS_MODE, c->w - x, "%s %ld/%ld%s ", ts.phase, ts.step, ts.total, dev);
     }
     if (a->msg[0]) {
         tui_text(c, y, x + 1, a->msg, a->msg_error ? TR_ERROR : TR_STATUS, c->w - x - 1);

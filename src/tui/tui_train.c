@@ -1,6 +1,7 @@
 /* tui_train — background training (see tui_train.h). */
 #include "tui/tui_train.h"
 
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +48,14 @@ static int on_step(void *ctx, long step, long total, float loss) {
     return cancel || lab_callback_error(t->lab, &e) != 0;
 }
 
+static void on_eval(void *ctx, long step, double dev_reward) {
+    TuiTrain *t = ctx;
+    (void)step;
+    pthread_mutex_lock(&t->mu);
+    t->st.dev = dev_reward;
+    pthread_mutex_unlock(&t->mu);
+}
+
 static void set_phase(TuiTrain *t, const char *p) {
     pthread_mutex_lock(&t->mu);
     snprintf(t->st.phase, sizeof t->st.phase, "%s", p);
@@ -73,8 +82,11 @@ static void *train_thread(void *arg) {
     if (!t->lab) goto out;
     lab_set_quick(t->lab, t->quick);
     if (lab_load_experiment(t->lab, t->script, &t->x, &e)) goto out;
+    pthread_mutex_lock(&t->mu);
+    t->st.stop_at = t->x.stop_at;
+    pthread_mutex_unlock(&t->mu);
     set_phase(t, "training");
-    TrainHooks hooks = {.on_step = on_step, .ctx = t, .quiet = 1};
+    TrainHooks hooks = {.on_step = on_step, .on_eval = on_eval, .ctx = t, .quiet = 1};
     if (train_run(&t->x, &hooks, &t->tr, &e)) {
         Err se;
         if (lab_callback_error(t->lab, &se)) e = se;
@@ -121,6 +133,7 @@ TuiTrain *tui_train_start(const char *script, int quick, const char *ckpt, const
     snprintf(t->commit, sizeof t->commit, "%s", commit ? commit : "?");
     t->quick = quick;
     t->st.state = TT_RUNNING;
+    t->st.dev = NAN;
     snprintf(t->st.phase, sizeof t->st.phase, "loading");
     if (pthread_create(&t->th, NULL, train_thread, t)) {
         err_set(e, "cannot start the training thread");

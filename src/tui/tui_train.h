@@ -25,6 +25,8 @@ enum { TT_RUNNING, TT_DONE, TT_FAILED };
 typedef struct TuiTrainStatus {
     int state;          /* TT_* */
     long step, total;
+    double dev;         /* the last development reward (NAN: none yet) */
+    double stop_at;     /* train.stop_at of the run (0: trains to total) */
     int n_loss;
     double loss[TUI_TRAIN_CURVE]; /* loss per reported step, thinned to fit */
     char phase[64];     /* "loading", "training", "evaluating", "saving" */

@@ -333,6 +333,17 @@ TEST(test_training) {
     s = run(keys, 1, 0);
     CHECK(has(s, "training: cancelled"), "X cancels the training:\n%s", s);
     free(s);
+    /* a run that stops on its development reward shows it beside the steps */
+    f = fopen(script, "w");
+    if (!f) return;
+    fputs("return lab.experiment{ name = 'tiny', world = { variables = 3 },\n"
+          "  train = { steps = 1000000, batch = 8, eval_every = 1, stop_at = 0.999 },\n"
+          "  model = { layers = 1, dim = 16, heads = 2 } }\n", f);
+    fclose(f);
+    snprintf(keys, sizeof keys, "T<ctrl-u>%s<enter><wait:600>", script);
+    s = run(keys, 1, 0);
+    CHECK(has(s, "TRAINING training ") && has(s, ", stops at 0.999"), "the status names the development reward:\n%s", s);
+    free(s);
     unlink(script);
 }
 
