@@ -299,15 +299,20 @@ TEST(test_mouse) {
     free(s);
 }
 
+/* Writes text to path: 0, or -1 if it cannot. */
+static int put(const char *path, const char *text) {
+    FILE *f = fopen(path, "w");
+    if (!f) return -1;
+    fputs(text, f);
+    return fclose(f) ? -1 : 0;
+}
+
 TEST(test_training) {
     char script[160], keys[400];
     snprintf(script, sizeof script, "%s/tiny.lua", dir);
-    FILE *f = fopen(script, "w");
-    if (!f) return;
-    fputs("return lab.experiment{ name = 'tiny', world = { variables = 3 }, heldout = lab.link('A', 'C'),\n"
+    if (put(script, "return lab.experiment{ name = 'tiny', world = { variables = 3 }, heldout = lab.link('A', 'C'),\n"
           "  train = { steps = 30, batch = 8, seed = 1 }, model = { layers = 1, dim = 16, heads = 2 },\n"
-          "  eval = { episodes = 20 } }\n", f);
-    fclose(f);
+          "  eval = { episodes = 20 } }\n")) return;
     snprintf(keys, sizeof keys, "T<ctrl-u>%s<enter><train-wait>", script);
     char *s = run(keys, 1, 0);
     CHECK(has(s, "trained: the new model is acting"), "training from the TUI:\n%s", s);
@@ -324,22 +329,16 @@ TEST(test_training) {
     if (cJSON_IsString(ck)) unlink(ck->valuestring);
     nb_free(nb);
     /* cancel: a long training stopped with X */
-    f = fopen(script, "w");
-    if (!f) return;
-    fputs("return lab.experiment{ name = 'tiny', world = { variables = 3 }, train = { steps = 1000000, batch = 8 },\n"
-          "  model = { layers = 1, dim = 16, heads = 2 } }\n", f);
-    fclose(f);
+    if (put(script, "return lab.experiment{ name = 'tiny', world = { variables = 3 }, train = { steps = 1000000, batch = 8 },\n"
+          "  model = { layers = 1, dim = 16, heads = 2 } }\n")) return;
     snprintf(keys, sizeof keys, "T<ctrl-u>%s<enter><wait:100>X<train-wait>", script);
     s = run(keys, 1, 0);
     CHECK(has(s, "training: cancelled"), "X cancels the training:\n%s", s);
     free(s);
     /* a run that stops on its development reward shows it beside the steps */
-    f = fopen(script, "w");
-    if (!f) return;
-    fputs("return lab.experiment{ name = 'tiny', world = { variables = 3 },\n"
+    if (put(script, "return lab.experiment{ name = 'tiny', world = { variables = 3 },\n"
           "  train = { steps = 1000000, batch = 8, eval_every = 1, stop_at = 0.999 },\n"
-          "  model = { layers = 1, dim = 16, heads = 2 } }\n", f);
-    fclose(f);
+          "  model = { layers = 1, dim = 16, heads = 2 } }\n")) return;
     snprintf(keys, sizeof keys, "T<ctrl-u>%s<enter><wait:600>", script);
     s = run(keys, 1, 0);
     CHECK(has(s, "TRAINING training ") && has(s, ", stops at 0.999"), "the status names the development reward:\n%s", s);
