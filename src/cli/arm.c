@@ -47,17 +47,8 @@ int script_arm_load(ScriptArm *a, const char *cmd, const char *script, const cha
     return 0;
 }
 
-/* msg without a leading "file:12: " */
-static const char *after_position(const char *msg) {
-    const char *c = strchr(msg, ':');
-    if (!c || memchr(msg, '\n', (size_t)(c - msg))) return msg;
-    const char *d = c + 1;
-    while (*d >= '0' && *d <= '9') d++;
-    return d > c + 1 && d[0] == ':' && d[1] == ' ' ? d + 2 : msg;
-}
-
 void script_load_error(const char *cmd, const ArgList *sets, const char *msg) {
-    const char *body = after_position(msg), *which = NULL;
+    const char *body = lab_after_position(msg), *which = NULL;
     int is_set = strncmp(body, "--set ", 6) == 0; /* raised while applying a setting: names it */
     for (int i = 0; sets && i < sets->n && !which && !is_set; i++) {
         const char *eq = strchr(sets->v[i], '=');
@@ -92,4 +83,3 @@ int script_arm_set(const char *cmd, const Experiment *x, const char *name) {
     return -1;
 }
 
-int script_arm_error(const ScriptArm *a, Err *e) { return a->lab ? lab_callback_error(a->lab, e) : 0; }

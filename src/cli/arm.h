@@ -29,9 +29,5 @@ void script_arm_free(ScriptArm *a);
 void script_load_error(const char *cmd, const ArgList *sets, const char *msg);
 /* The index of x's evaluation set called name, or -1 after the message (which names the sets). */
 int script_arm_set(const char *cmd, const Experiment *x, const char *name);
-/* Whether a script function (a filter, a demonstrator, a predicate) failed: -1 with its error
- * (file, line, message) in e, else 0 and e untouched.  A failed filter only answers "no" to the
- * C code that called it, so "accepted none of ..." would hide the script's own error. */
-int script_arm_error(const ScriptArm *a, Err *e);
 
 #endif

@@ -193,7 +193,7 @@ int cmd_eval(int argc, char **argv) {
         if (!(voc || (voc = train_vocab(&x, &e))) || !(ext = ext_agent_new(agent_cmd, &shape, &f, voc, timeout_ms, &e)))
             goto fail;
     }
-    if (eval_run(&x, ext ? ext : agent, NULL, episodes, &rep, &e) || (lab && lab_callback_error(lab, &e))) goto fail;
+    if (eval_run(&x, ext ? ext : agent, NULL, episodes, &rep, &e)) goto fail;
     if (ext && agent) { /* the model on the same episodes, as the second row */
         EvalReport mr;
         static const char *const none[] = {NULL};

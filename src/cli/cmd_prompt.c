@@ -84,7 +84,7 @@ int cmd_prompt(int argc, char **argv) {
         int bad = !ts ? err_set(&e, "out of memory") : train_episode(x, (uint64_t)i, &ep, ts, &e);
         free(ts);
         sb_printf(&out, "\nEpisode %d:\n", i + 1);
-        if (script_arm_error(&sa, &e) || bad || put_text(voc, &f, &ep, x->world.value, 1, &out, &e)) {
+        if (bad || put_text(voc, &f, &ep, x->world.value, 1, &out, &e)) {
             fprintf(stderr, "dolab prompt: demonstration %d: %s\n", i + 1, e.msg);
             goto done;
         }
@@ -95,7 +95,7 @@ int cmd_prompt(int argc, char **argv) {
             goto done;
         }
         eps = calloc((size_t)episode + 1, sizeof *eps);
-        if (!eps || (eval_set_episodes(x, set, episode + 1, eps, &e) | script_arm_error(&sa, &e))) { /* the script's error wins */
+        if (!eps || eval_set_episodes(x, set, episode + 1, eps, &e)) {
             fprintf(stderr, "dolab prompt: %s\n", eps ? e.msg : "out of memory");
             goto done;
         }

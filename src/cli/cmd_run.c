@@ -24,12 +24,6 @@
 #include "util/fileio.h"
 #include "util/progress.h"
 
-static int stop_on_script_error(void *ctx, long step, long total, float loss) {
-    (void)step, (void)total, (void)loss;
-    Err e;
-    return lab_callback_error(ctx, &e) != 0;
-}
-
 /* Trains, evaluates, saves and records one experiment. */
 /* What a run records besides the experiment: --quick, and a sweep job's provenance. */
 typedef struct RunMark {
@@ -44,15 +38,11 @@ static int run_arm(const char *script, Lab *lab, Notebook *nb, Experiment *x, co
     Strategy *agent = NULL;
     cJSON *ev = NULL, *script_json = NULL;
     int rc = -1;
-    TrainHooks hooks = {.on_step = stop_on_script_error, .ctx = lab, .quiet = quiet};
-    if (train_run(x, &hooks, &tr, e)) {
-        Err se;
-        if (lab_callback_error(lab, &se)) *e = se;
-        goto out;
-    }
+    TrainHooks hooks = {.quiet = quiet}; /* a failing script function fails train_run with its own error */
+    if (train_run(x, &hooks, &tr, e)) goto out;
     TokFormat f = exp_format(x, -1);
     agent = agent_new(tr.model, &f, 0.0, 0, e);
-    if (!agent || eval_run(x, agent, NULL, 0, rep, e) || eval_agents(x, 0, rep, e) || lab_callback_error(lab, e)) {
+    if (!agent || eval_run(x, agent, NULL, 0, rep, e) || eval_agents(x, 0, rep, e)) {
         err_prefix(e, "evaluation");
         goto out;
     }

@@ -182,7 +182,7 @@ static int stream_script(const char *script, const char *arm, const ArgList *set
             fprintf(stderr, "dolab stream: out of memory\n");
             goto done;
         }
-        if (eval_set_episodes(x, set, n, eps, &e) | script_arm_error(&sa, &e)) { /* both: the script's error wins */
+        if (eval_set_episodes(x, set, n, eps, &e)) {
             fprintf(stderr, "dolab stream: %s\n", e.msg);
             goto done;
         }
@@ -203,7 +203,7 @@ static int stream_script(const char *script, const char *arm, const ArgList *set
         TokFormat f = exp_format(x, -1);
         int bad = set < 0 ? train_episode(x, (uint64_t)i, &ep, ts, &e)
                           : strat_play(strat_find("expert"), &p, 1, &e) || tok_encode(&f, &p->view, ts, &e);
-        if (script_arm_error(&sa, &e) || bad) {
+        if (bad) {
             fprintf(stderr, "dolab stream: episode %d: %s\n", i, e.msg);
             status = 1;
             break;

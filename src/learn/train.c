@@ -284,9 +284,9 @@ int train_run(Experiment *x, const TrainHooks *hooks, TrainResult *out, Err *e) 
                 int cool = reached && x->cooldown > 0 && step + 1 < x->steps; /* the rate decays before the end */
                 stop = (reached && !cool) || cooled;
                 if (pt->dev_reward > attempt_best) attempt_best = pt->dev_reward;
-                int restart = !stop && !cool && !out->cooled_from && !isnan(pt->dev_reward) && x->restart_below > 0 &&
-                              attempt_best < x->restart_below &&
-                              step + 1 - attempt_start >= x->restart_after && step + 1 < x->steps;
+                int restart = !reached && !out->cooled_from && !isnan(pt->dev_reward) && x->restart_below > 0 &&
+                              attempt_best < x->restart_below && step + 1 - attempt_start >= x->restart_after &&
+                              step + 1 < x->steps;
                 char line[300], why[160] = "";
                 if (stop && cooled) snprintf(why, sizeof why, ": the cooldown is over, training ends here");
                 else if (stop) snprintf(why, sizeof why, ": reached train.stop_at, training ends here");

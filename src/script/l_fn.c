@@ -212,8 +212,8 @@ static int call_graph_pred(LabFn *f, const Scm *g, Err *e) {
     return c.yes;
 }
 
-/* A function that failed keeps its first error (lab_callback_error reports it too) and fails
- * again with it at once on every later call. */
+/* A predicate that failed keeps its first error and fails again with it at once on every later
+ * call (every caller then stops with the script's own message). */
 static int fn_failed(const LabFn *f, Err *e) {
     if (e) *e = f->err;
     return -1;

@@ -111,13 +111,13 @@ static void count_hook(lua_State *L, lua_Debug *ar) {
 
 /* ---- the message handler: every error becomes "script:line: readable text" + traceback --- */
 
-/* "name:12: ..." */
-static int has_position(const char *m) {
+const char *lab_after_position(const char *m) {
     const char *c = strchr(m, ':');
-    if (!c || c == m || memchr(m, '\n', (size_t)(c - m))) return 0;
+    if (!c || c == m || memchr(m, '\n', (size_t)(c - m))) return m;
     const char *d = c + 1;
     while (*d >= '0' && *d <= '9') d++;
-    return d > c + 1 && *d == ':';
+    if (d == c + 1 || *d != ':') return m;
+    return d[1] == ' ' ? d + 2 : d + 1;
 }
 
 static int tostring_body(lua_State *L) {
@@ -165,7 +165,7 @@ static void describe_error(lua_State *L, char *msg, size_t cap) {
 static int traceback_handler(lua_State *L) {
     char msg[1400], where[300] = "";
     describe_error(L, msg, sizeof msg);
-    if (!has_position(msg)) {
+    if (lab_after_position(msg) == msg) { /* no "name:12:" yet */
         Lab *lab = lab_from_state(L);
         (void)lab;
         lua_Debug ar;
@@ -349,15 +349,6 @@ void lab_set_quick(Lab *lab, int quick) {
     lab->quick = quick;
     Err e;
     lab_protect(lab, quick_body, lab, &e); /* fails only at the memory cap; lab.quick then stays */
-}
-
-int lab_callback_error(const Lab *lab, Err *e) {
-    for (int i = 0; i < lab->n_fns; i++)
-        if (lab->fns[i]->failed) {
-            *e = lab->fns[i]->err;
-            return -1;
-        }
-    return 0;
 }
 
 const char *lab_script_text(const Lab *lab) { return sb_str(&lab->script_text); }

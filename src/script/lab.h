@@ -54,6 +54,8 @@ int lab_load_experiment(Lab *lab, const char *path, Experiment *x, Err *e);
 int lab_load_experiments(Lab *lab, const char *path, Experiment *xs, int max, int *n, Err *e);
 /* The text of the last script loaded (borrowed). */
 const char *lab_script_text(const Lab *lab);
+/* A script error message after its leading "name:12: " position, or msg itself if it has none. */
+const char *lab_after_position(const char *msg);
 /* The last script loaded as a checkpoint keeps it, to rebuild its experiments anywhere (Lua
  * predicates and explanation functions included): {"path", "text", "modules": [{"name",
  * "text"}] (every module it required), "settings": ["train.steps=500", ...] (lab_set_field),
@@ -86,9 +88,6 @@ int lab_get_world(Lab *lab, Scm *out);
  * lab_set_model; model NULL forgets it.  The TUI sets it around each `:` line. */
 int lab_set_model(Lab *lab, const Gpt *model, const TokFormat *fmt, const EpConfig *c, Err *e);
 
-/* If a script function called from C (a predicate, a filter, an explanation) failed since
- * the experiment was loaded, returns -1 with its message; else 0. */
-int lab_callback_error(const Lab *lab, Err *e);
 
 /* A setting from the command line, "FIELD=VALUE" (train.steps=500, world.noise=0.5,
  * eval.sets.held_out.episodes=200, train.mix.1.weight=2): written into every table the script

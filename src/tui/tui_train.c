@@ -44,8 +44,7 @@ static int on_step(void *ctx, long step, long total, float loss) {
     t->st.loss[t->st.n_loss++] = loss;
     int cancel = t->cancel;
     pthread_mutex_unlock(&t->mu);
-    Err e;
-    return cancel || lab_callback_error(t->lab, &e) != 0;
+    return cancel;
 }
 
 static void on_eval(void *ctx, long step, double dev_reward) {
@@ -87,16 +86,12 @@ static void *train_thread(void *arg) {
     pthread_mutex_unlock(&t->mu);
     set_phase(t, "training");
     TrainHooks hooks = {.on_step = on_step, .on_eval = on_eval, .ctx = t, .quiet = 1};
-    if (train_run(&t->x, &hooks, &t->tr, &e)) {
-        Err se;
-        if (lab_callback_error(t->lab, &se)) e = se;
-        goto out;
-    }
+    if (train_run(&t->x, &hooks, &t->tr, &e)) goto out; /* a failing script function: its own error */
     set_phase(t, "evaluating");
     TokFormat f = exp_format(&t->x, -1);
     agent = agent_new(t->tr.model, &f, 0.0, 0, &e);
     EvalReport rep;
-    if (!agent || eval_run(&t->x, agent, NULL, 0, &rep, &e) || lab_callback_error(t->lab, &e)) {
+    if (!agent || eval_run(&t->x, agent, NULL, 0, &rep, &e)) {
         err_prefix(&e, "evaluation");
         goto out;
     }

@@ -14,6 +14,19 @@
 #include "test.h"
 
 /* A small, fast experiment: 3 variables, tiny model. */
+/* How many points of a's curve, up to step upto (every one if upto < 0), b's curve has too,
+ * equal (a NaN development reward matches a NaN); -1 if one differs or is missing. */
+static int same_curve(const TrainResult *a, const TrainResult *b, long upto) {
+    int n = 0;
+    for (int i = 0; i < a->n_curve && (upto < 0 || a->curve[i].step <= upto); i++, n++) {
+        const TrainPoint *p = &a->curve[i], *q = i < b->n_curve ? &b->curve[i] : NULL;
+        if (!q || p->step != q->step || p->loss != q->loss ||
+            (isnan(p->dev_reward) ? !isnan(q->dev_reward) : p->dev_reward != q->dev_reward))
+            return -1;
+    }
+    return n;
+}
+
 static Experiment small_experiment(void) {
     Experiment x = exp_default();
     x.world.world.n = 3;
@@ -539,12 +552,7 @@ TEST(test_stop_at) {
         CHECK(cut.steps == full.curve[first].step && cut.steps < x.steps, "stopped at step %ld (want %ld of %ld)",
               cut.steps, (long)full.curve[first].step, (long)x.steps);
         CHECK(cut.n_curve == first + 1, "the curve ends there: %d points, want %d", cut.n_curve, first + 1);
-        int same = 1;
-        for (int i = 0; i < cut.n_curve; i++)
-            same &= cut.curve[i].step == full.curve[i].step && cut.curve[i].loss == full.curve[i].loss &&
-                    (isnan(cut.curve[i].dev_reward) ? isnan(full.curve[i].dev_reward)
-                                                    : cut.curve[i].dev_reward == full.curve[i].dev_reward);
-        CHECK(same, "the stopped run is the full run's prefix");
+        CHECK(same_curve(&cut, &full, -1) == cut.n_curve, "the stopped run is the full run's prefix");
         train_result_free(&cut);
     }
     train_result_free(&full);
@@ -581,11 +589,8 @@ TEST(test_restart) {
     CHECK(train_run(&x, &(TrainHooks){.quiet = 1}, &b, &e) == 0, "train: %s", e.msg);
     cJSON *plain = train_record_json(&b);
     CHECK(b.n_restarts == 0 && !cJSON_GetObjectItemCaseSensitive(plain, "restarts"), "no restarts, none recorded");
-    int before = 1, n_before = 0;
-    for (int i = 0; i < a.n_curve && i < b.n_curve && a.curve[i].step <= 50; i++, n_before++)
-        before &= a.curve[i].step == b.curve[i].step && a.curve[i].loss == b.curve[i].loss &&
-                  a.curve[i].dev_reward == b.curve[i].dev_reward;
-    CHECK(before && n_before >= 2, "the first attempt is the run without restarts until it restarts (%d points)", n_before);
+    int n_before = same_curve(&a, &b, 50);
+    CHECK(n_before >= 2, "the first attempt is the run without restarts until it restarts (%d points)", n_before);
     CHECK(memcmp(a.model->param_mem, b.model->param_mem, sizeof(float) * a.model->n_params) != 0,
           "and the restarted run ends elsewhere");
     cJSON_Delete(plain);
@@ -642,11 +647,8 @@ TEST(test_cooldown) {
     CHECK(train_run(&x, &(TrainHooks){.quiet = 1}, &c, &e) == 0, "cooldown run: %s", e.msg);
     CHECK(c.cooled_from == k && c.steps == k + 30, "cooled from step %ld (got %ld), ended 30 steps later (got %ld)", k,
           c.cooled_from, c.steps);
-    int same = 1, n = 0;
-    for (int i = 0; i < c.n_curve && i < p.n_curve && c.curve[i].step <= k; i++, n++)
-        same &= c.curve[i].step == p.curve[i].step && c.curve[i].loss == p.curve[i].loss &&
-                c.curve[i].dev_reward == p.curve[i].dev_reward;
-    CHECK(same && n >= 2, "until stop_at it is the plain run (%d points)", n);
+    int n = same_curve(&c, &p, k);
+    CHECK(n >= 2, "until stop_at it is the plain run (%d points)", n);
     CHECK(c.n_curve > 0 && c.curve[c.n_curve - 1].step == c.steps && !isnan(c.curve[c.n_curve - 1].dev_reward),
           "the cooldown's last step is evaluated");
     float lr0 = train_lr(&x, k - 1);
