@@ -79,7 +79,9 @@ static void draw_training(App *a, TuiCanvas *c, int *y, int bottom, int x, int w
     tui_train_status(a->train, &s);
     char b[200];
     char dev[64] = "";
-    if (s.stop_at > 0 && !isnan(s.dev)) snprintf(dev, sizeof dev, "  dev %.3f (stops at %g)", s.dev, s.stop_at);
+    if (s.stop_at > 0 && !isnan(s.dev) && !strcmp(s.phase, "training"))
+        snprintf(dev, sizeof dev, s.cooling ? "  dev %.3f (reached %g, cooling down)" : "  dev %.3f (stops at %g)", s.dev,
+                 s.stop_at);
     snprintf(b, sizeof b, "training: %s %ld/%ld  loss %.3f%s  (X cancels)", s.phase, s.step, s.total,
              s.n_loss ? s.loss[s.n_loss - 1] : 0.0, dev);
     if (*y < bottom) tui_text(c, (*y)++, x, b, TR_TITLE, w);

@@ -198,7 +198,9 @@ static void draw_status(App *a, TuiCanvas *c) {
         TuiTrainStatus ts;
         tui_train_status(a->train, &ts);
         char dev[64] = ""; /* a run that stops on its development reward says how far it is */
-        if (ts.stop_at > 0 && !isnan(ts.dev)) snprintf(dev, sizeof dev, " dev %.2f, stops at %g", ts.dev, ts.stop_at);
+        if (ts.stop_at > 0 && !isnan(ts.dev) && !strcmp(ts.phase, "training"))
+            snprintf(dev, sizeof dev, ts.cooling ? " dev %.2f, reached %g, cooling down" : " dev %.2f, stops at %g", ts.dev,
+                     ts.stop_at);
         x += tui_textf(c, y, x, TR_STATUS_MODE, c->w - x, "%s %ld/%ld%s ", ts.phase, ts.step, ts.total, dev);
     }
     if (a->msg[0]) {

@@ -52,6 +52,7 @@ static void on_eval(void *ctx, long step, double dev_reward) {
     (void)step;
     pthread_mutex_lock(&t->mu);
     t->st.dev = dev_reward;
+    if (t->st.stop_at > 0 && dev_reward >= t->st.stop_at && t->x.cooldown > 0) t->st.cooling = 1;
     pthread_mutex_unlock(&t->mu);
 }
 

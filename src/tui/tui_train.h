@@ -27,6 +27,7 @@ typedef struct TuiTrainStatus {
     long step, total;
     double dev;         /* the last development reward (NAN: none yet) */
     double stop_at;     /* train.stop_at of the run (0: trains to total) */
+    int cooling;        /* an evaluation reached stop_at and the run is in its train.cooldown */
     int n_loss;
     double loss[TUI_TRAIN_CURVE]; /* loss per reported step, thinned to fit */
     char phase[64];     /* "loading", "training", "evaluating", "saving" */

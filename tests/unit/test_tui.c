@@ -343,6 +343,14 @@ TEST(test_training) {
     s = run(keys, 1, 0);
     CHECK(has(s, "TRAINING training ") && has(s, ", stops at 0.999"), "the status names the development reward:\n%s", s);
     free(s);
+    /* seed 3's first evaluation reaches 1e-6 (0.026): then it says it is cooling down */
+    if (put(script, "return lab.experiment{ name = 'tiny', world = { variables = 3 },\n"
+                    "  train = { steps = 1000000, batch = 8, seed = 3, eval_every = 1, stop_at = 0.000001, cooldown = 1000000 },\n"
+                    "  model = { layers = 1, dim = 16, heads = 2 } }\n"))
+        return;
+    s = run(keys, 1, 0);
+    CHECK(has(s, " dev 0.03, reached 1e-06, cooling down"), "the status says the cooldown has begun:\n%s", s);
+    free(s);
     unlink(script);
 }
 
